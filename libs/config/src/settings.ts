@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable Annals reads, as zod schemas grouped by concern.
+ * Each app composes the groups it needs (see app-settings.ts), so a projector
+ * never fails to start over a Kafka setting it does not use.
+ */
+
+const hostPort = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+const brokerList = z
+  .string({ error: 'is required (comma-separated host:port list, e.g. 127.0.0.1:9092)' })
+  .trim()
+  .min(1, 'is required (comma-separated host:port list, e.g. 127.0.0.1:9092)')
+  .transform((value) => value.split(',').map((b) => b.trim()).filter((b) => b.length > 0))
+  .refine((brokers) => brokers.length > 0 && brokers.every((b) => hostPort.test(b)), {
+    message: 'must be a comma-separated list of host:port (e.g. 127.0.0.1:9092)',
+  });
+
+const postgresUrl = z
+  .string({ error: 'is required (postgres://user:password@host:port/database)' })
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.pathname.length > 1;
+    } catch {
+      return false;
+    }
+  }, 'must be a URL like postgres://user:password@host:port/database');
+
+const topicName = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name: 1-249 characters of A-Z a-z 0-9 . _ -');
+
+const positiveInt = (max: number) => z.coerce.number().int('must be an integer').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const loggingSettings = z.object({
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+});
+
+export const databaseSettings = z.object({
+  DATABASE_URL: postgresUrl,
+  /** Connections per process; each in-flight append or projection batch holds one. */
+  DATABASE_POOL_SIZE: positiveInt(200).default(10),
+  /**
+   * A session idle inside a transaction holds back every catch-up reader (see
+   * docs/decisions/0003-global-order.md); PostgreSQL ends it after this long.
+   */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: positiveInt(3_600_000).default(30_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(3_600_000).default(60_000),
+});
+
+export const kafkaSettings = z.object({
+  KAFKA_BROKERS: brokerList,
+  KAFKA_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 characters of A-Z a-z 0-9 . _ -').default('annals'),
+  KAFKA_TOPIC: topicName.default('news-events'),
+  KAFKA_DLQ_TOPIC: topicName.default('news-events.dlq'),
+  KAFKA_SSL: booleanFlag.default(false),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512'], { error: 'must be plain, scram-sha-256 or scram-sha-512' }).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1, 'must not be empty').optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1, 'must not be empty').optional(),
+});
+
+export const consumerSettings = z.object({
+  KAFKA_GROUP_ID: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be 1-249 characters of A-Z a-z 0-9 . _ -').default('annals-ingestor'),
+});
+
+export const httpSettings = z.object({
+  PORT: z.coerce.number().int('must be an integer').min(1, 'must be a TCP port (1-65535)').max(65535, 'must be a TCP port (1-65535)').default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  ANNALS_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (admin endpoints are disabled when it is unset)').optional(),
+});
+
+/** Kafka SASL settings come as a set: a mechanism without credentials is a mistake, not a default. */
+export function checkSasl(value: { KAFKA_SASL_MECHANISM?: string; KAFKA_SASL_USERNAME?: string; KAFKA_SASL_PASSWORD?: string }, ctx: z.RefinementCtx): void {
+  const given = [value.KAFKA_SASL_MECHANISM, value.KAFKA_SASL_USERNAME, value.KAFKA_SASL_PASSWORD].filter((v) => v !== undefined).length;
+  if (given !== 0 && given !== 3) {
+    for (const key of ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const) {
+      if (value[key] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is required when any KAFKA_SASL_* setting is set' });
+      }
+    }
+  }
+}
