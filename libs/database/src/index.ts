@@ -1,0 +1,5 @@
+export * from './data-source';
+export * from './migrations';
+export * from './run-migrations';
+export * from './pg-pool';
+export * from './database.module';

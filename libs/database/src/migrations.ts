@@ -1,0 +1,7 @@
+import { EventStore1764300000000 } from '@annals/event-store/schema/1764300000000-event-store';
+
+/**
+ * The schema's history, oldest first. Each lib owns the migrations of its tables;
+ * this list is the one place that orders them.
+ */
+export const migrations = [EventStore1764300000000];

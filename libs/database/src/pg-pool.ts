@@ -1,0 +1,28 @@
+import { Pool, types } from 'pg';
+import type { DatabaseConfig } from '@annals/config';
+
+// int8 (positions, versions, counts) as JS numbers: they stay far below 2^53.
+types.setTypeParser(types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+/**
+ * The pg pool every hand-written query goes through. The session settings matter for
+ * correctness, not only tidiness: a session idle inside a transaction would hold back
+ * every catch-up reader of the event store (docs/decisions/0003-global-order.md).
+ */
+export function createPgPool(config: DatabaseConfig, applicationName: string): Pool {
+  const pool = new Pool({
+    connectionString: config.DATABASE_URL,
+    application_name: applicationName,
+    max: config.DATABASE_POOL_SIZE,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 10_000,
+    options: [
+      `-c idle_in_transaction_session_timeout=${config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
+      `-c statement_timeout=${config.DATABASE_STATEMENT_TIMEOUT_MS}`,
+      '-c timezone=UTC',
+    ].join(' '),
+  });
+  // An idle client that loses its server emits here; without a listener the process would crash.
+  pool.on('error', () => undefined);
+  return pool;
+}

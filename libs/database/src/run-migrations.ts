@@ -1,0 +1,36 @@
+import { Client } from 'pg';
+import { createDataSource } from './data-source';
+
+/** Arbitrary, fixed: the key of the advisory lock that lets one process migrate at a time. */
+const MIGRATION_LOCK = 7_312_004_211;
+
+export interface MigrationReport {
+  applied: string[];
+}
+
+/**
+ * Applies pending migrations. Safe to call from several processes at once: they queue on an
+ * advisory lock, and the ones that come second find nothing left to do.
+ */
+export async function runMigrations(url: string, options: { grantTo?: string } = {}): Promise<MigrationReport> {
+  const lock = new Client({ connectionString: url, application_name: 'annals-migrate' });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const dataSource = createDataSource({ url, applicationName: 'annals-migrate' });
+    await dataSource.initialize();
+    try {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      if (options.grantTo) {
+        // The group roles the migrations create carry the privileges; the app's login role joins them.
+        await dataSource.query(`GRANT annals_writer TO ${'"' + options.grantTo.replace(/"/g, '""') + '"'}`);
+      }
+      return { applied: applied.map((m) => m.name) };
+    } finally {
+      await dataSource.destroy();
+    }
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.end();
+  }
+}

@@ -1,0 +1,2 @@
+// Real servers: a consumer group's first join alone can take seconds.
+jest.setTimeout(180_000);
