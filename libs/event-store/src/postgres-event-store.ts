@@ -1,0 +1,214 @@
+import type { Pool, PoolClient } from 'pg';
+import { ConcurrencyError, InvalidAppendError } from './errors';
+import { encodeExpectedVersion, type ExpectedVersion } from './expected-version';
+import type { AppendResult, Checkpoint, NewEvent, StoredEvent } from './events';
+import { START } from './events';
+import { EventTypeRegistry } from './upcasting/event-type-registry';
+
+export interface AppendOptions {
+  expectedVersion: ExpectedVersion;
+  /** Recorded on the stream when the append creates it. Defaults to the stream id's prefix before '-'. */
+  streamType?: string;
+}
+
+export interface ReadStreamOptions {
+  fromVersion?: number;
+  /** Time travel: nothing after this stream version. */
+  toVersion?: number;
+  /** Time travel: nothing recorded after this instant. */
+  recordedUpTo?: Date;
+  limit?: number;
+}
+
+export interface ReadAllResult {
+  events: StoredEvent[];
+  /** Where the next read starts: the last event's checkpoint, or the given one when nothing was read. */
+  checkpoint: Checkpoint;
+}
+
+export interface BrokenLink {
+  position: number | null;
+  streamId: string;
+  streamVersion: number;
+  problem: string;
+}
+
+export interface HorizonHolder {
+  pid: number | null;
+  database: string | null;
+  user: string | null;
+  applicationName: string | null;
+  state: string | null;
+  transactionStarted: Date | null;
+  heldForSeconds: number;
+  query: string | null;
+}
+
+interface EventRow {
+  position: number;
+  transaction_id: string;
+  stream_id: string;
+  stream_version: number;
+  event_type: string;
+  schema_version: number;
+  payload: unknown;
+  metadata: Record<string, unknown>;
+  occurred_at: Date | null;
+  recorded_at: Date;
+  idempotency_key: string | null;
+  hash: Buffer;
+}
+
+const EVENT_COLUMNS =
+  'position, transaction_id::text AS transaction_id, stream_id, stream_version, event_type, schema_version, payload, metadata, occurred_at, recorded_at, idempotency_key, hash';
+
+const STREAM_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
+/** A second writer racing on the same new idempotency key in another stream loses here; a retry finds the key. */
+const IDEMPOTENCY_RACE_RETRIES = 3;
+
+/**
+ * The event store: a thin, typed face on the SQL functions of the event_store schema
+ * (libs/event-store/src/schema). All the rules that keep the log trustworthy run in
+ * PostgreSQL; this class encodes arguments, decodes rows and upcasts old shapes.
+ */
+export class PostgresEventStore {
+  constructor(
+    private readonly pool: Pool,
+    readonly registry: EventTypeRegistry = new EventTypeRegistry(),
+  ) {}
+
+  /** Appends in one round trip and one transaction. Throws ConcurrencyError on a version mismatch. */
+  async append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
+    if (!STREAM_ID.test(streamId)) throw new InvalidAppendError(`stream id ${JSON.stringify(streamId)} must match ${STREAM_ID}`);
+    if (events.length === 0) throw new InvalidAppendError('append needs at least one event');
+    const expected = encodeExpectedVersion(options.expectedVersion);
+    const params = [
+      streamId,
+      options.streamType ?? streamId.split('-')[0]!,
+      expected,
+      events.map((e) => e.type),
+      events.map((e) => e.schemaVersion ?? this.registry.currentVersion(e.type)),
+      events.map((e) => JSON.stringify(e.data ?? null)),
+      events.map((e) => JSON.stringify(e.metadata ?? {})),
+      events.map((e) => e.occurredAt ?? null),
+      events.map((e) => e.idempotencyKey ?? null),
+    ];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.pool.query<{ idempotency_key: string | null; position: number; stream_id: string; stream_version: number; duplicate: boolean }>(
+          'SELECT * FROM event_store.append($1, $2, $3, $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::timestamptz[], $9::text[])',
+          params,
+        );
+        const appended = rows.map((r) => ({
+          position: r.position,
+          streamId: r.stream_id,
+          streamVersion: r.stream_version,
+          idempotencyKey: r.idempotency_key,
+          duplicate: r.duplicate,
+        }));
+        const own = appended.filter((e) => e.streamId === streamId).map((e) => e.streamVersion);
+        return { streamId, nextExpectedVersion: own.length ? Math.max(...own) : 0, events: appended };
+      } catch (error) {
+        const pgError = error as { code?: string; detail?: string; constraint?: string; message: string };
+        if (pgError.code === 'AE001') throw new ConcurrencyError(streamId, options.expectedVersion, Number(pgError.detail));
+        if (pgError.code === 'AE002') throw new InvalidAppendError(pgError.message);
+        if (pgError.code === '23505' && pgError.constraint === 'events_idempotency_key' && attempt < IDEMPOTENCY_RACE_RETRIES) continue;
+        throw error;
+      }
+    }
+  }
+
+  /** A stream's events in version order (all of them by default). */
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM event_store.events
+        WHERE stream_id = $1 AND stream_version >= $2 AND stream_version <= $3
+          AND ($4::timestamptz IS NULL OR recorded_at <= $4)
+        ORDER BY stream_version
+        LIMIT $5`,
+      [streamId, options.fromVersion ?? 1, options.toVersion ?? Number.MAX_SAFE_INTEGER, options.recordedUpTo ?? null, options.limit ?? null],
+    );
+    return rows.map((row) => this.toStoredEvent(row));
+  }
+
+  async streamVersion(streamId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ version: number }>('SELECT version FROM event_store.streams WHERE stream_id = $1', [streamId]);
+    return rows[0]?.version ?? 0;
+  }
+
+  /**
+   * The next events after a checkpoint, in (transaction id, position) order, never past a
+   * transaction still running: see event_store.read_all and docs/decisions/0003-global-order.md.
+   * Pass a client to read inside your own transaction (subscriptions do).
+   */
+  async readAll(after: Checkpoint = START, limit = 500, client?: PoolClient): Promise<ReadAllResult> {
+    const { rows } = await (client ?? this.pool).query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM event_store.read_all($1::xid8, $2, $3)`,
+      [after.transactionId, after.position, limit],
+    );
+    const events = rows.map((row) => this.toStoredEvent(row));
+    const last = events[events.length - 1];
+    return { events, checkpoint: last ? { transactionId: last.transactionId, position: last.position } : after };
+  }
+
+  async findByIdempotencyKey(key: string): Promise<StoredEvent | undefined> {
+    const { rows } = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM event_store.events WHERE idempotency_key = $1`, [key]);
+    return rows[0] ? this.toStoredEvent(rows[0]) : undefined;
+  }
+
+  async findByPosition(position: number): Promise<StoredEvent | undefined> {
+    const { rows } = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM event_store.events WHERE position = $1`, [position]);
+    return rows[0] ? this.toStoredEvent(rows[0]) : undefined;
+  }
+
+  /** Every broken link of the hash chains, first (lowest position) first; empty when the log is intact. */
+  async verify(): Promise<BrokenLink[]> {
+    const { rows } = await this.pool.query<{ position: number | null; stream_id: string; stream_version: number; problem: string }>(
+      'SELECT * FROM event_store.verify()',
+    );
+    return rows.map((r) => ({ position: r.position, streamId: r.stream_id, streamVersion: r.stream_version, problem: r.problem }));
+  }
+
+  /** Sessions whose open transactions keep catch-up readers from moving past them, oldest first. */
+  async horizonHolders(): Promise<HorizonHolder[]> {
+    const { rows } = await this.pool.query<{
+      pid: number | null;
+      database: string | null;
+      usename: string | null;
+      application_name: string | null;
+      state: string | null;
+      transaction_started: Date | null;
+      held_seconds: number;
+      query: string | null;
+    }>('SELECT *, extract(epoch FROM held_for)::float8 AS held_seconds FROM event_store.horizon_holders()');
+    return rows.map((r) => ({
+      pid: r.pid,
+      database: r.database,
+      user: r.usename,
+      applicationName: r.application_name,
+      state: r.state,
+      transactionStarted: r.transaction_started,
+      heldForSeconds: r.held_seconds ?? 0,
+      query: r.query,
+    }));
+  }
+
+  private toStoredEvent(row: EventRow): StoredEvent {
+    const { data, schemaVersion } = this.registry.upcast(row.event_type, row.schema_version, row.payload);
+    return {
+      position: row.position,
+      transactionId: row.transaction_id,
+      streamId: row.stream_id,
+      streamVersion: row.stream_version,
+      type: row.event_type,
+      schemaVersion,
+      storedSchemaVersion: row.schema_version,
+      data,
+      metadata: row.metadata,
+      occurredAt: row.occurred_at,
+      recordedAt: row.recorded_at,
+      idempotencyKey: row.idempotency_key,
+      hash: row.hash.toString('hex'),
+    };
+  }
+}

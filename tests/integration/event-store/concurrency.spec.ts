@@ -1,0 +1,97 @@
+import type { Pool } from 'pg';
+import { ConcurrencyError, PostgresEventStore } from '@annals/event-store';
+import { createTestDatabase, type TestDatabase } from '@annals/testing';
+
+describe('event store: concurrent writers with expected versions', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = db.appPool({ max: 10 });
+    store = new PostgresEventStore(pool);
+  });
+  afterAll(() => db.drop());
+
+  it('8 writers x 500 appends to 20 streams leave versions 1..n per stream and an exact total, with no position gap', async () => {
+    const streams = Array.from({ length: 20 }, (_, i) => `race-${i}`);
+    let conflicts = 0;
+    const writer = async (w: number) => {
+      for (let i = 0; i < 500; i++) {
+        const streamId = streams[(w * 7 + i * 13) % streams.length]!;
+        let expected = await store.streamVersion(streamId);
+        for (;;) {
+          try {
+            await store.append(streamId, [{ type: 'counted', data: { writer: w, n: i } }], { expectedVersion: expected === 0 ? 'no-stream' : expected });
+            break;
+          } catch (error) {
+            if (!(error instanceof ConcurrencyError)) throw error;
+            conflicts++;
+            expected = error.actualVersion;
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, (_, w) => writer(w)));
+
+    const { rows } = await pool.query<{ stream_id: string; n: number; min: number; max: number; distinct_versions: number }>(
+      `SELECT stream_id, count(*)::int AS n, min(stream_version)::int AS min, max(stream_version)::int AS max,
+              count(DISTINCT stream_version)::int AS distinct_versions
+         FROM event_store.events GROUP BY stream_id`,
+    );
+    expect(rows.reduce((sum, r) => sum + r.n, 0)).toBe(4000);
+    for (const r of rows) {
+      expect({ stream: r.stream_id, min: r.min, max: r.max, distinct: r.distinct_versions }).toEqual({ stream: r.stream_id, min: 1, max: r.n, distinct: r.n });
+    }
+    const heads = await pool.query<{ stream_id: string; version: number }>('SELECT stream_id, version FROM event_store.streams');
+    for (const head of heads.rows) expect(head.version).toBe(rows.find((r) => r.stream_id === head.stream_id)!.n);
+    // Losing writers were refused before taking a position: positions are exactly 1..4000.
+    const positions = await pool.query<{ min: number; max: number; n: number }>('SELECT min(position) AS min, max(position) AS max, count(*)::int AS n FROM event_store.events');
+    expect(positions.rows[0]).toEqual({ min: 1, max: 4000, n: 4000 });
+    expect(conflicts).toBeGreaterThan(0);
+    expect(await store.verify()).toEqual([]);
+  });
+
+  it('refuses each kind of wrong expectation with the actual version', async () => {
+    await store.append('expect-1', [{ type: 'a', data: {} }], { expectedVersion: 'no-stream' });
+    await expect(store.append('expect-1', [{ type: 'a', data: {} }], { expectedVersion: 'no-stream' })).rejects.toMatchObject({
+      name: 'ConcurrencyError',
+      actualVersion: 1,
+    });
+    await expect(store.append('expect-1', [{ type: 'a', data: {} }], { expectedVersion: 5 })).rejects.toMatchObject({ actualVersion: 1 });
+    await expect(store.append('expect-2', [{ type: 'a', data: {} }], { expectedVersion: 'stream-exists' })).rejects.toMatchObject({ actualVersion: 0 });
+    const ok = await store.append('expect-1', [{ type: 'a', data: {} }, { type: 'b', data: {} }], { expectedVersion: 'stream-exists' });
+    expect(ok.nextExpectedVersion).toBe(3);
+    const any = await store.append('expect-1', [{ type: 'c', data: {} }], { expectedVersion: 'any' });
+    expect(any.events[0]!.streamVersion).toBe(4);
+    // a refused append to a new stream leaves no stream row behind
+    expect(await store.streamVersion('expect-2')).toBe(0);
+    const { rowCount } = await pool.query("SELECT 1 FROM event_store.streams WHERE stream_id = 'expect-2'");
+    expect(rowCount).toBe(0);
+  });
+
+  it('rejects malformed requests with a message naming the problem', async () => {
+    await expect(store.append('bad stream id', [{ type: 'a', data: {} }], { expectedVersion: 'any' })).rejects.toThrow(/stream id "bad stream id"/);
+    await expect(store.append('ok-stream', [], { expectedVersion: 'any' })).rejects.toThrow(/at least one event/);
+    await expect(store.append('ok-stream', [{ type: 'a', data: {} }], { expectedVersion: -3 })).rejects.toThrow(/expectedVersion must be/);
+  });
+
+  it('stores a multi-event append atomically with consecutive versions and metadata', async () => {
+    const result = await store.append(
+      'batch-1',
+      Array.from({ length: 100 }, (_, i) => ({
+        type: 'numbered',
+        data: { i },
+        occurredAt: new Date(Date.UTC(2014, 8, 1 + (i % 28))),
+        metadata: { correlationId: 'c-1', causationId: `m-${i}`, source: { topic: 'news-events', partition: 0, offset: String(i) } },
+      })),
+      { expectedVersion: 'no-stream' },
+    );
+    expect(result.events.map((e) => e.streamVersion)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    const events = await store.readStream('batch-1', { fromVersion: 51 });
+    expect(events).toHaveLength(50);
+    expect(events[0]).toMatchObject({ streamVersion: 51, type: 'numbered', data: { i: 50 }, metadata: { causationId: 'm-50', source: { offset: '50' } } });
+    expect(events[0]!.occurredAt!.toISOString()).toBe('2014-09-23T00:00:00.000Z');
+  });
+});

@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { Client, type Pool } from 'pg';
+import { PostgresEventStore, Subscription } from '@annals/event-store';
+import { createTestDatabase, type TestDatabase } from '@annals/testing';
+
+const SUBSCRIBER = join(__dirname, '../../support/processes/subscriber-process.ts');
+
+function startSubscriber(db: TestDatabase, id: string): ChildProcess {
+  return spawn(process.execPath, ['-r', '@swc-node/register', SUBSCRIBER], {
+    env: { ...process.env, TEST_DATABASE_URL: db.appUrl, SUBSCRIPTION_ID: id, BATCH_SIZE: '50', HANDLER_DELAY_MS: '30' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('event store: subscriptions', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = db.appPool({ max: 8 });
+    store = new PostgresEventStore(pool);
+    const owner = new Client({ connectionString: db.ownerUrl });
+    await owner.connect();
+    // The handler's own table: its primary key makes a double delivery fail loudly.
+    await owner.query('CREATE TABLE delivered (subscription text NOT NULL, position bigint NOT NULL, PRIMARY KEY (subscription, position))');
+    await owner.query('GRANT SELECT, INSERT ON delivered TO annals_writer');
+    await owner.end();
+  });
+  afterAll(() => db.drop());
+
+  const delivered = async (subscription: string) =>
+    (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM delivered WHERE subscription = $1', [subscription])).rows[0]!.n;
+
+  it('catches up, then follows live appends woken by NOTIFY', async () => {
+    for (let i = 0; i < 30; i++) await store.append(`live-${i % 3}`, [{ type: 'n', data: { i } }], { expectedVersion: 'any' });
+    const seen: number[] = [];
+    const subscription = new Subscription(pool, store, {
+      subscriptionId: 'live',
+      batchSize: 10,
+      pollIntervalMs: 60_000, // only NOTIFY can wake it in time
+      handler: async (events, tx) => {
+        for (const e of events) await tx.query('INSERT INTO delivered (position, subscription) VALUES ($1, $2)', [e.position, 'live']);
+        seen.push(...events.map((e) => (e.data as { i: number }).i));
+      },
+    });
+    subscription.start();
+    await until('catch-up', async () => (seen.length === 30 ? true : undefined));
+    for (let i = 30; i < 40; i++) await store.append(`live-${i % 3}`, [{ type: 'n', data: { i } }], { expectedVersion: 'any' });
+    await until('live events', async () => (seen.length === 40 ? true : undefined), 10_000);
+    await subscription.stop();
+    expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(subscription.status().state).toBe('stopped');
+  });
+
+  it('a subscriber process killed (SIGKILL) mid-batch resumes from its stored checkpoint: every event applied exactly once', async () => {
+    const total = 600;
+    for (let i = 0; i < total; i += 20) {
+      await store.append(`kill-${(i / 20) % 5}`, Array.from({ length: 20 }, (_, k) => ({ type: 'n', data: { i: i + k } })), { expectedVersion: 'any' });
+    }
+    const before = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_store.events')).rows[0]!.n;
+    for (let kill = 0; kill < 4; kill++) {
+      const child = startSubscriber(db, 'killed');
+      const target = Math.min(before, (kill + 1) * 100);
+      await until('progress before the kill', async () => ((await delivered('killed')) >= target - 60 ? true : undefined));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    }
+    const last = startSubscriber(db, 'killed');
+    try {
+      await until('all events', async () => ((await delivered('killed')) === before ? true : undefined));
+    } finally {
+      last.kill('SIGTERM');
+      await new Promise((r) => last.once('exit', r));
+    }
+    const { rows } = await pool.query<{ n: number; distinct: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT d.position)::int AS distinct FROM delivered d JOIN event_store.events e USING (position) WHERE subscription = 'killed'`,
+    );
+    expect(rows[0]).toEqual({ n: before, distinct: before });
+  });
+
+  it('with two exclusive instances, one works and the other takes over when its session dies', async () => {
+    await store.append('takeover', [{ type: 'n', data: {} }], { expectedVersion: 'any' });
+    const make = (name: string, log: string[]) =>
+      new Subscription(pool, store, {
+        subscriptionId: 'exclusive',
+        exclusive: true,
+        pollIntervalMs: 100,
+        handler: async (events) => {
+          log.push(...events.map(() => name));
+        },
+      });
+    const a: string[] = [];
+    const b: string[] = [];
+    const first = make('first', a);
+    first.start();
+    await until('first instance takes the lock', async () => (first.status().state === 'live' ? true : undefined));
+    const second = make('second', b);
+    second.start();
+    await until('second instance waits', async () => (second.status().state === 'waiting-for-lock' ? true : undefined));
+    await first.stop(); // its session ends: the lock is free
+    await until('second takes over', async () => (second.status().state === 'live' ? true : undefined));
+    await store.append('takeover', [{ type: 'n', data: {} }], { expectedVersion: 'any' });
+    await until('second delivers', async () => (b.length > 0 ? true : undefined));
+    await second.stop();
+    expect(a.length + b.length).toBe((await store.readAll(undefined, 1_000_000)).events.length);
+  });
+});
