@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { coalitionId, countryCode, ROLE_KINDS } from '../news-event/primitives';
+import { atParam, fromParam, knownAtParam, toParam } from './query-instant';
+
+/**
+ * The HTTP API's parameters and responses: these zod schemas validate requests (400 with the
+ * parameter's name otherwise), type the controllers, and generate /openapi.json.
+ * Query objects are strict: an unknown parameter is a 400, not silently ignored.
+ */
+
+const rfc3339 = z.string().meta({ format: 'date-time', description: 'RFC 3339, UTC', example: '2014-09-19T00:00:00.000Z' });
+
+// ---- parameters -------------------------------------------------------------------------
+
+export const coalitionPath = z.strictObject({ id: coalitionId });
+export const countryPath = z.strictObject({ code: countryCode });
+export const reportPath = z.strictObject({ id: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters') });
+
+export const stateQuery = z.strictObject({ at: atParam(), knownAt: knownAtParam() });
+export const timelineQuery = z.strictObject({
+  from: fromParam('Only facts that occurred at or after this time.'),
+  to: toParam('Only facts that occurred at or before this time.'),
+  knownAt: knownAtParam(),
+});
+export const diffQuery = z.strictObject({
+  from: toParam('The earlier valid time.'),
+  to: toParam('The later valid time. Default: now.'),
+  knownAt: knownAtParam(),
+});
+export const emptyQuery = z.strictObject({});
+
+// ---- responses --------------------------------------------------------------------------
+
+export const errorResponse = z
+  .object({ error: z.enum(['bad-request', 'not-found', 'unauthorized', 'disabled', 'too-many-requests']), message: z.string() })
+  .meta({ id: 'Error' });
+
+export const sourceRef = z
+  .object({ reportId: z.string(), publisher: z.string(), url: z.string().nullable(), publishedAt: rfc3339.nullable() })
+  .meta({ id: 'SourceRef', description: 'A report that says so' });
+
+export const heldRole = z
+  .object({ kind: z.enum(ROLE_KINDS), theater: z.string().nullable(), since: rfc3339 })
+  .meta({ id: 'HeldRole' });
+
+export const member = z
+  .object({ country: z.string(), since: rfc3339, roles: z.array(heldRole), sources: z.array(sourceRef) })
+  .meta({ id: 'Member', description: 'sources: the visible reports about this country in this coalition that occurred during its current membership' });
+
+export const coalitionSummary = z
+  .object({ id: z.string(), name: z.string().nullable(), formedAt: rfc3339.nullable(), memberCount: z.number().int() })
+  .meta({ id: 'CoalitionSummary' });
+
+export const coalitionList = z.object({ items: z.array(coalitionSummary) }).meta({ id: 'CoalitionList' });
+
+export const coalitionState = z
+  .object({
+    id: z.string(),
+    name: z.string().nullable(),
+    formedAt: rfc3339.nullable(),
+    at: rfc3339,
+    knownAt: rfc3339,
+    members: z.array(member).meta({ description: 'Sorted by country' }),
+  })
+  .meta({ id: 'CoalitionState' });
+
+export const timelineItem = z
+  .object({
+    occurredAt: rfc3339,
+    knownAt: rfc3339.meta({ description: 'When the report became known: its publishedAt, or when Annals recorded it' }),
+    type: z.string(),
+    country: z.string().nullable(),
+    role: z.object({ kind: z.enum(ROLE_KINDS), theater: z.string().nullable() }).nullable(),
+    roles: z.array(z.object({ kind: z.enum(ROLE_KINDS), theater: z.string().nullable() })),
+    reportId: z.string(),
+    publisher: z.string(),
+    url: z.string().nullable(),
+    publishedAt: rfc3339.nullable(),
+    details: z.record(z.string(), z.unknown()).meta({ description: "The report's data (participants, place, stance, share...)" }),
+  })
+  .meta({ id: 'TimelineItem' });
+
+export const timeline = z.object({ items: z.array(timelineItem) }).meta({ id: 'Timeline', description: 'In fold order: valid time, knowledge time, store position' });
+
+export const diff = z.object({ joined: z.array(z.string()), left: z.array(z.string()) }).meta({ id: 'Diff' });
+
+export const countryCoalitions = z
+  .object({
+    items: z.array(z.object({ coalitionId: z.string(), name: z.string().nullable(), since: rfc3339, roles: z.array(heldRole) })),
+  })
+  .meta({ id: 'CountryCoalitions' });
+
+export const report = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    status: z.enum(['applied', 'retracted']),
+    occurredAt: rfc3339,
+    source: z.object({ publisher: z.string(), url: z.string().optional(), publishedAt: rfc3339.optional(), title: z.string().optional() }),
+    recordedAt: rfc3339,
+    position: z.number().int(),
+    retractedBy: z.string().nullable(),
+  })
+  .meta({ id: 'Report' });
+
+export type CoalitionStateResponse = z.output<typeof coalitionState>;
+export type CoalitionListResponse = z.output<typeof coalitionList>;
+export type TimelineResponse = z.output<typeof timeline>;
+export type DiffResponse = z.output<typeof diff>;
+export type CountryCoalitionsResponse = z.output<typeof countryCoalitions>;
+export type ReportResponse = z.output<typeof report>;

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { createDocument } from 'zod-openapi';
+import * as api from './api-schemas';
+
+const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+const errors = {
+  '400': json(api.errorResponse, 'A parameter is malformed or unknown; the message names it'),
+  '404': json(api.errorResponse, 'No such coalition, country or report'),
+};
+
+/** /openapi.json, generated from the same zod schemas that validate requests. */
+export function openApiDocument(): ReturnType<typeof createDocument> {
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Annals',
+      version: '1',
+      description:
+        'Coalition state at any valid time (`at`), as known at any knowledge time (`knownAt`), with the reports that say so. ' +
+        'See docs/semantics.md for the exact rules.',
+    },
+    paths: {
+      '/coalitions': {
+        get: { summary: 'Every coalition, with its member count now', requestParams: { query: api.emptyQuery }, responses: { '200': json(api.coalitionList, 'Coalitions'), '400': errors['400'] } },
+      },
+      '/coalitions/{id}': {
+        get: {
+          summary: 'A coalition at a valid time, as known at a knowledge time',
+          requestParams: { path: api.coalitionPath, query: api.stateQuery },
+          responses: { '200': json(api.coalitionState, 'The members, their roles and sources'), ...errors },
+        },
+      },
+      '/coalitions/{id}/timeline': {
+        get: {
+          summary: "Every visible report about a coalition, in fold order",
+          requestParams: { path: api.coalitionPath, query: api.timelineQuery },
+          responses: { '200': json(api.timeline, 'Timeline items'), ...errors },
+        },
+      },
+      '/coalitions/{id}/diff': {
+        get: {
+          summary: 'Who joined and who left between two valid times',
+          requestParams: { path: api.coalitionPath, query: api.diffQuery },
+          responses: { '200': json(api.diff, 'Countries that joined and left'), ...errors },
+        },
+      },
+      '/countries/{code}/coalitions': {
+        get: {
+          summary: 'The coalitions a country is a member of',
+          requestParams: { path: api.countryPath, query: api.stateQuery },
+          responses: { '200': json(api.countryCoalitions, 'Coalitions with the country\'s roles'), ...errors },
+        },
+      },
+      '/reports/{id}': {
+        get: {
+          summary: 'One stored report and whether it was retracted',
+          requestParams: { path: api.reportPath, query: api.emptyQuery },
+          responses: { '200': json(api.report, 'The report'), ...errors },
+        },
+      },
+    },
+  });
+}

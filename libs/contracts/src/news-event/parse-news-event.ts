@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { newsEventV1, NEWS_EVENT_TYPES, SUPPORTED_SCHEMA_VERSION, type NewsEvent } from './news-event.v1';
+import type { Rejection, RejectionReason } from './rejection';
+
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+export type ParseResult = { ok: true; event: NewsEvent } | { ok: false; rejection: Rejection };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const COUNTRY_FIELDS = new Set(['country', 'initiator', 'proposer', 'theater', 'participants']);
+const DATE_FIELDS = new Set(['occurredAt', 'publishedAt', 'endsAt']);
+const MAX_DETAILS = 5;
+
+const reject = (reason: RejectionReason, detail: string): ParseResult => ({ ok: false, rejection: { reason, detail } });
+
+/**
+ * Raw Kafka message value → a valid news event, or the reason it is not one.
+ * Never throws: whatever the bytes, the caller gets a result it can act on.
+ */
+export function parseNewsEvent(value: Buffer | Uint8Array | string | null | undefined): ParseResult {
+  if (value === null || value === undefined) return reject('not-json', 'the message has no value (a tombstone)');
+  const size = typeof value === 'string' ? Buffer.byteLength(value) : value.byteLength;
+  if (size > MAX_MESSAGE_BYTES) return reject('payload-too-large', `the message is ${size} bytes; the limit is ${MAX_MESSAGE_BYTES} (1 MiB)`);
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : utf8.decode(value);
+  } catch {
+    return reject('not-utf8', 'the message bytes are not valid UTF-8');
+  }
+  let json: unknown;
+  let unstorable: string | undefined;
+  try {
+    json = JSON.parse(text, (key, v: unknown) => {
+      for (const s of typeof v === 'string' ? [key, v] : [key]) {
+        if (s.includes('\u0000')) unstorable = 'a field contains a NUL character (\\u0000), which PostgreSQL cannot store';
+        else if (!s.isWellFormed()) unstorable = 'a field contains a lone UTF-16 surrogate (like \\ud800), which is not text';
+      }
+      return v;
+    });
+  } catch (error) {
+    return reject('not-json', `the message is not JSON: ${error instanceof Error ? error.message.slice(0, 200) : 'parse error'}`);
+  }
+  // Refused here, with a reason, rather than later by PostgreSQL as an error that looks transient.
+  if (unstorable) return reject('contract-violation', unstorable);
+  return validateNewsEvent(json);
+}
+
+/** A parsed JSON value → a valid news event, or the reason it is not one. */
+export function validateNewsEvent(json: unknown): ParseResult {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return reject('not-an-object', `the message is a JSON ${json === null ? 'null' : Array.isArray(json) ? 'array' : typeof json}, not an object`);
+  }
+  const candidate = json as Record<string, unknown>;
+  if (typeof candidate.type !== 'string') return reject('contract-violation', 'type: is required and must be a string');
+  if (!(NEWS_EVENT_TYPES as string[]).includes(candidate.type)) {
+    return reject('unknown-type', `type: ${JSON.stringify(candidate.type.slice(0, 100))} is not one of ${NEWS_EVENT_TYPES.join(', ')}`);
+  }
+  const version = candidate.schemaVersion;
+  if (typeof version === 'number' && Number.isInteger(version) && version > SUPPORTED_SCHEMA_VERSION) {
+    return reject('unsupported-version', `schemaVersion: ${version} is newer than the supported version ${SUPPORTED_SCHEMA_VERSION}`);
+  }
+  const result = newsEventV1.safeParse(json, { reportInput: true });
+  if (result.success) return { ok: true, event: result.data };
+  return { ok: false, rejection: describeIssues(result.error.issues) };
+}
+
+function describeIssues(issues: z.core.$ZodIssue[]): Rejection {
+  const fieldOf = (issue: z.core.$ZodIssue) => [...issue.path].reverse().find((p) => typeof p === 'string') as string | undefined;
+  const reason: RejectionReason = issues.some((i) => DATE_FIELDS.has(fieldOf(i) ?? ''))
+    ? 'invalid-date'
+    : issues.some((i) => COUNTRY_FIELDS.has(fieldOf(i) ?? '') && i.code !== 'invalid_type')
+      ? 'invalid-country'
+      : 'contract-violation';
+  const lines = issues.slice(0, MAX_DETAILS).map((issue) => {
+    const path = issue.path.map(String).join('.') || '(message)';
+    if (issue.code === 'unrecognized_keys') return `${path === '(message)' ? '' : path + ': '}unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    const input = 'input' in issue && issue.input !== undefined && typeof issue.input !== 'object' ? ` (got ${JSON.stringify(issue.input).slice(0, 80)})` : '';
+    return `${path}: ${issue.message}${input}`;
+  });
+  if (issues.length > MAX_DETAILS) lines.push(`and ${issues.length - MAX_DETAILS} more`);
+  return { reason, detail: lines.join('; ') };
+}

@@ -1,0 +1,81 @@
+import fc from 'fast-check';
+import { ROLE_KINDS } from '@annals/contracts';
+import { memberStateAt, membershipHistory, type MembershipFact, type MembershipRow } from '@annals/domain';
+
+const day = (d: string) => Date.parse(`${d}T00:00:00Z`);
+let position = 0;
+function fact(type: MembershipFact['type'], occurredAt: string, knownAt: string, roles: MembershipFact['roles'] = [], retractedAt: string | null = null): MembershipFact {
+  return { reportId: `r${++position}`, type, occurredAt: day(occurredAt), knownAt: day(knownAt), position, roles, retractedAt: retractedAt ? day(retractedAt) : null };
+}
+
+/** The row lookup the read model does with its GiST index. */
+function lookup(rows: MembershipRow[], at: number, knownAt: number) {
+  const hits = rows.filter((r) => r.validFrom <= at && (r.validTo === null || at < r.validTo) && r.knownFrom <= knownAt && (r.knownTo === null || knownAt < r.knownTo));
+  expect(hits.length).toBeLessThanOrEqual(1);
+  return hits[0]?.state;
+}
+
+describe('domain: the membership fold', () => {
+  it('joins, adds roles, corroborates without moving since, ends roles and membership', () => {
+    const facts = [
+      fact('coalition.member-joined', '2014-09-19', '2015-12-09', [{ kind: 'air-strikes', theater: 'IQ' }]),
+      fact('coalition.member-joined', '2014-09-19', '2015-12-10'), // corroboration
+      fact('coalition.role-started', '2015-09-27', '2015-12-09', [{ kind: 'air-strikes', theater: 'SY' }]),
+      fact('coalition.role-ended', '2016-01-01', '2016-01-02', [{ kind: 'air-strikes', theater: 'IQ' }]),
+      fact('coalition.member-left', '2017-01-01', '2017-01-02'),
+    ];
+    const now = day('2020-01-01');
+    expect(memberStateAt(facts, day('2014-09-18'), now)).toBeUndefined();
+    expect(memberStateAt(facts, day('2014-10-01'), now)).toEqual({ since: day('2014-09-19'), roles: [{ kind: 'air-strikes', theater: 'IQ', since: day('2014-09-19') }] });
+    expect(memberStateAt(facts, day('2015-10-01'), now)!.roles.map((r) => r.theater)).toEqual(['IQ', 'SY']);
+    expect(memberStateAt(facts, day('2016-06-01'), now)!.roles.map((r) => r.theater)).toEqual(['SY']);
+    expect(memberStateAt(facts, day('2017-06-01'), now)).toBeUndefined();
+    // as known before the article: nothing
+    expect(memberStateAt(facts, day('2014-10-01'), day('2015-12-08'))).toBeUndefined();
+  });
+
+  it('a role started by a non-member makes it a member from then', () => {
+    const facts = [fact('coalition.role-started', '2014-09-23', '2015-12-09', [{ kind: 'military-assistance' }])];
+    expect(memberStateAt(facts, day('2014-09-24'), day('2016-01-01'))).toEqual({
+      since: day('2014-09-23'),
+      roles: [{ kind: 'military-assistance', theater: null, since: day('2014-09-23') }],
+    });
+  });
+
+  it('a retracted report vanishes from answers known at or after the retraction, and stays before it', () => {
+    const facts = [fact('coalition.member-joined', '2014-09-19', '2015-12-09', [], '2016-03-01')];
+    expect(memberStateAt(facts, day('2015-01-01'), day('2016-02-29'))).toBeDefined();
+    expect(memberStateAt(facts, day('2015-01-01'), day('2016-03-01'))).toBeUndefined();
+  });
+
+  it('the bitemporal rows answer exactly what the fold answers, for any facts and any (at, knownAt)', () => {
+    const dayNumber = fc.integer({ min: 0, max: 40 });
+    const role = fc.record({ kind: fc.constantFrom(...ROLE_KINDS.slice(0, 3)), theater: fc.option(fc.constantFrom('IQ', 'SY'), { nil: undefined }) });
+    const arbitraryFact = fc.record({
+      type: fc.constantFrom('coalition.member-joined', 'coalition.member-left', 'coalition.role-started', 'coalition.role-ended' as const),
+      occurredAt: dayNumber,
+      knownAt: dayNumber,
+      roles: fc.array(role, { maxLength: 2 }),
+      retractedAfter: fc.option(fc.integer({ min: 0, max: 10 }), { nil: null }),
+    });
+    fc.assert(
+      fc.property(fc.array(arbitraryFact, { maxLength: 12 }), fc.array(fc.tuple(dayNumber, dayNumber), { minLength: 20, maxLength: 20 }), (raw, questions) => {
+        const facts: MembershipFact[] = raw.map((f, i) => ({
+          reportId: `f${i}`,
+          type: f.type,
+          occurredAt: f.occurredAt * 86_400_000,
+          knownAt: f.knownAt * 86_400_000,
+          position: i + 1,
+          roles: f.type === 'coalition.member-joined' ? f.roles : f.roles.slice(0, 1).length ? f.roles.slice(0, 1) : [{ kind: 'other' }],
+          retractedAt: f.retractedAfter === null ? null : (f.knownAt + f.retractedAfter) * 86_400_000,
+        }));
+        const rows = membershipHistory(facts);
+        for (const [at, knownAt] of questions) {
+          const expected = memberStateAt(facts, at * 86_400_000, knownAt * 86_400_000);
+          expect(lookup(rows, at * 86_400_000, knownAt * 86_400_000)).toEqual(expected);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
