@@ -16,6 +16,10 @@ export const apiSettings = loggingSettings
   .extend(httpSettings.shape)
   .superRefine(checkSasl);
 
+/** For tools that talk to Kafka or PostgreSQL only (the CLI). */
+export const kafkaClientSettings = kafkaSettings.superRefine(checkSasl);
+export const databaseClientSettings = databaseSettings;
+
 export const appSettings = {
   ingestor: ingestorSettings,
   projector: projectorSettings,

@@ -18,15 +18,20 @@ export class ConfigError extends Error {
 
 /** Validates the environment for one app; unknown variables are ignored (the environment holds many). */
 export function loadConfig<A extends AppName>(app: A, env: Record<string, string | undefined> = process.env): ConfigOf<A> {
+  return loadSettings(app, appSettings[app] as unknown as z.ZodType<ConfigOf<A>>, env);
+}
+
+/** Validates the environment against any settings schema (the CLI reads only the parts it needs). */
+export function loadSettings<T>(who: string, schema: z.ZodType<T>, env: Record<string, string | undefined> = process.env): T {
   // Empty strings are how shells and compose files say "unset".
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = (appSettings[app] as z.ZodType).safeParse(present);
-  if (result.success) return result.data as ConfigOf<A>;
+  const result = schema.safeParse(present);
+  if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => ({
     setting: issue.path.map(String).join('.') || '(environment)',
     problem: describe(issue, present),
   }));
-  throw new ConfigError(app, problems);
+  throw new ConfigError(who, problems);
 }
 
 function describe(issue: z.core.$ZodIssue, env: Record<string, unknown>): string {

@@ -66,6 +66,9 @@ export const kafkaSettings = z.object({
   KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512'], { error: 'must be plain, scram-sha-256 or scram-sha-512' }).optional(),
   KAFKA_SASL_USERNAME: z.string().min(1, 'must not be empty').optional(),
   KAFKA_SASL_PASSWORD: z.string().min(1, 'must not be empty').optional(),
+  /** Used when Annals creates its topics (they are left alone when they exist). */
+  KAFKA_TOPIC_PARTITIONS: positiveInt(1000).default(6),
+  KAFKA_REPLICATION_FACTOR: positiveInt(10).default(1),
 });
 
 export const consumerSettings = z.object({

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Client, type Pool } from 'pg';
 import { PostgresEventStore, Subscription } from '@annals/event-store';
-import { createTestDatabase, type TestDatabase } from '@annals/testing';
+import { createTestDatabase, eventually, type TestDatabase } from '@annals/testing';
 
 const SUBSCRIBER = join(__dirname, '../../support/processes/subscriber-process.ts');
 
@@ -11,16 +11,6 @@ function startSubscriber(db: TestDatabase, id: string): ChildProcess {
     env: { ...process.env, TEST_DATABASE_URL: db.appUrl, SUBSCRIPTION_ID: id, BATCH_SIZE: '50', HANDLER_DELAY_MS: '30' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('event store: subscriptions', () => {
@@ -57,9 +47,9 @@ describe('event store: subscriptions', () => {
       },
     });
     subscription.start();
-    await until('catch-up', async () => (seen.length === 30 ? true : undefined));
+    await eventually('catch-up', async () => (seen.length === 30 ? true : undefined));
     for (let i = 30; i < 40; i++) await store.append(`live-${i % 3}`, [{ type: 'n', data: { i } }], { expectedVersion: 'any' });
-    await until('live events', async () => (seen.length === 40 ? true : undefined), 10_000);
+    await eventually('live events', async () => (seen.length === 40 ? true : undefined), 10_000);
     await subscription.stop();
     expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     expect(subscription.status().state).toBe('stopped');
@@ -74,13 +64,13 @@ describe('event store: subscriptions', () => {
     for (let kill = 0; kill < 4; kill++) {
       const child = startSubscriber(db, 'killed');
       const target = Math.min(before, (kill + 1) * 100);
-      await until('progress before the kill', async () => ((await delivered('killed')) >= target - 60 ? true : undefined));
+      await eventually('progress before the kill', async () => ((await delivered('killed')) >= target - 60 ? true : undefined));
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
     }
     const last = startSubscriber(db, 'killed');
     try {
-      await until('all events', async () => ((await delivered('killed')) === before ? true : undefined));
+      await eventually('all events', async () => ((await delivered('killed')) === before ? true : undefined));
     } finally {
       last.kill('SIGTERM');
       await new Promise((r) => last.once('exit', r));
@@ -106,14 +96,14 @@ describe('event store: subscriptions', () => {
     const b: string[] = [];
     const first = make('first', a);
     first.start();
-    await until('first instance takes the lock', async () => (first.status().state === 'live' ? true : undefined));
+    await eventually('first instance takes the lock', async () => (first.status().state === 'live' ? true : undefined));
     const second = make('second', b);
     second.start();
-    await until('second instance waits', async () => (second.status().state === 'waiting-for-lock' ? true : undefined));
+    await eventually('second instance waits', async () => (second.status().state === 'waiting-for-lock' ? true : undefined));
     await first.stop(); // its session ends: the lock is free
-    await until('second takes over', async () => (second.status().state === 'live' ? true : undefined));
+    await eventually('second takes over', async () => (second.status().state === 'live' ? true : undefined));
     await store.append('takeover', [{ type: 'n', data: {} }], { expectedVersion: 'any' });
-    await until('second delivers', async () => (b.length > 0 ? true : undefined));
+    await eventually('second delivers', async () => (b.length > 0 ? true : undefined));
     await second.stop();
     expect(a.length + b.length).toBe((await store.readAll(undefined, 1_000_000)).events.length);
   });

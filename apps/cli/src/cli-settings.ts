@@ -1,0 +1,29 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { databaseClientSettings, kafkaClientSettings, loadSettings, type KafkaConfig } from '@annals/config';
+
+/**
+ * Where the CLI finds its servers: command-line options, then the environment
+ * (KAFKA_BROKERS, DATABASE_URL, ...), then the local dev stack's settings file when one is up.
+ */
+function devStack(): { kafkaBrokers?: string; databaseUrl?: string; migrationsDatabaseUrl?: string } {
+  const file = join(process.env.ANNALS_STACK_DIR ?? '/var/tmp/annals', 'dev', 'stack.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+}
+
+export function kafkaSettings(options: { brokers?: string; topic?: string; dlqTopic?: string }): KafkaConfig {
+  const env = { ...process.env };
+  env.KAFKA_BROKERS = options.brokers ?? env.KAFKA_BROKERS ?? devStack().kafkaBrokers ?? '127.0.0.1:9092';
+  if (options.topic) env.KAFKA_TOPIC = options.topic;
+  if (options.dlqTopic) env.KAFKA_DLQ_TOPIC = options.dlqTopic;
+  return loadSettings('annals', kafkaClientSettings, env);
+}
+
+export function databaseUrl(option: string | undefined, purpose: 'app' | 'migrations' = 'app'): string {
+  const stack = devStack();
+  const url =
+    option ??
+    (purpose === 'migrations' ? (process.env.MIGRATIONS_DATABASE_URL ?? process.env.DATABASE_URL ?? stack.migrationsDatabaseUrl) : (process.env.DATABASE_URL ?? stack.databaseUrl));
+  if (!url) throw new Error(`no database: pass --database-url, set ${purpose === 'migrations' ? 'MIGRATIONS_DATABASE_URL or ' : ''}DATABASE_URL, or start the local stack (npm run stack:up)`);
+  return loadSettings('annals', databaseClientSettings, { DATABASE_URL: url }).DATABASE_URL;
+}

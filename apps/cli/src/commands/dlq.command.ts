@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { createKafka } from '@annals/kafka';
+import { readDeadLetters, redriveDeadLetters } from '@annals/ingestion';
+import { kafkaSettings } from '../cli-settings';
+import { formatTable } from '../format-table';
+
+export function dlqCommand(program: Command): void {
+  const dlq = program.command('dlq').description('the dead-letter topic: what was not accepted, and why');
+  const kafkaOptions = (c: Command) =>
+    c
+      .option('--brokers <list>', 'Kafka brokers (default: $KAFKA_BROKERS or the local stack)')
+      .option('--topic <name>', 'the news topic (default: $KAFKA_TOPIC or news-events)')
+      .option('--dlq-topic <name>', 'the dead-letter topic (default: $KAFKA_DLQ_TOPIC or news-events.dlq)');
+
+  kafkaOptions(dlq.command('list'))
+    .description('counts by reason, then every dead letter with its detail')
+    .option('--json', 'one JSON object per dead letter')
+    .action(async (options: { brokers?: string; topic?: string; dlqTopic?: string; json?: boolean }) => {
+      const config = kafkaSettings(options);
+      const letters = await readDeadLetters(createKafka(config, 'dlq'), config.KAFKA_DLQ_TOPIC);
+      if (options.json) {
+        for (const l of letters) console.log(JSON.stringify({ reason: l.reason, detail: l.detail, original: l.original, failedAt: l.failedAt, key: l.key?.toString('utf8') ?? null, value: l.value?.toString('utf8').slice(0, 2000) ?? null }));
+        return;
+      }
+      const counts = new Map<string, number>();
+      for (const l of letters) counts.set(l.reason, (counts.get(l.reason) ?? 0) + 1);
+      console.log(`${letters.length} dead letter(s) on ${config.KAFKA_DLQ_TOPIC}`);
+      if (letters.length === 0) return;
+      console.log(formatTable(['reason', 'count'], [...counts].sort((a, b) => b[1] - a[1]).map(([r, n]) => [r, String(n)])));
+      console.log('');
+      console.log(formatTable(['origin', 'reason', 'detail'], letters.map((l) => [`${l.original.topic}/${l.original.partition}@${l.original.offset}`, l.reason, l.detail.slice(0, 160)])));
+    });
+
+  kafkaOptions(dlq.command('redrive'))
+    .description('re-publish dead letters to the news topic after a fix (a second re-drive is harmless: reports are idempotent)')
+    .option('--reason <code>', 'only dead letters with this reason (e.g. unsupported-version)')
+    .action(async (options: { brokers?: string; topic?: string; dlqTopic?: string; reason?: string }) => {
+      const config = kafkaSettings(options);
+      const kafka = createKafka(config, 'dlq');
+      const letters = (await readDeadLetters(kafka, config.KAFKA_DLQ_TOPIC)).filter((l) => !options.reason || l.reason === options.reason);
+      const sent = await redriveDeadLetters(kafka, letters, config.KAFKA_TOPIC);
+      console.log(`re-drove ${sent} dead letter(s)${options.reason ? ` with reason ${options.reason}` : ''} to ${config.KAFKA_TOPIC}`);
+    });
+}

@@ -1,0 +1,39 @@
+import { createReadStream } from 'node:fs';
+import type { Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { createKafka } from '@annals/kafka';
+import { NewsPublisher, publishNdjson } from '@annals/publisher';
+import { kafkaSettings } from '../cli-settings';
+
+export function publishCommand(program: Command): void {
+  program
+    .command('publish')
+    .description('validate an NDJSON file of news events against the contract and publish the valid lines to Kafka')
+    .argument('<file>', 'an .ndjson file, or - for standard input')
+    .option('--brokers <list>', 'Kafka brokers, host:port,... (default: $KAFKA_BROKERS or the local stack)')
+    .option('--topic <name>', 'topic to publish to (default: $KAFKA_TOPIC or news-events)')
+    .option('--batch-size <n>', 'messages per send', '500')
+    .action(async (file: string, options: { brokers?: string; topic?: string; batchSize: string }) => {
+      const config = kafkaSettings(options);
+      const input = file === '-' ? process.stdin : createReadStream(file);
+      const publisher = new NewsPublisher(createKafka(config, 'publisher'), config.KAFKA_TOPIC);
+      const bar = process.stderr.isTTY ? new SingleBar({ format: 'publishing |{bar}| {published} published, {invalid} invalid', stream: process.stderr }, Presets.shades_classic) : undefined;
+      bar?.start(1, 0, { published: 0, invalid: 0 });
+      try {
+        const summary = await publishNdjson(input, publisher, {
+          batchSize: Number(options.batchSize),
+          onProgress: (s) => {
+            bar?.setTotal(Math.max(1, s.lines));
+            bar?.update(s.published + s.invalid.length, { published: s.published, invalid: s.invalid.length });
+          },
+        });
+        bar?.stop();
+        console.log(`${summary.published} published to ${config.KAFKA_TOPIC} on ${config.KAFKA_BROKERS.join(',')}, ${summary.invalid.length} invalid (of ${summary.lines} lines)`);
+        for (const bad of summary.invalid) console.log(`  line ${bad.line}: ${bad.reason}: ${bad.detail}`);
+        if (summary.invalid.length > 0) process.exitCode = 2;
+      } finally {
+        bar?.stop();
+        await publisher.disconnect();
+      }
+    });
+}

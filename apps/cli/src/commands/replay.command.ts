@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { COALITION_MEMBERSHIP, ProjectorRunner } from '@annals/projections';
+import { databaseUrl } from '../cli-settings';
+import { withDatabase } from '../with-database';
+
+export function replayCommand(program: Command): void {
+  program
+    .command('replay')
+    .description('rebuild a read model from the event store into a new version next to the live one; queries switch to it once it has caught up')
+    .option('--projection <name>', 'the read model to rebuild', COALITION_MEMBERSHIP)
+    .option('--database-url <url>', 'postgres://user@host:port/database (default: $DATABASE_URL)')
+    .action(async (options: { projection: string; databaseUrl?: string }) => {
+      if (options.projection !== COALITION_MEMBERSHIP) throw new Error(`unknown projection "${options.projection}" (known: ${COALITION_MEMBERSHIP})`);
+      await withDatabase(databaseUrl(options.databaseUrl), async ({ pool, store, versions }) => {
+        const { version, created } = await versions.startRebuild();
+        console.log(`${created ? 'rebuilding' : 'a rebuild is under way:'} ${COALITION_MEMBERSHIP} v${version}; queries keep using the live version until it has caught up`);
+        // This process works on the rebuild too; a running projector may take it instead (one at a time).
+        const runner = new ProjectorRunner(pool, store, versions, { batchSize: 2000 });
+        const bar = process.stderr.isTTY ? new SingleBar({ format: 'replaying |{bar}| {value}/{total} events', stream: process.stderr }, Presets.shades_classic) : undefined;
+        await runner.start();
+        try {
+          const total = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_store.events')).rows[0]!.n;
+          bar?.start(Math.max(total, 1), 0);
+          for (;;) {
+            const state = (await versions.list()).find((v) => v.version === version);
+            if (!state) throw new Error(`version ${version} disappeared`);
+            bar?.setTotal(Math.max(total, 1));
+            bar?.update(Math.max(0, total - state.lagEvents));
+            if (state.state === 'active') break;
+            if (state.state === 'retired') throw new Error(`version ${version} was retired before it became active`);
+            await new Promise((resolve) => setTimeout(resolve, 500));
+          }
+        } finally {
+          bar?.stop();
+          await runner.stop();
+        }
+        console.log(`${COALITION_MEMBERSHIP} v${version} is active`);
+      });
+    });
+}

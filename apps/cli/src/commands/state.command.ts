@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { httpApi } from '@annals/contracts';
+import { CoalitionQueries } from '@annals/queries';
+import { databaseUrl } from '../cli-settings';
+import { day, formatTable } from '../format-table';
+import { withDatabase } from '../with-database';
+
+/** The same parameter rules as the HTTP API: a date alone means the end of that day. */
+function instants(options: { at?: string; knownAt?: string }) {
+  const parsed = httpApi.stateQuery.safeParse({ ...(options.at ? { at: options.at } : {}), ...(options.knownAt ? { knownAt: options.knownAt } : {}) });
+  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.') === 'knownAt' ? 'known-at' : i.path.join('.')}: ${i.message}`).join('; '));
+  const now = new Date();
+  return { at: parsed.data.at ?? now, knownAt: parsed.data.knownAt ?? now };
+}
+
+export function stateCommand(program: Command): void {
+  program
+    .command('state')
+    .description('who was in a coalition at a date, as known at another date, and which reports say so')
+    .argument('<coalitionId>')
+    .option('--at <date>', 'valid time (YYYY-MM-DD or RFC 3339; default now)')
+    .option('--known-at <date>', 'knowledge time (default now)')
+    .option('--database-url <url>')
+    .action(async (id: string, options: { at?: string; knownAt?: string; databaseUrl?: string }) => {
+      const { at, knownAt } = instants(options);
+      await withDatabase(databaseUrl(options.databaseUrl), async ({ pool, store }) => {
+        const state = await new CoalitionQueries(pool, store).state(id, at, knownAt);
+        console.log(`${state.name ?? id}${state.formedAt ? ` (formed ${day(state.formedAt)})` : ''}: ${state.members.length} member(s) at ${state.at}, as known at ${state.knownAt}`);
+        console.log(
+          formatTable(
+            ['country', 'since', 'roles', 'sources'],
+            state.members.map((m) => [
+              m.country,
+              day(m.since),
+              m.roles.map((r) => `${r.kind}${r.theater ? ` in ${r.theater}` : ''} (${day(r.since)})`).join(', '),
+              m.sources.map((s) => `${s.publisher} ${day(s.publishedAt)}`).join(', '),
+            ]),
+          ),
+        );
+      });
+    });
+}
+
+export function timelineCommand(program: Command): void {
+  program
+    .command('timeline')
+    .description('every visible report about a coalition, in fold order')
+    .argument('<coalitionId>')
+    .option('--from <date>')
+    .option('--to <date>')
+    .option('--known-at <date>', 'knowledge time (default now)')
+    .option('--database-url <url>')
+    .action(async (id: string, options: { from?: string; to?: string; knownAt?: string; databaseUrl?: string }) => {
+      const parsed = httpApi.timelineQuery.safeParse(Object.fromEntries(Object.entries({ from: options.from, to: options.to, knownAt: options.knownAt }).filter(([, v]) => v)));
+      if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
+      await withDatabase(databaseUrl(options.databaseUrl), async ({ pool, store }) => {
+        const { items } = await new CoalitionQueries(pool, store).timeline(id, parsed.data.from, parsed.data.to, parsed.data.knownAt ?? new Date());
+        console.log(
+          formatTable(
+            ['occurred', 'type', 'country', 'role(s)', 'report', 'published'],
+            items.map((i) => [
+              day(i.occurredAt),
+              i.type,
+              i.country ?? '',
+              (i.role ? [i.role] : i.roles).map((r) => `${r.kind}${r.theater ? ` in ${r.theater}` : ''}`).join(', '),
+              i.reportId,
+              `${i.publisher} ${day(i.publishedAt)}`,
+            ]),
+          ),
+        );
+      });
+    });
+}

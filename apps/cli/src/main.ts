@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { ConfigError } from '@annals/config';
+import { NotFoundError } from '@annals/queries';
+import { dlqCommand } from './commands/dlq.command';
+import { migrateCommand } from './commands/migrate.command';
+import { publishCommand } from './commands/publish.command';
+import { replayCommand } from './commands/replay.command';
+import { stateCommand, timelineCommand } from './commands/state.command';
+import { verifyCommand } from './commands/verify.command';
+
+/** `annals`: the command line for people at a terminal. Each command is a thin adapter over libs/. */
+const program = new Command('annals').description('Annals: news events into a trustworthy event store, and point-in-time answers out').showHelpAfterError();
+publishCommand(program);
+dlqCommand(program);
+migrateCommand(program);
+verifyCommand(program);
+replayCommand(program);
+stateCommand(program);
+timelineCommand(program);
+
+program.parseAsync(process.argv).then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    const known = error instanceof ConfigError || error instanceof NotFoundError || (error instanceof Error && !error.stack?.includes('node_modules'));
+    console.error(`annals: ${error instanceof Error ? (known ? error.message : error.stack) : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,94 @@
+import { Logger } from '@nestjs/common';
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import { lastValueFrom, isObservable } from 'rxjs';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { IngestorConfig } from '@annals/config';
+import { createKafka, ensureTopics } from '@annals/kafka';
+import { NEWS_EVENTS_BATCH, type KafkaBatch } from './kafka-batch';
+
+/**
+ * A NestJS transport strategy that consumes Kafka in batches (kafkajs eachBatch) and hands
+ * each partition's batch to the handler of @EventPattern(NEWS_EVENTS_BATCH). Offsets are
+ * committed by the handler, through KafkaBatch.commit, once its work is durable -- never
+ * by kafkajs on its own (autoCommit off). Nest's built-in Kafka server consumes message by
+ * message and commits before the handler's database work, which is why this exists.
+ */
+export class KafkaBatchServer extends Server implements CustomTransportStrategy {
+  /** A batch whose handler fails is not marked done: kafkajs retries it (nothing is committed). */
+  override readonly propagatesEventHandlerErrors = true;
+  private readonly log = new Logger(KafkaBatchServer.name);
+  private readonly kafka: Kafka;
+  private consumer: Consumer | undefined;
+  private stopping = false;
+
+  constructor(private readonly config: IngestorConfig) {
+    super();
+    this.kafka = createKafka(config, 'ingestor');
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      const created = await ensureTopics(this.kafka, this.config);
+      if (created.length) this.log.log(`created topics ${created.join(', ')}`);
+      const consumer = this.kafka.consumer({
+        groupId: this.config.KAFKA_GROUP_ID,
+        sessionTimeout: 30_000,
+        heartbeatInterval: 3_000,
+        maxWaitTimeInMs: 100,
+        maxBytesPerPartition: 4 * 1024 * 1024,
+        allowAutoTopicCreation: false,
+        retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+      });
+      this.consumer = consumer;
+      await consumer.connect();
+      await consumer.subscribe({ topics: [this.config.KAFKA_TOPIC], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 4,
+        eachBatch: (payload) => this.handleBatch(payload),
+      });
+      this.log.log(`consuming ${this.config.KAFKA_TOPIC} as group ${this.config.KAFKA_GROUP_ID}`);
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const handler = this.getHandlerByPattern(NEWS_EVENTS_BATCH);
+    if (!handler) throw new Error(`no handler for ${NEWS_EVENTS_BATCH}: register @EventPattern(NEWS_EVENTS_BATCH)`);
+    const { batch } = payload;
+    if (batch.messages.length === 0) return;
+    const kafkaBatch: KafkaBatch = {
+      topic: batch.topic,
+      partition: batch.partition,
+      messages: batch.messages,
+      heartbeat: () => payload.heartbeat(),
+      isActive: () => !this.stopping && payload.isRunning() && !payload.isStale(),
+      commit: async (offset) => {
+        await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }] });
+        payload.resolveOffset((BigInt(offset) - 1n).toString());
+      },
+    };
+    const result = await handler(kafkaBatch);
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+  }
+
+  /** Graceful shutdown: the batch in flight finishes its chunk or is abandoned uncommitted. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    await consumer?.disconnect();
+  }
+
+  on(): never {
+    throw new Error('KafkaBatchServer has no events to subscribe to');
+  }
+
+  unwrap<T>(): T {
+    if (!this.consumer) throw new Error('not listening yet');
+    return this.consumer as T;
+  }
+}

@@ -1,0 +1,50 @@
+import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type SASLOptions } from 'kafkajs';
+import type { KafkaConfig } from '@annals/config';
+
+export interface KafkaLogger {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+// kafkajs 2 warns once per process that its default partitioner changed in 2.0; Annals was born after.
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+
+/**
+ * Warnings kafkajs repeats that say nothing to an operator of Annals: the dead-letter producer
+ * bounds its retries on purpose (the ingestor retries around it, heartbeating, and dead letters
+ * are deduplicated by their origin), and a coordinator still loading answers the next retry.
+ */
+const BENIGN = [/Limiting retries for the idempotent producer/, /coordinator is loading/i];
+
+/** A kafkajs client from the validated settings: brokers, client id, TLS and SASL. */
+export function createKafka(config: KafkaConfig, clientId: string, logger?: KafkaLogger): Kafka {
+  const options: KafkaJsConfig = {
+    clientId: `${config.KAFKA_CLIENT_ID}-${clientId}`,
+    brokers: config.KAFKA_BROKERS,
+    ssl: config.KAFKA_SSL,
+    connectionTimeout: 5_000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry) => {
+      if (!logger) return;
+      const { message, ...rest } = entry.log;
+      if (BENIGN.some((pattern) => pattern.test(message) || pattern.test(String(rest.error ?? '')))) return;
+      const fields = { kafka: entry.namespace, ...rest };
+      if (entry.level === logLevel.ERROR) logger.error(fields, message);
+      else if (entry.level === logLevel.WARN) logger.warn(fields, message);
+      else if (entry.level === logLevel.INFO) logger.info(fields, message);
+      else logger.debug(fields, message);
+    },
+  };
+  if (config.KAFKA_SASL_MECHANISM && config.KAFKA_SASL_USERNAME && config.KAFKA_SASL_PASSWORD) {
+    options.sasl = {
+      mechanism: config.KAFKA_SASL_MECHANISM,
+      username: config.KAFKA_SASL_USERNAME,
+      password: config.KAFKA_SASL_PASSWORD,
+    } as SASLOptions;
+  }
+  return new Kafka(options);
+}

@@ -1,0 +1,4 @@
+export * from './create-kafka';
+export * from './ensure-topics';
+export * from './kafka.module';
+export * from './reliable-producer';

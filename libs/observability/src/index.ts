@@ -1,0 +1,3 @@
+export * from './metrics';
+export * from './logger.module';
+export * from './observability.module';

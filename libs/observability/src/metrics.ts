@@ -1,0 +1,57 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus metric Annals exports, in one registry per process. Names and meanings
+ * are documented in docs/operations.md ("Metrics").
+ */
+export class AnnalsMetrics {
+  readonly registry = new Registry();
+
+  readonly messagesIngested = new Counter({
+    name: 'annals_messages_ingested_total',
+    help: 'Kafka messages taken by the ingestor, by outcome (stored, duplicate, dead-lettered)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'annals_messages_dead_lettered_total',
+    help: 'Messages sent to the dead-letter topic, by reason code',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly transientFailures = new Counter({
+    name: 'annals_ingest_transient_failures_total',
+    help: 'Batches retried because PostgreSQL or Kafka was unreachable',
+    registers: [this.registry],
+  });
+  readonly batchSeconds = new Histogram({
+    name: 'annals_ingest_batch_seconds',
+    help: 'Time to validate, decide, append and commit one chunk of a Kafka batch',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly projectionLagEvents = new Gauge({
+    name: 'annals_projection_lag_events',
+    help: 'Events stored but not yet applied to a read model',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+  readonly projectionLagSeconds = new Gauge({
+    name: 'annals_projection_lag_seconds',
+    help: 'Age of the oldest stored event not yet applied to a read model (0 when caught up)',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+  readonly httpSeconds = new Histogram({
+    name: 'annals_http_request_seconds',
+    help: 'HTTP request latency by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor(app: string) {
+    this.registry.setDefaultLabels({ app });
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

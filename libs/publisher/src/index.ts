@@ -1,0 +1,4 @@
+export * from './ndjson-lines';
+export * from './partition-key';
+export * from './news-publisher';
+export * from './publish-ndjson';

@@ -1,0 +1,51 @@
+import type { Readable } from 'node:stream';
+import type { Message } from 'kafkajs';
+import { parseNewsEvent, type RejectionReason } from '@annals/contracts';
+import { ndjsonLines } from './ndjson-lines';
+import type { NewsPublisher } from './news-publisher';
+import { partitionKey } from './partition-key';
+
+export interface InvalidLine {
+  line: number;
+  reason: RejectionReason;
+  detail: string;
+}
+
+export interface PublishSummary {
+  lines: number;
+  published: number;
+  invalid: InvalidLine[];
+}
+
+/**
+ * Validates every line of an NDJSON stream against the contract (the same parser the
+ * ingestor uses) and publishes the valid ones in batches, keyed by coalition or country.
+ * Invalid lines are reported with their numbers and reasons, never published.
+ */
+export async function publishNdjson(
+  input: Readable,
+  publisher: NewsPublisher,
+  options: { batchSize?: number; onProgress?: (summary: PublishSummary) => void } = {},
+): Promise<PublishSummary> {
+  const summary: PublishSummary = { lines: 0, published: 0, invalid: [] };
+  const batchSize = options.batchSize ?? 500;
+  let batch: Message[] = [];
+  const flush = async () => {
+    await publisher.send(batch);
+    summary.published += batch.length;
+    batch = [];
+    options.onProgress?.(summary);
+  };
+  for await (const { number, text } of ndjsonLines(input)) {
+    summary.lines++;
+    const parsed = parseNewsEvent(text);
+    if (!parsed.ok) {
+      summary.invalid.push({ line: number, ...parsed.rejection });
+      continue;
+    }
+    batch.push({ key: partitionKey(parsed.event), value: text });
+    if (batch.length >= batchSize) await flush();
+  }
+  await flush();
+  return summary;
+}
