@@ -3,3 +3,4 @@ export * from './migrations';
 export * from './run-migrations';
 export * from './pg-pool';
 export * from './database.module';
+export * from './in-transaction';

@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
+import type { Pool } from 'pg';
+import { PG_POOL } from '@annals/database';
+import { PostgresEventStore } from '@annals/event-store';
+import { KafkaModule } from '@annals/kafka';
+import { PlatformModule } from '@annals/platform';
+import { ProjectionsModule } from '@annals/projections';
+import { CoalitionQueries } from '@annals/queries';
+import { AdminController } from './admin/admin.controller';
+import { AdminTokenGuard } from './admin/admin-token.guard';
+import { CoalitionsController } from './coalitions/coalitions.controller';
+import { HealthController } from './health/health.controller';
+import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
+import { MetricsController } from './metrics/metrics.controller';
+
+/** Wiring only: HTTP in, libs/queries over the read models, admin, health and metrics. */
+@Module({})
+export class ApiModule {
+  static forEnv(env: Record<string, string | undefined>) {
+    return {
+      module: ApiModule,
+      imports: [
+        PlatformModule.forApp('api', env),
+        KafkaModule.forApp('api'),
+        ProjectionsModule,
+        TerminusModule.forRoot({ logger: false }),
+        ThrottlerModule.forRoot([{ ttl: 60_000, limit: 10_000 }]),
+      ],
+      controllers: [CoalitionsController, HealthController, AdminController, MetricsController],
+      providers: [
+        { provide: CoalitionQueries, inject: [PG_POOL, PostgresEventStore], useFactory: (pool: Pool, store: PostgresEventStore) => new CoalitionQueries(pool, store) },
+        AdminTokenGuard,
+        { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
+      ],
+    };
+  }
+}

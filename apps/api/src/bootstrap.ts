@@ -1,0 +1,36 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { json } from 'express';
+import { Logger } from 'nestjs-pino';
+import { loadConfig } from '@annals/config';
+import { openApiDocument } from '@annals/contracts';
+import { ApiModule } from './api.module';
+import { ApiExceptionFilter } from './http/api-exception.filter';
+
+/** Builds and starts the HTTP API for an environment; resolves once it listens. */
+export async function startApi(env: Record<string, string | undefined> = process.env): Promise<NestExpressApplication> {
+  const config = loadConfig('api', env);
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forEnv(env), { bufferLogs: true, bodyParser: false });
+  app.useLogger(app.get(Logger));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        // the docs UI and the timeline page are served from here, with no CDN
+        directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
+      },
+    }),
+  );
+  app.use(json({ limit: '16kb' }));
+  app.set('trust proxy', 'loopback');
+  app.useGlobalFilters(new ApiExceptionFilter());
+  SwaggerModule.setup('docs', app, openApiDocument() as unknown as OpenAPIObject, {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+    customSiteTitle: 'Annals API',
+  });
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await app.listen(config.PORT, config.HOST);
+  return app;
+}

@@ -1,0 +1,49 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { httpApi } from '@annals/contracts';
+import { CoalitionQueries } from '@annals/queries';
+import { ZodPipe } from '../http/zod.pipe';
+import type { z } from 'zod';
+
+type Q<S extends z.ZodType> = z.output<S>;
+
+/** GET /coalitions... : the point-in-time questions. Validation and shapes: libs/contracts/http. */
+@Controller()
+export class CoalitionsController {
+  constructor(private readonly queries: CoalitionQueries) {}
+
+  @Get('coalitions')
+  list(@Query(new ZodPipe(httpApi.emptyQuery, 'query')) _query: Q<typeof httpApi.emptyQuery>) {
+    return this.queries.list();
+  }
+
+  @Get('coalitions/:id')
+  state(@Param(new ZodPipe(httpApi.coalitionPath, 'path')) path: Q<typeof httpApi.coalitionPath>, @Query(new ZodPipe(httpApi.stateQuery, 'query')) query: Q<typeof httpApi.stateQuery>) {
+    const now = new Date();
+    return this.queries.state(path.id, query.at ?? now, query.knownAt ?? now);
+  }
+
+  @Get('coalitions/:id/timeline')
+  timeline(
+    @Param(new ZodPipe(httpApi.coalitionPath, 'path')) path: Q<typeof httpApi.coalitionPath>,
+    @Query(new ZodPipe(httpApi.timelineQuery, 'query')) query: Q<typeof httpApi.timelineQuery>,
+  ) {
+    return this.queries.timeline(path.id, query.from, query.to, query.knownAt ?? new Date());
+  }
+
+  @Get('coalitions/:id/diff')
+  diff(@Param(new ZodPipe(httpApi.coalitionPath, 'path')) path: Q<typeof httpApi.coalitionPath>, @Query(new ZodPipe(httpApi.diffQuery, 'query')) query: Q<typeof httpApi.diffQuery>) {
+    const now = new Date();
+    return this.queries.diff(path.id, query.from ?? new Date(0), query.to ?? now, query.knownAt ?? now);
+  }
+
+  @Get('countries/:code/coalitions')
+  countryCoalitions(@Param(new ZodPipe(httpApi.countryPath, 'path')) path: Q<typeof httpApi.countryPath>, @Query(new ZodPipe(httpApi.stateQuery, 'query')) query: Q<typeof httpApi.stateQuery>) {
+    const now = new Date();
+    return this.queries.countryCoalitions(path.code, query.at ?? now, query.knownAt ?? now);
+  }
+
+  @Get('reports/:id')
+  report(@Param(new ZodPipe(httpApi.reportPath, 'path')) path: Q<typeof httpApi.reportPath>, @Query(new ZodPipe(httpApi.emptyQuery, 'query')) _query: Q<typeof httpApi.emptyQuery>) {
+    return this.queries.report(path.id);
+  }
+}

@@ -1,0 +1,53 @@
+import { MEMBERSHIP_TYPES, NEWS_EVENT_TYPES, type Role, type Source } from '@annals/contracts';
+import type { StoredEvent } from '@annals/event-store';
+
+/** A report as the read model keeps it: one row of read_model.facts. */
+export interface FactRow {
+  reportId: string;
+  position: number;
+  type: string;
+  coalitionId: string | null;
+  country: string | null;
+  roles: Role[];
+  retracts: string | null;
+  occurredAt: Date;
+  /** Knowledge time: source.publishedAt, or when Annals recorded the report. */
+  knownAt: Date;
+  recordedAt: Date;
+  source: Source;
+  data: Record<string, unknown>;
+}
+
+const REPORT_TYPES = new Set<string>(NEWS_EVENT_TYPES);
+export const MEMBERSHIP_TYPE_SET = new Set<string>(MEMBERSHIP_TYPES);
+
+/** The fact row of a stored report event; undefined for events that are not reports. */
+export function toFactRow(event: StoredEvent): FactRow | undefined {
+  if (!REPORT_TYPES.has(event.type)) return undefined;
+  const { reportId, occurredAt, source, corroborates: _corroborates, ...data } = event.data as Record<string, unknown> & {
+    reportId: string;
+    occurredAt: string;
+    source: Source;
+    corroborates?: string;
+  };
+  const roles: Role[] =
+    event.type === 'coalition.member-joined'
+      ? ((data.roles as Role[] | undefined) ?? [])
+      : event.type === 'coalition.role-started' || event.type === 'coalition.role-ended'
+        ? [data.role as Role]
+        : [];
+  return {
+    reportId,
+    position: event.position,
+    type: event.type,
+    coalitionId: typeof data.coalitionId === 'string' ? data.coalitionId : null,
+    country: typeof data.country === 'string' ? data.country : null,
+    roles,
+    retracts: event.type === 'report.retracted' ? String(data.reportId) : null,
+    occurredAt: new Date(occurredAt),
+    knownAt: source.publishedAt ? new Date(source.publishedAt) : event.recordedAt,
+    recordedAt: event.recordedAt,
+    source,
+    data,
+  };
+}

@@ -1,0 +1,6 @@
+export * from './coalition-membership/fact-row';
+export * from './coalition-membership/coalition-membership.projection';
+export * from './projection-versions';
+export * from './projector-runner';
+export * from './projections.module';
+export * from './projection-version.entity';

@@ -1,0 +1,139 @@
+import type { Pool, PoolClient } from 'pg';
+import type { Repository } from 'typeorm';
+import { inTransaction } from '@annals/database';
+import { ProjectionVersionEntity } from './projection-version.entity';
+import { COALITION_MEMBERSHIP } from './coalition-membership/coalition-membership.projection';
+
+export type VersionState = 'building' | 'active' | 'retired';
+
+export interface ProjectionVersion {
+  version: number;
+  state: VersionState;
+  subscriptionId: string;
+  createdAt: Date;
+  activatedAt: Date | null;
+  checkpoint: { transactionId: string; position: number } | null;
+  /** Stored events this version has not applied yet. */
+  lagEvents: number;
+  /** Age of the oldest of them, in seconds; 0 when caught up. */
+  lagSeconds: number;
+}
+
+export const subscriptionIdOf = (version: number) => `${COALITION_MEMBERSHIP}@v${version}`;
+
+/**
+ * The versions of the read model (blue/green): one active, answering queries; at most one
+ * building, catching up from the first event; the rest retired. Switching is one UPDATE.
+ */
+export class ProjectionVersions {
+  constructor(
+    private readonly pool: Pool,
+    private readonly repository: Repository<ProjectionVersionEntity>,
+  ) {}
+
+  /** Every version and its state, oldest first (a simple read: TypeORM). */
+  states(): Promise<Array<Pick<ProjectionVersionEntity, 'version' | 'state'>>> {
+    return this.repository.find({ select: { version: true, state: true }, order: { version: 'ASC' } });
+  }
+
+  async list(): Promise<ProjectionVersion[]> {
+    const { rows } = await this.pool.query<{
+      version: number;
+      state: VersionState;
+      created_at: Date;
+      activated_at: Date | null;
+      transaction_id: string | null;
+      position: number | null;
+      lag_events: number;
+      lag_seconds: number | null;
+    }>(
+      `SELECT v.version, v.state, v.created_at, v.activated_at, c.transaction_id::text AS transaction_id, c.position,
+              lag.n AS lag_events, lag.seconds AS lag_seconds
+         FROM read_model.versions v
+         LEFT JOIN event_store.checkpoints c ON c.subscription_id = $1 || '@v' || v.version
+         LEFT JOIN LATERAL (
+           SELECT count(*)::int AS n, extract(epoch FROM now() - min(e.recorded_at))::float8 AS seconds
+             FROM event_store.events e
+            WHERE v.state <> 'retired'
+              AND (e.transaction_id, e.position) > (coalesce(c.transaction_id, '0'::xid8), coalesce(c.position, 0))
+         ) lag ON true
+        ORDER BY v.version`,
+      [COALITION_MEMBERSHIP],
+    );
+    return rows.map((r) => ({
+      version: r.version,
+      state: r.state,
+      subscriptionId: subscriptionIdOf(r.version),
+      createdAt: r.created_at,
+      activatedAt: r.activated_at,
+      checkpoint: r.transaction_id === null ? null : { transactionId: r.transaction_id, position: r.position ?? 0 },
+      lagEvents: r.lag_events ?? 0,
+      lagSeconds: r.lag_seconds ?? 0,
+    }));
+  }
+
+  /** Starts a rebuild: a new version, built from the first event. Returns the building version (new or already under way). */
+  async startRebuild(): Promise<{ version: number; created: boolean }> {
+    const result = await inTransaction(this.pool, async (tx) => {
+      await tx.query('LOCK TABLE read_model.versions IN SHARE ROW EXCLUSIVE MODE');
+      const building = await tx.query<{ version: number }>("SELECT version FROM read_model.versions WHERE state = 'building'");
+      if (building.rows[0]) return { version: building.rows[0].version, created: false };
+      const { rows } = await tx.query<{ version: number }>(
+        "INSERT INTO read_model.versions (version, state) SELECT coalesce(max(version), 0) + 1, 'building' FROM read_model.versions RETURNING version",
+      );
+      await tx.query("SELECT pg_notify('read_model_versions', '')");
+      return { version: rows[0]!.version, created: true };
+    });
+    return result;
+  }
+
+  /**
+   * Makes a building version active if it has applied at least everything the active one has.
+   * Both checkpoint rows are locked first, so neither moves while they are compared: queries
+   * switch from one complete version to the other, never to a version that is behind.
+   */
+  tryActivate(version: number): Promise<boolean> {
+    return inTransaction(this.pool, async (tx) => {
+      const versions = await tx.query<{ version: number; state: VersionState }>(
+        "SELECT version, state FROM read_model.versions WHERE state IN ('active', 'building') ORDER BY version FOR UPDATE",
+      );
+      const building = versions.rows.find((v) => v.version === version && v.state === 'building');
+      const active = versions.rows.find((v) => v.state === 'active');
+      if (!building) return false;
+      if (active) {
+        const { rows } = await tx.query<{ ahead: boolean | null }>(
+          `SELECT (b.transaction_id, b.position) >= (coalesce(a.transaction_id, '0'::xid8), coalesce(a.position, 0)) AS ahead
+             FROM event_store.checkpoints b
+             LEFT JOIN (SELECT * FROM event_store.checkpoints WHERE subscription_id = $2 FOR UPDATE) a ON true
+            WHERE b.subscription_id = $1
+              FOR UPDATE OF b`,
+          [subscriptionIdOf(version), subscriptionIdOf(active.version)],
+        );
+        if (!rows[0]?.ahead) return false;
+        await tx.query("UPDATE read_model.versions SET state = 'retired', retired_at = now() WHERE version = $1", [active.version]);
+      }
+      await tx.query("UPDATE read_model.versions SET state = 'active', activated_at = now() WHERE version = $1", [version]);
+      await tx.query("SELECT pg_notify('read_model_versions', '')");
+      return true;
+    });
+  }
+
+  /** Deletes a retired version's rows, in slices, so no transaction holds readers back for long. */
+  async purge(version: number): Promise<void> {
+    for (const table of ['membership', 'facts', 'coalitions']) {
+      for (;;) {
+        const { rowCount } = await this.pool.query(
+          `DELETE FROM read_model.${table} WHERE ctid IN (SELECT ctid FROM read_model.${table} WHERE version = $1 LIMIT 20000)`,
+          [version],
+        );
+        if (!rowCount) break;
+      }
+    }
+  }
+
+  static async activeVersion(client: Pool | PoolClient): Promise<number> {
+    const { rows } = await client.query<{ version: number }>("SELECT version FROM read_model.versions WHERE state = 'active'");
+    if (!rows[0]) throw new Error('no active read-model version: run the migrations');
+    return rows[0].version;
+  }
+}

@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import type { Repository } from 'typeorm';
+import { PG_POOL } from '@annals/database';
+import { PostgresEventStore } from '@annals/event-store';
+import { ProjectionVersionEntity } from './projection-version.entity';
+import { ProjectionVersions } from './projection-versions';
+import { ProjectorRunner } from './projector-runner';
+
+/**
+ * The read model's write side: the runner that feeds it (started by apps/projector) and the
+ * versions (blue/green) that apps/api's admin endpoints start rebuilds with.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([ProjectionVersionEntity])],
+  providers: [
+    {
+      provide: ProjectionVersions,
+      inject: [PG_POOL, getRepositoryToken(ProjectionVersionEntity)],
+      useFactory: (pool: Pool, repository: Repository<ProjectionVersionEntity>) => new ProjectionVersions(pool, repository),
+    },
+    {
+      provide: ProjectorRunner,
+      inject: [PG_POOL, PostgresEventStore, ProjectionVersions],
+      useFactory: (pool: Pool, store: PostgresEventStore, versions: ProjectionVersions) => new ProjectorRunner(pool, store, versions),
+    },
+  ],
+  exports: [ProjectorRunner, ProjectionVersions],
+})
+export class ProjectionsModule {}

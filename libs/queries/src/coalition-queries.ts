@@ -1,0 +1,196 @@
+import type { Pool } from 'pg';
+import { COUNTRY_CODES, MEMBERSHIP_TYPES, type httpApi } from '@annals/contracts';
+import type { PostgresEventStore } from '@annals/event-store';
+import { NotFoundError } from './not-found.error';
+
+type CoalitionState = import('zod').output<typeof httpApi.coalitionState>;
+type Member = CoalitionState['members'][number];
+type TimelineItem = import('zod').output<typeof httpApi.timelineItem>;
+
+const ACTIVE = `(SELECT version FROM read_model.versions WHERE state = 'active')`;
+const MEMBERSHIP = [...MEMBERSHIP_TYPES];
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+interface SourceJson {
+  publisher: string;
+  url?: string;
+  publishedAt?: string;
+  title?: string;
+}
+
+/**
+ * The point-in-time questions, as SQL against the active read-model version. Each is an
+ * index lookup (EXPLAINs in docs/decisions/0006-bitemporal-read-model.md): membership rows
+ * by GiST on (version, coalition, valid, known); facts by btree on (version, coalition, country, occurred_at).
+ */
+export class CoalitionQueries {
+  constructor(
+    private readonly pool: Pool,
+    private readonly store: PostgresEventStore,
+  ) {}
+
+  async list(now = new Date()): Promise<{ items: Array<{ id: string; name: string | null; formedAt: string | null; memberCount: number }> }> {
+    const { rows } = await this.pool.query<{ coalition_id: string; name: string | null; formed_at: Date | null; member_count: number }>(
+      `SELECT c.coalition_id, n.name, n.formed_at,
+              (SELECT count(*)::int FROM read_model.membership m
+                WHERE m.version = c.version AND m.coalition_id = c.coalition_id AND m.valid @> $1::timestamptz AND m.known @> $1::timestamptz) AS member_count
+         FROM read_model.coalitions c
+         LEFT JOIN LATERAL (${formedLateral('c.version', 'c.coalition_id', '$1')}) n ON true
+        WHERE c.version = ${ACTIVE}
+        ORDER BY c.coalition_id`,
+      [now],
+    );
+    return { items: rows.map((r) => ({ id: r.coalition_id, name: r.name, formedAt: iso(r.formed_at), memberCount: r.member_count })) };
+  }
+
+  async state(id: string, at: Date, knownAt: Date): Promise<CoalitionState> {
+    const identity = await this.identity(id, knownAt);
+    const members = await this.members(id, at, knownAt);
+    return { id, name: identity.name, formedAt: identity.formedAt, at: at.toISOString(), knownAt: knownAt.toISOString(), members };
+  }
+
+  async members(id: string, at: Date, knownAt: Date): Promise<Member[]> {
+    const { rows } = await this.pool.query<{ country: string; since: Date; roles: Array<{ kind: Member['roles'][number]['kind']; theater: string | null; since: string }>; sources: Array<{ reportId: string; source: SourceJson }> }>(
+      `SELECT m.country, m.since, m.roles,
+              (SELECT coalesce(json_agg(json_build_object('reportId', f.report_id, 'source', f.source)
+                                        ORDER BY f.occurred_at, f.known_at, f.position), '[]'::json)
+                 FROM read_model.facts f
+                WHERE f.version = m.version AND f.coalition_id = m.coalition_id AND f.country = m.country
+                  AND f.type = ANY($4::text[]) AND f.occurred_at >= m.since AND f.occurred_at <= $2
+                  AND f.known_at <= $3 AND (f.retracted_at IS NULL OR f.retracted_at > $3)) AS sources
+         FROM read_model.membership m
+        WHERE m.version = ${ACTIVE} AND m.coalition_id = $1 AND m.valid @> $2::timestamptz AND m.known @> $3::timestamptz
+        ORDER BY m.country`,
+      [id, at, knownAt, MEMBERSHIP],
+    );
+    return rows.map((r) => ({
+      country: r.country,
+      since: r.since.toISOString(),
+      roles: r.roles.map((role) => ({ kind: role.kind, theater: role.theater, since: new Date(role.since).toISOString() })),
+      sources: r.sources.map((s) => ({
+        reportId: s.reportId,
+        publisher: s.source.publisher,
+        url: s.source.url ?? null,
+        publishedAt: s.source.publishedAt ? new Date(s.source.publishedAt).toISOString() : null,
+      })),
+    }));
+  }
+
+  async timeline(id: string, from: Date | undefined, to: Date | undefined, knownAt: Date): Promise<{ items: TimelineItem[] }> {
+    await this.identity(id, knownAt);
+    const { rows } = await this.pool.query<{
+      occurred_at: Date;
+      known_at: Date;
+      type: string;
+      country: string | null;
+      roles: Array<{ kind: TimelineItem['roles'][number]['kind']; theater?: string }>;
+      report_id: string;
+      source: SourceJson;
+      data: Record<string, unknown>;
+    }>(
+      `SELECT f.occurred_at, f.known_at, f.type, f.country, f.roles, f.report_id, f.source, f.data
+         FROM read_model.facts f
+        WHERE f.version = ${ACTIVE} AND f.coalition_id = $1
+          AND ($2::timestamptz IS NULL OR f.occurred_at >= $2) AND ($3::timestamptz IS NULL OR f.occurred_at <= $3)
+          AND f.known_at <= $4 AND (f.retracted_at IS NULL OR f.retracted_at > $4)
+        ORDER BY f.occurred_at, f.known_at, f.position`,
+      [id, from ?? null, to ?? null, knownAt],
+    );
+    return {
+      items: rows.map((r) => {
+        const roles = r.roles.map((role) => ({ kind: role.kind, theater: role.theater ?? null }));
+        const { coalitionId: _c, country: _country, role: _role, roles: _roles, ...details } = r.data;
+        return {
+          occurredAt: r.occurred_at.toISOString(),
+          knownAt: r.known_at.toISOString(),
+          type: r.type,
+          country: r.country,
+          role: r.type === 'coalition.role-started' || r.type === 'coalition.role-ended' ? (roles[0] ?? null) : null,
+          roles,
+          reportId: r.report_id,
+          publisher: r.source.publisher,
+          url: r.source.url ?? null,
+          publishedAt: r.source.publishedAt ? new Date(r.source.publishedAt).toISOString() : null,
+          details,
+        };
+      }),
+    };
+  }
+
+  async diff(id: string, from: Date, to: Date, knownAt: Date): Promise<{ joined: string[]; left: string[] }> {
+    await this.identity(id, knownAt);
+    const { rows } = await this.pool.query<{ country: string; at_from: boolean; at_to: boolean }>(
+      `SELECT m.country, bool_or(m.valid @> $2::timestamptz) AS at_from, bool_or(m.valid @> $3::timestamptz) AS at_to
+         FROM read_model.membership m
+        WHERE m.version = ${ACTIVE} AND m.coalition_id = $1 AND m.known @> $4::timestamptz
+          AND (m.valid @> $2::timestamptz OR m.valid @> $3::timestamptz)
+        GROUP BY m.country ORDER BY m.country`,
+      [id, from, to, knownAt],
+    );
+    return { joined: rows.filter((r) => r.at_to && !r.at_from).map((r) => r.country), left: rows.filter((r) => r.at_from && !r.at_to).map((r) => r.country) };
+  }
+
+  async countryCoalitions(code: string, at: Date, knownAt: Date) {
+    if (!COUNTRY_CODES.has(code)) throw new NotFoundError(`no country ${code}`);
+    const { rows } = await this.pool.query<{ coalition_id: string; name: string | null; since: Date; roles: Array<{ kind: Member['roles'][number]['kind']; theater: string | null; since: string }> }>(
+      `SELECT m.coalition_id, n.name, m.since, m.roles
+         FROM read_model.membership m
+         LEFT JOIN LATERAL (${formedLateral('m.version', 'm.coalition_id', '$3')}) n ON true
+        WHERE m.version = ${ACTIVE} AND m.country = $1 AND m.valid @> $2::timestamptz AND m.known @> $3::timestamptz
+        ORDER BY m.coalition_id`,
+      [code, at, knownAt],
+    );
+    return {
+      items: rows.map((r) => ({
+        coalitionId: r.coalition_id,
+        name: r.name,
+        since: r.since.toISOString(),
+        roles: r.roles.map((role) => ({ kind: role.kind, theater: role.theater, since: new Date(role.since).toISOString() })),
+      })),
+    };
+  }
+
+  /** A stored report, from the event store itself (the source of truth), with its retraction status from the read model. */
+  async report(id: string) {
+    const event = await this.store.findByIdempotencyKey(id);
+    if (!event) throw new NotFoundError(`no report ${JSON.stringify(id)}`);
+    const { rows } = await this.pool.query<{ retracted_at: Date | null; retracted_by: string | null }>(
+      `SELECT retracted_at, retracted_by FROM read_model.facts WHERE version = ${ACTIVE} AND report_id = $1`,
+      [id],
+    );
+    const retracted = rows[0]?.retracted_at && rows[0].retracted_at.getTime() <= Date.now();
+    const data = event.data as { occurredAt: string; source: SourceJson };
+    return {
+      id,
+      type: event.type,
+      status: retracted ? ('retracted' as const) : ('applied' as const),
+      occurredAt: new Date(data.occurredAt).toISOString(),
+      source: data.source,
+      recordedAt: event.recordedAt.toISOString(),
+      position: event.position,
+      retractedBy: retracted ? rows[0]!.retracted_by : null,
+    };
+  }
+
+  /** The coalition's name and formation as known at `knownAt`; NotFoundError when no report ever named it. */
+  private async identity(id: string, knownAt: Date): Promise<{ name: string | null; formedAt: string | null }> {
+    const { rows } = await this.pool.query<{ name: string | null; formed_at: Date | null }>(
+      `SELECT n.name, n.formed_at
+         FROM read_model.coalitions c
+         LEFT JOIN LATERAL (${formedLateral('c.version', 'c.coalition_id', '$2')}) n ON true
+        WHERE c.version = ${ACTIVE} AND c.coalition_id = $1`,
+      [id, knownAt],
+    );
+    if (!rows[0]) throw new NotFoundError(`no coalition ${JSON.stringify(id)}`);
+    return { name: rows[0].name, formedAt: iso(rows[0].formed_at) };
+  }
+}
+
+/** The first visible coalition.formed report in fold order gives name and formation date. */
+function formedLateral(version: string, coalition: string, knownAt: string): string {
+  return `SELECT f.data->>'name' AS name, f.occurred_at AS formed_at
+            FROM read_model.facts f
+           WHERE f.version = ${version} AND f.coalition_id = ${coalition} AND f.type = 'coalition.formed'
+             AND f.known_at <= ${knownAt} AND (f.retracted_at IS NULL OR f.retracted_at > ${knownAt})
+           ORDER BY f.occurred_at, f.known_at, f.position LIMIT 1`;
+}

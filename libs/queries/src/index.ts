@@ -1,0 +1,2 @@
+export * from './not-found.error';
+export * from './coalition-queries';
