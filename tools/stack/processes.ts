@@ -4,12 +4,21 @@ import { connect } from 'node:net';
 
 /** Small process helpers shared by the Kafka and PostgreSQL servers of the local stack. */
 
+/**
+ * True while the process runs. A zombie (exited, not yet reaped -- this machine's init reaps
+ * orphans lazily) answers kill(pid, 0) but is dead: /proc tells them apart.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): trust kill(pid, 0)
   }
 }
 

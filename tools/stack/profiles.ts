@@ -17,6 +17,8 @@ export interface StackProfile {
 const PORTS: Record<string, Omit<StackProfile, 'name' | 'dir' | 'database'>> = {
   dev: { kafkaPort: 9092, kafkaControllerPort: 9093, postgresPort: 54320 },
   test: { kafkaPort: 19092, kafkaControllerPort: 19093, postgresPort: 54330 },
+  // the stack's own test starts, checks and stops this one, next to the running test stack
+  'stack-check': { kafkaPort: 29092, kafkaControllerPort: 29093, postgresPort: 54340 },
 };
 
 /** Root of every profile's state; world-traversable so the PostgreSQL OS user can reach its data. */

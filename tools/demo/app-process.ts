@@ -1,0 +1,40 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** One of Annals' apps, run from its TypeScript sources, its output in a log file. */
+export class AppProcess {
+  private child: ChildProcess | undefined;
+
+  constructor(
+    readonly app: 'ingestor' | 'projector' | 'api',
+    readonly logFile: string,
+  ) {}
+
+  start(env: Record<string, string>): void {
+    mkdirSync(dirname(this.logFile), { recursive: true });
+    const out = openSync(this.logFile, 'a');
+    this.child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'apps', this.app, 'src', 'main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', out, out],
+    });
+    closeSync(out);
+  }
+
+  get exited(): boolean {
+    return !this.child || this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || this.exited) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await gone;
+    clearTimeout(timer);
+  }
+}
