@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
+import { consumerLag } from '@annals/kafka';
 import { LocalStack, type StackSettings } from '../stack/stack';
 import { portAccepts, waitFor } from '../stack/processes';
-import { AppProcess } from './app-process';
+import { AppProcess } from '../runtime/app-process';
 
 /**
  * npm run demo: the whole system on the seed article, in one command.
@@ -125,15 +126,7 @@ async function caughtUp(kafka: Kafka, databaseUrl: string): Promise<void> {
   await admin.connect();
   const pool = new Pool({ connectionString: databaseUrl, max: 1 });
   try {
-    await waitFor('the ingestor to commit every published message', async () => {
-      const ends = await admin.fetchTopicOffsets(TOPIC);
-      const [committed] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
-      const lag = ends.reduce((sum, end) => {
-        const at = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
-        return sum + Number(end.high) - Math.max(Number(at), Number(end.low));
-      }, 0);
-      return lag === 0 ? true : undefined;
-    }, 120_000);
+    await waitFor('the ingestor to commit every published message', async () => ((await consumerLag(admin, GROUP, TOPIC)) === 0 ? true : undefined), 120_000);
     await waitFor('the read model to apply every stored event', async () => {
       const { rows } = await pool.query<{ lag: number }>(
         `SELECT count(*)::int AS lag FROM event_store.events e, event_store.checkpoints c, read_model.versions v

@@ -73,6 +73,11 @@ export const kafkaSettings = z.object({
 
 export const consumerSettings = z.object({
   KAFKA_GROUP_ID: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be 1-249 characters of A-Z a-z 0-9 . _ -').default('annals-ingestor'),
+  /**
+   * How long the group waits for a silent instance before giving its partitions to the others:
+   * the recovery time after an ingestor dies. The broker accepts 6000-300000 by default.
+   */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int('must be an integer').min(6000, 'must be at least 6000 (the broker\'s group.min.session.timeout.ms)').max(300_000, 'must be at most 300000').default(30_000),
 });
 
 export const httpSettings = z.object({

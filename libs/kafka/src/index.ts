@@ -2,3 +2,4 @@ export * from './create-kafka';
 export * from './ensure-topics';
 export * from './kafka.module';
 export * from './reliable-producer';
+export * from './consumer-lag';

@@ -1,3 +1,4 @@
 export * from './test-servers';
 export * from './test-database';
 export * from './eventually';
+export * from './kafka-helpers';

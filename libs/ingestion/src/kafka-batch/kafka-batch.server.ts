@@ -32,8 +32,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
       if (created.length) this.log.log(`created topics ${created.join(', ')}`);
       const consumer = this.kafka.consumer({
         groupId: this.config.KAFKA_GROUP_ID,
-        sessionTimeout: 30_000,
-        heartbeatInterval: 3_000,
+        sessionTimeout: this.config.KAFKA_SESSION_TIMEOUT_MS,
+        heartbeatInterval: Math.min(3_000, Math.floor(this.config.KAFKA_SESSION_TIMEOUT_MS / 3)),
         maxWaitTimeInMs: 100,
         maxBytesPerPartition: 4 * 1024 * 1024,
         allowAutoTopicCreation: false,

@@ -4,7 +4,10 @@ import { dirname, join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** One of Annals' apps, run from its TypeScript sources, its output in a log file. */
+/**
+ * One of Annals' apps, run from its TypeScript sources in a process of its own, its output in
+ * a log file. The demo runs the system with it; tests kill it for real (SIGKILL).
+ */
 export class AppProcess {
   private child: ChildProcess | undefined;
 
@@ -22,6 +25,19 @@ export class AppProcess {
       stdio: ['ignore', out, out],
     });
     closeSync(out);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** SIGKILL: no shutdown hook runs, nothing is flushed or committed. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || this.exited) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await gone;
   }
 
   get exited(): boolean {

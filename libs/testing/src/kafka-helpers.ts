@@ -1,0 +1,36 @@
+import { Kafka, logLevel, type Message } from 'kafkajs';
+import { consumerLag } from '@annals/kafka';
+import { eventually } from './eventually';
+import { testServers, uniqueName } from './test-servers';
+
+export function testKafka(): Kafka {
+  return new Kafka({ brokers: testServers().kafkaBrokers, clientId: 'annals-test', logLevel: logLevel.NOTHING });
+}
+
+/** A topic, dead-letter topic and consumer group no other test uses, as ingestor settings. */
+export function ingestorTopics(prefix = 'news'): { KAFKA_TOPIC: string; KAFKA_DLQ_TOPIC: string; KAFKA_GROUP_ID: string } {
+  const topic = uniqueName(prefix);
+  return { KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: `${topic}-ingestor` };
+}
+
+/** Sends messages in batches, waiting for all in-sync replicas. */
+export async function produce(topic: string, messages: Message[], batchSize = 500): Promise<void> {
+  const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += batchSize) await producer.send({ topic, acks: -1, messages: messages.slice(i, i + batchSize) });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Resolves once the group has committed every message of the topic. */
+export async function waitForZeroLag(groupId: string, topic: string, timeoutMs = 120_000): Promise<void> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    await eventually(`consumer group ${groupId} to reach zero lag on ${topic}`, async () => ((await consumerLag(admin, groupId, topic)) === 0 ? true : undefined), timeoutMs, 200);
+  } finally {
+    await admin.disconnect();
+  }
+}

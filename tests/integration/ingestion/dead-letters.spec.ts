@@ -1,0 +1,77 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { INestMicroservice } from '@nestjs/common';
+import { startIngestor } from '../../../apps/ingestor/src/bootstrap';
+import { DeadLetterPublisher, readDeadLetters } from '@annals/ingestion';
+import { createTestDatabase, eventually, ingestorTopics, produce, testKafka, testServers, waitForZeroLag, type TestDatabase } from '@annals/testing';
+import { MALFORMED, message, randomReport, rng } from '../../support/news-factory';
+
+const ROOT = join(__dirname, '../../..');
+
+describe('ingestion: the dead-letter topic and the dlq commands', () => {
+  let db: TestDatabase;
+  let app: INestMicroservice;
+  const topics = ingestorTopics('dlq');
+  const brokers = () => testServers().kafkaBrokers.join(',');
+  const annals = (...args: string[]) => {
+    const result = spawnSync(process.execPath, [join(ROOT, 'bin/annals.js'), ...args, '--brokers', brokers(), '--topic', topics.KAFKA_TOPIC, '--dlq-topic', topics.KAFKA_DLQ_TOPIC], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    return { code: result.status, out: `${result.stdout}${result.stderr}` };
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await startIngestor({ KAFKA_BROKERS: brokers(), DATABASE_URL: db.appUrl, ...topics, LOG_LEVEL: 'error' });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db.drop();
+  });
+
+  it('lists dead letters by reason with their details, and re-drives them after a fix without duplicating anything', async () => {
+    const random = rng(99);
+    const base = randomReport(random, 'dlq-base');
+    const notJson = MALFORMED.find((m) => m.reason === 'not-json')!.make(base, 1);
+    const badCountry = MALFORMED.find((m) => m.reason === 'invalid-country')!.make(base, 2);
+    await produce(topics.KAFKA_TOPIC, [{ ...notJson, headers: { 'x-producer': 'test-suite' } }, badCountry]);
+    await waitForZeroLag(topics.KAFKA_GROUP_ID, topics.KAFKA_TOPIC);
+
+    // A report dead-lettered as unsupported-version by an older Annals, valid for this one: the "fix" is the upgrade.
+    const fixed = randomReport(random, 'dlq-fixed-by-upgrade');
+    const older = new DeadLetterPublisher(testKafka(), topics.KAFKA_DLQ_TOPIC);
+    await older.publish([{ topic: topics.KAFKA_TOPIC, partition: 0, offset: '999', ...message(fixed), key: Buffer.from(String(message(fixed).key)), value: Buffer.from(String(message(fixed).value)), headers: {}, rejection: { reason: 'unsupported-version', detail: 'schemaVersion: 2 is newer than the supported version 1' } }]);
+    await older.disconnect();
+
+    const list = annals('dlq', 'list');
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(/3 dead letter\(s\)/);
+    expect(list.out).toMatch(/not-json\s+1/);
+    expect(list.out).toMatch(/invalid-country\s+1/);
+    expect(list.out).toMatch(/unsupported-version\s+1/);
+    expect(list.out).toMatch(/data\.country: is not an ISO 3166-1 alpha-2 country code/);
+    const letters = await readDeadLetters(testKafka(), topics.KAFKA_DLQ_TOPIC);
+    const notJsonLetter = letters.find((l) => l.reason === 'not-json')!;
+    // the original key, value and headers travel with the reason and the origin
+    expect(notJsonLetter.value?.toString()).toBe(String(notJson.value));
+    expect(notJsonLetter.key?.toString()).toBe(String(notJson.key));
+    expect(notJsonLetter.headers['x-producer']?.toString()).toBe('test-suite');
+    expect(notJsonLetter.original).toEqual({ topic: topics.KAFKA_TOPIC, partition: expect.any(Number), offset: expect.stringMatching(/^\d+$/) });
+    const json = annals('dlq', 'list', '--json').out.trim().split('\n').map((line) => JSON.parse(line) as { reason: string; original: { topic: string } });
+    expect(json.map((l) => l.reason).sort()).toEqual(['invalid-country', 'not-json', 'unsupported-version']);
+
+    const stored = async () => (await db.appPool().query<{ n: number }>('SELECT count(*)::int AS n FROM event_store.events WHERE idempotency_key = $1', [fixed.id])).rows[0]!.n;
+    for (let round = 0; round < 2; round++) {
+      const redrive = annals('dlq', 'redrive', '--reason', 'unsupported-version');
+      expect(redrive).toMatchObject({ code: 0 });
+      expect(redrive.out).toMatch(/re-drove 1 dead letter\(s\) with reason unsupported-version/);
+      await waitForZeroLag(topics.KAFKA_GROUP_ID, topics.KAFKA_TOPIC);
+      await eventually('the re-driven report', async () => ((await stored()) === 1 ? true : undefined));
+    }
+    // the second re-drive was a no-op: still one event, and nothing new on the dead-letter topic
+    expect(await stored()).toBe(1);
+    expect(annals('dlq', 'list').out).toMatch(/3 dead letter\(s\)/);
+  });
+});

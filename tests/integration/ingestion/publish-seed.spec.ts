@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { INestMicroservice } from '@nestjs/common';
+import { startIngestor } from '../../../apps/ingestor/src/bootstrap';
+import { createTestDatabase, ingestorTopics, testServers, waitForZeroLag, type TestDatabase } from '@annals/testing';
+
+const ROOT = join(__dirname, '../../..');
+const SEED = join(ROOT, 'data/seed/coalition-against-isis.ndjson');
+
+function annals(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, [join(ROOT, 'bin/annals.js'), ...args], { cwd: ROOT, encoding: 'utf8', input, timeout: 120_000 });
+  return { code: result.status, out: `${result.stdout}${result.stderr}` };
+}
+
+describe('ingestion: the publisher CLI and the seed dataset', () => {
+  let db: TestDatabase;
+  let app: INestMicroservice;
+  const topics = ingestorTopics('seed');
+  const brokers = () => testServers().kafkaBrokers.join(',');
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await startIngestor({ KAFKA_BROKERS: brokers(), DATABASE_URL: db.appUrl, ...topics, LOG_LEVEL: 'warn' });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db.drop();
+  });
+
+  const storedIds = async () => (await db.appPool().query<{ idempotency_key: string }>('SELECT idempotency_key FROM event_store.events')).rows.map((r) => r.idempotency_key);
+  const seedIds = readFileSync(SEED, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { id: string }).id);
+
+  it('publishing the seed leaves exactly one stored event per report; publishing it again changes nothing', async () => {
+    const first = annals(['publish', SEED, '--brokers', brokers(), '--topic', topics.KAFKA_TOPIC]);
+    expect(first).toMatchObject({ code: 0 });
+    expect(first.out).toMatch(new RegExp(`${seedIds.length} published to ${topics.KAFKA_TOPIC}.*0 invalid`));
+    await waitForZeroLag(topics.KAFKA_GROUP_ID, topics.KAFKA_TOPIC);
+    expect((await storedIds()).sort()).toEqual([...seedIds].sort());
+
+    expect(annals(['publish', SEED, '--brokers', brokers(), '--topic', topics.KAFKA_TOPIC]).code).toBe(0);
+    await waitForZeroLag(topics.KAFKA_GROUP_ID, topics.KAFKA_TOPIC);
+    expect((await storedIds()).sort()).toEqual([...seedIds].sort());
+  });
+
+  it('reports invalid lines with their numbers and reasons, publishes the valid ones, and exits non-zero', () => {
+    const lines = [
+      readFileSync(SEED, 'utf8').split('\n')[0],
+      '{"id": "broken"',
+      '',
+      JSON.stringify({ id: 'x', type: 'coalition.member-joined', occurredAt: '2014-09-19', source: { publisher: 'TASS' }, data: { coalitionId: 'c', country: 'XX' } }),
+    ].join('\n');
+    const result = annals(['publish', '-', '--brokers', brokers(), '--topic', topics.KAFKA_TOPIC], lines);
+    expect(result.code).not.toBe(0);
+    expect(result.out).toMatch(/1 published .* 2 invalid \(of 3 lines\)/);
+    expect(result.out).toMatch(/line 2: not-json:/);
+    expect(result.out).toMatch(/line 4: invalid-country: data\.country/);
+  });
+
+  it('refuses a malformed broker setting with a message that names it', () => {
+    const result = annals(['publish', SEED, '--brokers', 'not a broker']);
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/KAFKA_BROKERS must be a comma-separated list of host:port/);
+  });
+});
