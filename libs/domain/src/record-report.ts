@@ -39,13 +39,11 @@ export function decideRecordReport(state: ReportStreamView, command: RecordRepor
   }
   const key = factKey(report);
   const first = state.facts.get(key);
-  const data = {
-    ...report.data,
-    reportId: report.id,
-    occurredAt: report.occurredAt,
-    source: report.source,
+  const data: ReportEventData = {
+    report: { id: report.id, occurredAt: report.occurredAt, source: report.source },
+    data: report.data,
     ...(first !== undefined ? { corroborates: first } : {}),
-  } as ReportEventData;
+  };
   return {
     kind: 'record',
     event: { type: report.type, data, metadata: { digest, factKey: key }, occurredAt: report.occurredAt, idempotencyKey: report.id },

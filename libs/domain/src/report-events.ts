@@ -1,17 +1,18 @@
 import type { NewsEvent, NewsEventType, Source } from '@annals/contracts';
 
 /**
- * What the store records for one accepted report: the report's own data, its valid time and
- * source, and -- when another report in the stream stated the same fact first -- whom it
- * corroborates. The event type is the report's type ("coalition.member-joined", ...).
+ * What the store records for one accepted report: the report itself (id, valid time, source),
+ * its data exactly as sent, and -- when another report in the stream stated the same fact
+ * first -- whom it corroborates. The event type is the report's type ("coalition.member-joined", ...).
+ * The report's envelope and its data are kept apart: a retraction's data names another
+ * report (`data.reportId`), which must never be confused with its own id.
  */
-export type ReportEventData<T extends NewsEventType = NewsEventType> = Extract<NewsEvent, { type: T }>['data'] & {
-  reportId: string;
-  occurredAt: string;
-  source: Source;
+export interface ReportEventData<T extends NewsEventType = NewsEventType> {
+  report: { id: string; occurredAt: string; source: Source };
+  data: Extract<NewsEvent, { type: T }>['data'];
   /** The first report of the same fact in this stream, when this one repeats it. */
   corroborates?: string;
-};
+}
 
 /** The metadata the domain needs back when it rebuilds a stream's state. */
 export type ReportEventMetadata = {

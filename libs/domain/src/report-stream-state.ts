@@ -1,4 +1,4 @@
-import type { RecordedEvent } from './report-events';
+import type { RecordedEvent, ReportEventData } from './report-events';
 
 /**
  * What decide needs to know about a stream: which reports it holds (and their content
@@ -25,12 +25,12 @@ export function evolve(state: ReportStreamState, event: RecordedEvent): ReportSt
  * to one stream writer and copying its maps per event would dominate the cost.
  */
 export function evolveInPlace(state: ReportStreamState, event: RecordedEvent): ReportStreamState {
-  const data = event.data as { reportId?: string; name?: string };
+  const { report, data } = event.data as Partial<ReportEventData>;
   const reports = state.reports as Map<string, string>;
   const facts = state.facts as Map<string, string>;
-  if (data.reportId && event.metadata.digest) reports.set(data.reportId, event.metadata.digest);
-  if (data.reportId && event.metadata.factKey && !facts.has(event.metadata.factKey)) facts.set(event.metadata.factKey, data.reportId);
+  if (report?.id && event.metadata.digest) reports.set(report.id, event.metadata.digest);
+  if (report?.id && event.metadata.factKey && !facts.has(event.metadata.factKey)) facts.set(event.metadata.factKey, report.id);
   state.version += 1;
-  if (state.name === undefined && event.type === 'coalition.formed') state.name = data.name;
+  if (state.name === undefined && event.type === 'coalition.formed') state.name = (data as { name?: string } | undefined)?.name;
   return state;
 }

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { COUNTRY_CODES, MEMBERSHIP_TYPES, type httpApi } from '@annals/contracts';
 import type { PostgresEventStore } from '@annals/event-store';
+import type { ReportEventData } from '@annals/domain';
 import { NotFoundError } from './not-found.error';
 
 type CoalitionState = import('zod').output<typeof httpApi.coalitionState>;
@@ -53,7 +54,7 @@ export class CoalitionQueries {
     const { rows } = await this.pool.query<{ country: string; since: Date; roles: Array<{ kind: Member['roles'][number]['kind']; theater: string | null; since: string }>; sources: Array<{ reportId: string; source: SourceJson }> }>(
       `SELECT m.country, m.since, m.roles,
               (SELECT coalesce(json_agg(json_build_object('reportId', f.report_id, 'source', f.source)
-                                        ORDER BY f.occurred_at, f.known_at, f.position), '[]'::json)
+                                        ORDER BY f.occurred_at, f.known_at, f.report_id), '[]'::json)
                  FROM read_model.facts f
                 WHERE f.version = m.version AND f.coalition_id = m.coalition_id AND f.country = m.country
                   AND f.type = ANY($4::text[]) AND f.occurred_at >= m.since AND f.occurred_at <= $2
@@ -159,13 +160,13 @@ export class CoalitionQueries {
       [id],
     );
     const retracted = rows[0]?.retracted_at && rows[0].retracted_at.getTime() <= Date.now();
-    const data = event.data as { occurredAt: string; source: SourceJson };
+    const { report } = event.data as ReportEventData;
     return {
       id,
       type: event.type,
       status: retracted ? ('retracted' as const) : ('applied' as const),
-      occurredAt: new Date(data.occurredAt).toISOString(),
-      source: data.source,
+      occurredAt: new Date(report.occurredAt).toISOString(),
+      source: report.source,
       recordedAt: event.recordedAt.toISOString(),
       position: event.position,
       retractedBy: retracted ? rows[0]!.retracted_by : null,

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { Client, type Pool } from 'pg';
 import { PostgresEventStore } from '@annals/event-store';
 import { createTestDatabase, type TestDatabase } from '@annals/testing';
@@ -53,6 +55,10 @@ describe('event store: append-only and tamper-evident', () => {
     const problems = await store.verify();
     expect(problems[0]).toMatchObject({ position: target.position, streamId: 'chain-1', streamVersion: 3 });
     expect(problems[0]!.problem).toMatch(/hash mismatch/);
+    // and `annals verify` says so, exiting 1
+    const cli = spawnSync(process.execPath, [join(__dirname, '../../../bin/annals.js'), 'verify', '--database-url', db.appUrl], { encoding: 'utf8', timeout: 60_000 });
+    expect(cli.status).toBe(1);
+    expect(cli.stdout).toMatch(new RegExp(`ALTERED: first broken link at position ${target.position} \\(stream chain-1, version 3\\): hash mismatch`));
   });
 
   it('a forger who also recomputes the changed event\'s hash breaks the next link', async () => {

@@ -35,7 +35,7 @@ describe('domain: recording a report', () => {
         type: 'coalition.member-joined',
         occurredAt: '2014-09-19T00:00:00.000Z',
         idempotencyKey: 'r-1',
-        data: { reportId: 'r-1', coalitionId: 'coalition-against-isis', country: 'FR', source: { publisher: 'TASS' } },
+        data: { report: { id: 'r-1', occurredAt: '2014-09-19T00:00:00.000Z', source: { publisher: 'TASS' } }, data: { coalitionId: 'coalition-against-isis', country: 'FR' } },
       },
     });
   });
@@ -61,7 +61,12 @@ describe('domain: recording a report', () => {
 
   it('keeps a report of the same fact as a corroborating source, not a second membership', () => {
     const { decisions } = recordAll([report({ id: 'tass' }), report({ id: 'reuters', source: { publisher: 'Reuters' } })]);
-    expect(decisions[1]).toMatchObject({ kind: 'record', event: { data: { reportId: 'reuters', corroborates: 'tass' } } });
+    expect(decisions[1]).toMatchObject({ kind: 'record', event: { data: { report: { id: 'reuters' }, corroborates: 'tass' } } });
+  });
+
+  it('keeps a retraction\'s target apart from its own id', () => {
+    const decision = decideRecordReport(initialState(), { report: report({ id: 'retraction-1', type: 'report.retracted', data: { reportId: 'r-1' } }) });
+    expect(decision).toMatchObject({ kind: 'record', event: { data: { report: { id: 'retraction-1' }, data: { reportId: 'r-1' } } } });
   });
 
   it('treats a redelivered report as a no-op, whatever its key order or date spelling', () => {

@@ -23,7 +23,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     let status: number = HttpStatus.INTERNAL_SERVER_ERROR;
     let message = 'internal error; it has been logged';
-    if (exception instanceof NotFoundError) {
+    if (exception instanceof HttpException && exception.getStatus() === 413) {
+      status = 413;
+      message = 'the request body is too large (the limit is 16 KiB)';
+    } else if (exception instanceof NotFoundError) {
       status = 404;
       message = exception.message;
     } else if (exception instanceof HttpException) {
@@ -32,7 +35,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       message = typeof body === 'string' ? body : String((body as { message?: unknown }).message ?? exception.message);
     } else if (isBodyParserError(exception)) {
       status = exception.status;
-      message = exception.type === 'entity.too.large' ? 'the request body is too large' : 'the request body is not valid JSON';
+      message = exception.type === 'entity.too.large' ? 'the request body is too large (the limit is 16 KiB)' : 'the request body is not valid JSON';
     } else {
       this.logger.error({ err: exception }, 'unhandled error');
     }

@@ -12,15 +12,15 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.ou
   ) {}
 
   transform(value: unknown): z.output<S> {
-    const result = this.schema.safeParse(value ?? {});
+    const result = this.schema.safeParse(value ?? {}, { reportInput: true });
     if (result.success) return result.data;
     const message = result.error.issues
       .slice(0, 5)
       .map((issue) => {
         if (issue.code === 'unrecognized_keys') return `unknown ${this.where} parameter(s): ${issue.keys.map((k) => JSON.stringify(k.slice(0, 50))).join(', ')}`;
         const name = issue.path.map(String).join('.') || '(request)';
-        const got = issue.code === 'invalid_type' && issue.input !== undefined ? ` (got ${typeof issue.input})` : '';
-        return `${this.where} parameter ${name}: ${issue.message}${got}`;
+        if (issue.code === 'invalid_type' && Array.isArray(issue.input)) return `${this.where} parameter ${name}: is given more than once`;
+        return `${this.where} parameter ${name}: ${issue.message}`;
       })
       .join('; ');
     throw new BadRequestException(message);

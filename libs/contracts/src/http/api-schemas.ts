@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { coalitionId, countryCode, ROLE_KINDS } from '../news-event/primitives';
+import { coalitionId, ROLE_KINDS } from '../news-event/primitives';
 import { atParam, fromParam, knownAtParam, toParam } from './query-instant';
 
 /**
@@ -13,7 +13,8 @@ const rfc3339 = z.string().meta({ format: 'date-time', description: 'RFC 3339, U
 // ---- parameters -------------------------------------------------------------------------
 
 export const coalitionPath = z.strictObject({ id: coalitionId });
-export const countryPath = z.strictObject({ code: countryCode });
+/** Format only: a well-formed code that is no country is a 404 (unknown), not a 400. */
+export const countryPath = z.strictObject({ code: z.string().regex(/^[A-Z]{2}$/, 'must be an upper-case ISO 3166-1 alpha-2 country code, like FR') });
 export const reportPath = z.strictObject({ id: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters') });
 
 export const stateQuery = z.strictObject({ at: atParam(), knownAt: knownAtParam() });
@@ -45,7 +46,11 @@ export const heldRole = z
 
 export const member = z
   .object({ country: z.string(), since: rfc3339, roles: z.array(heldRole), sources: z.array(sourceRef) })
-  .meta({ id: 'Member', description: 'sources: the visible reports about this country in this coalition that occurred during its current membership' });
+  .meta({
+    id: 'Member',
+    description:
+      'sources: the visible reports about this country in this coalition that occurred during its current membership, by valid time, knowledge time, then report id',
+  });
 
 export const coalitionSummary = z
   .object({ id: z.string(), name: z.string().nullable(), formedAt: rfc3339.nullable(), memberCount: z.number().int() })

@@ -1,5 +1,6 @@
 import { MEMBERSHIP_TYPES, NEWS_EVENT_TYPES, type Role, type Source } from '@annals/contracts';
 import type { StoredEvent } from '@annals/event-store';
+import type { ReportEventData } from '@annals/domain';
 
 /** A report as the read model keeps it: one row of read_model.facts. */
 export interface FactRow {
@@ -24,12 +25,9 @@ export const MEMBERSHIP_TYPE_SET = new Set<string>(MEMBERSHIP_TYPES);
 /** The fact row of a stored report event; undefined for events that are not reports. */
 export function toFactRow(event: StoredEvent): FactRow | undefined {
   if (!REPORT_TYPES.has(event.type)) return undefined;
-  const { reportId, occurredAt, source, corroborates: _corroborates, ...data } = event.data as Record<string, unknown> & {
-    reportId: string;
-    occurredAt: string;
-    source: Source;
-    corroborates?: string;
-  };
+  const { report, data: rawData } = event.data as ReportEventData;
+  const data = rawData as Record<string, unknown>;
+  const { id: reportId, occurredAt, source } = report;
   const roles: Role[] =
     event.type === 'coalition.member-joined'
       ? ((data.roles as Role[] | undefined) ?? [])

@@ -1,0 +1,102 @@
+import { createTestDatabase, produce, type TestDatabase } from '@annals/testing';
+import { ADMIN_TOKEN, TestSystem } from '../../support/system';
+
+const C = 'coalition-against-isis';
+
+describe('queries: bad input gets a 4xx that names it, never a 500', () => {
+  let db: TestDatabase;
+  let system: TestSystem;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    system = await new TestSystem(db).start();
+    await produce(system.topics.KAFKA_TOPIC, [
+      {
+        key: C,
+        value: JSON.stringify({ id: 'r1', type: 'coalition.member-joined', occurredAt: '2014-09-19', source: { publisher: 'TASS', publishedAt: '2015-12-09' }, data: { coalitionId: C, country: 'FR' } }),
+      },
+    ]);
+    await system.caughtUp();
+  });
+  afterAll(async () => {
+    await system?.close();
+    await db.drop();
+  });
+
+  const endpoints = [`/coalitions/${C}`, `/coalitions/${C}/timeline`, `/coalitions/${C}/diff`, '/countries/FR/coalitions'];
+  const long = 'x'.repeat(5000);
+
+  it.each(
+    endpoints.flatMap((path) => {
+      const timeParams = path.endsWith('timeline') || path.endsWith('diff') ? ['from', 'to', 'knownAt'] : ['at', 'knownAt'];
+      return timeParams.flatMap((p) => [
+        [path, `${p}=2014-13-01`, p],
+        [path, `${p}=0000-00-00`, p],
+        [path, `${p}=275760-09-13`, p],
+        [path, `${p}=yesterday`, p],
+        [path, `${p}=2014-09-19T10:00:00`, p],
+        [path, `${p}=${long}`, p],
+        [path, `${p}=2014-02-30`, p],
+      ]);
+    }),
+  )('%s?%s is a 400 naming %s', async (path, query, param) => {
+    const { status, body } = await system.get<{ error: string; message: string }>(`${path}?${query.length > 100 ? query.slice(0, 5000) : query}`);
+    expect(status).toBe(400);
+    expect(body.error).toBe('bad-request');
+    expect(body.message).toContain(`query parameter ${param}`);
+  });
+
+  it.each([
+    ['/coalitions?limit=5', /unknown query parameter\(s\): "limit"/],
+    [`/coalitions/${C}?at=2014-10-01&when=now`, /unknown query parameter\(s\): "when"/],
+    [`/coalitions/${C}?at=2014-10-01&at=2014-10-02`, /query parameter at: is given more than once/],
+    ['/coalitions/Coalition%20Against%20ISIS', /path parameter id: must match/],
+    [`/coalitions/${long}`, /path parameter id/],
+    ['/countries/france/coalitions', /path parameter code: must be an upper-case ISO 3166-1 alpha-2/],
+    [`/reports/${'r'.repeat(129)}`, /path parameter id: must be at most 128 characters/],
+    ['/reports/r1?verbose=1', /unknown query parameter/],
+  ])('%s is a 400: %s', async (path, message) => {
+    const { status, body } = await system.get<{ error: string; message: string }>(path);
+    expect({ status, error: body.error }).toEqual({ status: 400, error: 'bad-request' });
+    expect(body.message).toMatch(message);
+  });
+
+  it.each([
+    ['/coalitions/no-such-coalition', /no coalition "no-such-coalition"/],
+    ['/coalitions/no-such-coalition/timeline', /no coalition/],
+    ['/coalitions/no-such-coalition/diff', /no coalition/],
+    ['/countries/XX/coalitions', /no country XX/],
+    ['/reports/no-such-report', /no report "no-such-report"/],
+    ['/no/such/route', /Cannot GET/],
+  ])('%s is a 404: %s', async (path, message) => {
+    const { status, body } = await system.get<{ error: string; message: string }>(path);
+    expect({ status, error: body.error }).toEqual({ status: 404, error: 'not-found' });
+    expect(body.message).toMatch(message);
+  });
+
+  it('an oversize URL or body is refused before it reaches the handlers', async () => {
+    const hugeUrl = await fetch(`${system.baseUrl}/coalitions/${C}?at=${'9'.repeat(20_000)}`);
+    expect(hugeUrl.status).toBeGreaterThanOrEqual(400);
+    expect(hugeUrl.status).toBeLessThan(500);
+    const hugeBody = await fetch(`${system.baseUrl}/admin/replay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ padding: 'x'.repeat(100_000) }),
+    });
+    expect(hugeBody.status).toBe(413);
+    expect(await hugeBody.json()).toEqual({ error: 'payload-too-large', message: 'the request body is too large (the limit is 16 KiB)' });
+  });
+
+  it('admin endpoints want the bearer token', async () => {
+    expect((await system.post('/admin/replay')).status).toBe(401);
+    expect((await system.post('/admin/replay', { authorization: 'Bearer wrong-token-wrong-token' })).status).toBe(401);
+    expect((await system.get('/admin/projections', { authorization: `Bearer ${ADMIN_TOKEN}` })).status).toBe(200);
+  });
+
+  it('sends security headers', async () => {
+    const response = await fetch(`${system.baseUrl}/coalitions`);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    expect(response.headers.get('x-powered-by')).toBeNull();
+  });
+});

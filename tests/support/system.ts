@@ -1,0 +1,96 @@
+import { createServer } from 'node:net';
+import type { INestApplicationContext, INestMicroservice } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Pool } from 'pg';
+import { startApi } from '../../apps/api/src/bootstrap';
+import { startIngestor } from '../../apps/ingestor/src/bootstrap';
+import { startProjector } from '../../apps/projector/src/bootstrap';
+import { eventually, ingestorTopics, testServers, waitForZeroLag, type TestDatabase } from '@annals/testing';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Response<T = unknown> {
+  status: number;
+  body: T;
+}
+
+/**
+ * The whole of Annals for one test database: ingestor, projector and api, in this process,
+ * on a topic and consumer group of their own, the api on a free port.
+ */
+export class TestSystem {
+  readonly topics = ingestorTopics('system');
+  private ingestor: INestMicroservice | undefined;
+  private projector: INestApplicationContext | undefined;
+  private api: NestExpressApplication | undefined;
+  private pool: Pool | undefined;
+  baseUrl = '';
+
+  constructor(readonly db: TestDatabase) {}
+
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return { KAFKA_BROKERS: testServers().kafkaBrokers.join(','), DATABASE_URL: this.db.appUrl, ...this.topics, KAFKA_TOPIC_PARTITIONS: '3', LOG_LEVEL: 'error', ...extra };
+  }
+
+  async start(): Promise<this> {
+    const port = await freePort();
+    this.ingestor = await startIngestor(this.env());
+    this.projector = await startProjector(this.env());
+    this.api = await startApi(this.env({ PORT: String(port), ANNALS_ADMIN_TOKEN: ADMIN_TOKEN }));
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.pool = new Pool({ connectionString: this.db.appUrl, max: 2 });
+    return this;
+  }
+
+  async stopIngestor(): Promise<void> {
+    await this.ingestor?.close();
+    this.ingestor = undefined;
+  }
+
+  async startIngestor(): Promise<void> {
+    this.ingestor = await startIngestor(this.env());
+  }
+
+  /** Every published message committed, every stored event applied to the active read model. */
+  async caughtUp(): Promise<void> {
+    await waitForZeroLag(this.topics.KAFKA_GROUP_ID, this.topics.KAFKA_TOPIC);
+    await eventually('the read model to apply every stored event', async () => {
+      const { rows } = await this.pool!.query<{ lag: number }>(
+        `SELECT count(*)::int AS lag FROM event_store.events e
+           JOIN read_model.versions v ON v.state = 'active'
+           LEFT JOIN event_store.checkpoints c ON c.subscription_id = 'coalition-membership@v' || v.version
+          WHERE (e.transaction_id, e.position) > (coalesce(c.transaction_id, '0'::xid8), coalesce(c.position, 0))`,
+      );
+      return rows[0]!.lag === 0 ? true : undefined;
+    }, 60_000, 100);
+  }
+
+  async get<T = unknown>(path: string, headers: Record<string, string> = {}): Promise<Response<T>> {
+    const response = await fetch(`${this.baseUrl}${path}`, { headers });
+    const text = await response.text();
+    return { status: response.status, body: (text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text) as T };
+  }
+
+  async post<T = unknown>(path: string, headers: Record<string, string> = {}): Promise<Response<T>> {
+    const response = await fetch(`${this.baseUrl}${path}`, { method: 'POST', headers });
+    return { status: response.status, body: (await response.json()) as T };
+  }
+
+  async close(): Promise<void> {
+    await this.api?.close();
+    await this.projector?.close();
+    await this.ingestor?.close();
+    await this.pool?.end();
+  }
+}
