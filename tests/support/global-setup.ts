@@ -1,3 +1,4 @@
+import { ensureChromium } from './chromium';
 import { readStackSettings, stackCommand } from './stack-process';
 
 /**
@@ -7,6 +8,10 @@ import { readStackSettings, stackCommand } from './stack-process';
  * one fails the run; integration tests are never skipped for want of servers.
  */
 export default async function globalSetup(): Promise<void> {
+  // The browser tests need Chromium; without it they are skipped, loudly (tests/integration/browser).
+  const chromium = ensureChromium((line) => console.log(`\n[integration] ${line}`));
+  if (!chromium.ok) process.env.ANNALS_CHROMIUM_MISSING = chromium.why;
+
   const adminUrl = process.env.DATABASE_ADMIN_URL || process.env.DATABASE_URL;
   if (process.env.KAFKA_BROKERS && adminUrl) {
     process.env.ANNALS_TEST_KAFKA_BROKERS = process.env.KAFKA_BROKERS;

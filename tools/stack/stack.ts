@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync }
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
-import { runMigrations } from '@annals/database';
+import { pendingMigrations, runMigrations } from '@annals/database';
 import { ensureKafkaJars, KafkaNode, kafkaVersion, newClusterId } from './kafka-server';
 import { PostgresServer } from './postgres-server';
 import { portAccepts } from './processes';
@@ -86,8 +86,14 @@ export class LocalStack {
       migrationsDatabaseUrl = this.env.MIGRATIONS_DATABASE_URL || databaseUrl;
       adminDatabaseUrl = this.env.DATABASE_ADMIN_URL || migrationsDatabaseUrl;
       log(`PostgreSQL: using DATABASE_URL, starting nothing`);
-      const report = await runMigrations(migrationsDatabaseUrl);
-      log(`migrations: ${report.applied.length ? report.applied.join(', ') : 'up to date'}`);
+      if (this.env.MIGRATIONS_DATABASE_URL) {
+        const report = await runMigrations(migrationsDatabaseUrl);
+        log(`migrations: ${report.applied.length ? report.applied.join(', ') : 'up to date'}`);
+      } else {
+        // The app's role may not change the schema: only check it is current.
+        const pending = await pendingMigrations(databaseUrl);
+        if (pending.length) throw new Error(`the database DATABASE_URL names is not migrated (${pending.join(', ')} pending): run annals migrate with MIGRATIONS_DATABASE_URL set to its owner`);
+      }
     } else {
       const state = await this.postgres.start();
       startedPostgres = state === 'started';

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -25,6 +26,9 @@ export async function startApi(env: Record<string, string | undefined> = process
   app.use(json({ limit: '16kb' }));
   app.set('trust proxy', 'loopback');
   app.useGlobalFilters(new ApiExceptionFilter());
+  // The timeline page and its charting library, served from here: no CDN, it works offline.
+  app.useStaticAssets(join(__dirname, '..', 'web'), { index: 'index.html', maxAge: '5m' });
+  app.useStaticAssets(dirname(require.resolve('echarts')), { prefix: '/assets/', maxAge: '1d' });
   SwaggerModule.setup('docs', app, openApiDocument() as unknown as OpenAPIObject, {
     jsonDocumentUrl: 'openapi.json',
     yamlDocumentUrl: 'openapi.yaml',

@@ -34,3 +34,19 @@ export async function runMigrations(url: string, options: { grantTo?: string } =
     await lock.end();
   }
 }
+
+/** The migrations not yet applied to the database at `url` (any role that may read schema_migrations). */
+export async function pendingMigrations(url: string): Promise<string[]> {
+  const dataSource = createDataSource({ url, applicationName: 'annals-migrate-check' });
+  await dataSource.initialize();
+  try {
+    const { rows } = await dataSource
+      .query(`SELECT name FROM schema_migrations`)
+      .then((r: Array<{ name: string }>) => ({ rows: r }))
+      .catch(() => ({ rows: [] as Array<{ name: string }> }));
+    const applied = new Set(rows.map((r) => r.name));
+    return dataSource.migrations.map((m) => m.name ?? m.constructor.name).filter((name) => !applied.has(name));
+  } finally {
+    await dataSource.destroy();
+  }
+}

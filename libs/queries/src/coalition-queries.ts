@@ -118,6 +118,29 @@ export class CoalitionQueries {
     };
   }
 
+  /** Every membership interval of the coalition over valid time, as known at `knownAt`: the rows themselves. */
+  async history(id: string, knownAt: Date) {
+    await this.identity(id, knownAt);
+    const { rows } = await this.pool.query<{ country: string; valid_from: Date; valid_to: Date | null; since: Date; roles: Array<{ kind: Member['roles'][number]['kind']; theater: string | null; since: string }> }>(
+      `SELECT m.country, lower(m.valid) AS valid_from, upper(m.valid) AS valid_to, m.since, m.roles
+         FROM read_model.membership m
+        WHERE m.version = ${ACTIVE} AND m.coalition_id = $1 AND m.known @> $2::timestamptz
+        ORDER BY m.country, lower(m.valid)`,
+      [id, knownAt],
+    );
+    return {
+      id,
+      knownAt: knownAt.toISOString(),
+      items: rows.map((r) => ({
+        country: r.country,
+        from: r.valid_from.toISOString(),
+        to: iso(r.valid_to),
+        since: r.since.toISOString(),
+        roles: r.roles.map((role) => ({ kind: role.kind, theater: role.theater, since: new Date(role.since).toISOString() })),
+      })),
+    };
+  }
+
   async diff(id: string, from: Date, to: Date, knownAt: Date): Promise<{ joined: string[]; left: string[] }> {
     await this.identity(id, knownAt);
     const { rows } = await this.pool.query<{ country: string; at_from: boolean; at_to: boolean }>(

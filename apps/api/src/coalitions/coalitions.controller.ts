@@ -30,6 +30,11 @@ export class CoalitionsController {
     return this.queries.timeline(path.id, query.from, query.to, query.knownAt ?? new Date());
   }
 
+  @Get('coalitions/:id/history')
+  history(@Param(new ZodPipe(httpApi.coalitionPath, 'path')) path: Q<typeof httpApi.coalitionPath>, @Query(new ZodPipe(httpApi.historyQuery, 'query')) query: Q<typeof httpApi.historyQuery>) {
+    return this.queries.history(path.id, query.knownAt ?? new Date());
+  }
+
   @Get('coalitions/:id/diff')
   diff(@Param(new ZodPipe(httpApi.coalitionPath, 'path')) path: Q<typeof httpApi.coalitionPath>, @Query(new ZodPipe(httpApi.diffQuery, 'query')) query: Q<typeof httpApi.diffQuery>) {
     const now = new Date();

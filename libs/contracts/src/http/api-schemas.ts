@@ -28,6 +28,7 @@ export const diffQuery = z.strictObject({
   to: toParam('The later valid time. Default: now.'),
   knownAt: knownAtParam(),
 });
+export const historyQuery = z.strictObject({ knownAt: knownAtParam() });
 export const emptyQuery = z.strictObject({});
 
 // ---- responses --------------------------------------------------------------------------
@@ -87,6 +88,20 @@ export const timelineItem = z
 
 export const timeline = z.object({ items: z.array(timelineItem) }).meta({ id: 'Timeline', description: 'In fold order: valid time, knowledge time, store position' });
 
+export const historyItem = z
+  .object({
+    country: z.string(),
+    from: rfc3339.meta({ description: 'Start of the valid-time interval (inclusive)' }),
+    to: rfc3339.nullable().meta({ description: 'End of the valid-time interval (exclusive); null: still so' }),
+    since: rfc3339,
+    roles: z.array(heldRole),
+  })
+  .meta({ id: 'HistoryItem', description: 'The country is a member with these roles for valid times in [from, to)' });
+
+export const history = z
+  .object({ id: z.string(), knownAt: rfc3339, items: z.array(historyItem) })
+  .meta({ id: 'History', description: 'Every membership interval over valid time, as known at knownAt; by country, then time' });
+
 export const diff = z.object({ joined: z.array(z.string()), left: z.array(z.string()) }).meta({ id: 'Diff' });
 
 export const countryCoalitions = z
@@ -111,6 +126,7 @@ export const report = z
 export type CoalitionStateResponse = z.output<typeof coalitionState>;
 export type CoalitionListResponse = z.output<typeof coalitionList>;
 export type TimelineResponse = z.output<typeof timeline>;
+export type HistoryResponse = z.output<typeof history>;
 export type DiffResponse = z.output<typeof diff>;
 export type CountryCoalitionsResponse = z.output<typeof countryCoalitions>;
 export type ReportResponse = z.output<typeof report>;

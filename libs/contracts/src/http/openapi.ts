@@ -37,6 +37,13 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           responses: { '200': json(api.timeline, 'Timeline items'), ...errors },
         },
       },
+      '/coalitions/{id}/history': {
+        get: {
+          summary: 'Every membership interval over valid time, as known at a knowledge time (the timeline page draws these)',
+          requestParams: { path: api.coalitionPath, query: api.historyQuery },
+          responses: { '200': json(api.history, 'Membership intervals'), ...errors },
+        },
+      },
       '/coalitions/{id}/diff': {
         get: {
           summary: 'Who joined and who left between two valid times',

@@ -320,6 +320,8 @@ export class EventStore1764300000000 implements MigrationInterface {
          ORDER BY 6
       $$`);
 
+    // The apps may check that the schema is current (libs/database pendingMigrations).
+    await q.query(`GRANT SELECT ON schema_migrations TO annals_writer`);
     await q.query(`REVOKE ALL ON ALL TABLES IN SCHEMA event_store FROM PUBLIC`);
     await q.query(`GRANT USAGE ON SCHEMA event_store TO annals_writer`);
     await q.query(`GRANT SELECT, INSERT ON event_store.events TO annals_writer`);
