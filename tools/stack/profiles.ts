@@ -17,6 +17,8 @@ export interface StackProfile {
 const PORTS: Record<string, Omit<StackProfile, 'name' | 'dir' | 'database'>> = {
   dev: { kafkaPort: 9092, kafkaControllerPort: 9093, postgresPort: 54320 },
   test: { kafkaPort: 19092, kafkaControllerPort: 19093, postgresPort: 54330 },
+  // npm run bench: its own servers, so that a benchmark never measures or disturbs another stack
+  bench: { kafkaPort: 39092, kafkaControllerPort: 39093, postgresPort: 54360 },
   // the stack's own test starts, checks and stops this one, next to the running test stack
   'stack-check': { kafkaPort: 29092, kafkaControllerPort: 29093, postgresPort: 54340 },
 };

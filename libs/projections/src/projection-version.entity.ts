@@ -9,6 +9,10 @@ export class ProjectionVersionEntity {
   @Column({ type: 'text' })
   state!: 'building' | 'active' | 'retired';
 
+  /** A building version: 'loading' (facts only, unindexed), then 'ready' (complete, kept live). */
+  @Column({ type: 'text' })
+  phase!: 'loading' | 'ready';
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -32,8 +32,8 @@ export class ProjectionVersions {
   ) {}
 
   /** Every version and its state, oldest first (a simple read: TypeORM). */
-  states(): Promise<Array<Pick<ProjectionVersionEntity, 'version' | 'state'>>> {
-    return this.repository.find({ select: { version: true, state: true }, order: { version: 'ASC' } });
+  states(): Promise<Array<Pick<ProjectionVersionEntity, 'version' | 'state' | 'phase'>>> {
+    return this.repository.find({ select: { version: true, state: true, phase: true }, order: { version: 'ASC' } });
   }
 
   async list(): Promise<ProjectionVersion[]> {
@@ -79,8 +79,10 @@ export class ProjectionVersions {
       const building = await tx.query<{ version: number }>("SELECT version FROM read_model.versions WHERE state = 'building'");
       if (building.rows[0]) return { version: building.rows[0].version, created: false };
       const { rows } = await tx.query<{ version: number }>(
-        "INSERT INTO read_model.versions (version, state) SELECT coalesce(max(version), 0) + 1, 'building' FROM read_model.versions RETURNING version",
+        "INSERT INTO read_model.versions (version, state, phase) SELECT coalesce(max(version), 0) + 1, 'building', 'loading' FROM read_model.versions RETURNING version",
       );
+      // its own partitions, loaded without indexes (indexed when it has caught up)
+      await tx.query('SELECT read_model.create_version_partitions($1)', [rows[0]!.version]);
       await tx.query("SELECT pg_notify('read_model_versions', '')");
       return { version: rows[0]!.version, created: true };
     });
@@ -94,12 +96,13 @@ export class ProjectionVersions {
    */
   tryActivate(version: number): Promise<boolean> {
     return inTransaction(this.pool, async (tx) => {
-      const versions = await tx.query<{ version: number; state: VersionState }>(
-        "SELECT version, state FROM read_model.versions WHERE state IN ('active', 'building') ORDER BY version FOR UPDATE",
+      const versions = await tx.query<{ version: number; state: VersionState; phase: string }>(
+        "SELECT version, state, phase FROM read_model.versions WHERE state IN ('active', 'building') ORDER BY version FOR UPDATE",
       );
       const building = versions.rows.find((v) => v.version === version && v.state === 'building');
       const active = versions.rows.find((v) => v.state === 'active');
-      if (!building) return false;
+      // a rebuilt version is complete once indexed, retractions applied and every pair computed
+      if (!building || building.phase !== 'ready') return false;
       if (active) {
         const { rows } = await tx.query<{ ahead: boolean | null }>(
           `SELECT (b.transaction_id, b.position) >= (coalesce(a.transaction_id, '0'::xid8), coalesce(a.position, 0)) AS ahead
@@ -118,17 +121,36 @@ export class ProjectionVersions {
     });
   }
 
-  /** Deletes a retired version's rows, in slices, so no transaction holds readers back for long. */
-  async purge(version: number): Promise<void> {
-    for (const table of ['membership', 'facts', 'coalitions']) {
-      for (;;) {
-        const { rowCount } = await this.pool.query(
-          `DELETE FROM read_model.${table} WHERE ctid IN (SELECT ctid FROM read_model.${table} WHERE version = $1 LIMIT 20000)`,
-          [version],
-        );
-        if (!rowCount) break;
-      }
+  /**
+   * Drops a retired version's partitions: instant, no dead rows left for vacuum. It needs a
+   * moment with no query on the read model; it waits at most 2 s for one and gives way (false)
+   * rather than make a query wait or fail -- the runner tries again later.
+   */
+  async purge(version: number): Promise<boolean> {
+    try {
+      await inTransaction(this.pool, async (tx) => {
+        await tx.query("SET LOCAL lock_timeout = '2s'");
+        await tx.query('SELECT read_model.drop_version_partitions($1)', [version]);
+      });
+      return true;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === '55P03' || code === '40P01') return false; // lock_not_available, deadlock (we are the victim, not a query)
+      throw error;
     }
+  }
+
+  /**
+   * The last step of a rebuild, under the version's checkpoint lock (no batch in flight):
+   * `finish` completes what batches loaded meanwhile, then the version turns 'ready' and from
+   * the next batch on is kept live.
+   */
+  markReady(version: number, finish: (tx: PoolClient) => Promise<void>): Promise<void> {
+    return inTransaction(this.pool, async (tx) => {
+      await tx.query('SELECT 1 FROM event_store.checkpoints WHERE subscription_id = $1 FOR UPDATE', [subscriptionIdOf(version)]);
+      await finish(tx);
+      await tx.query("UPDATE read_model.versions SET phase = 'ready' WHERE version = $1 AND state = 'building'", [version]);
+    });
   }
 
   static async activeVersion(client: Pool | PoolClient): Promise<number> {

@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
+import { inTransaction } from '@annals/database';
 import { Subscription, type PostgresEventStore } from '@annals/event-store';
 import { CoalitionMembershipProjection } from './coalition-membership/coalition-membership.projection';
 import { ProjectionVersions, subscriptionIdOf } from './projection-versions';
+import type { Pair } from './coalition-membership/coalition-membership.projection';
 
 export interface ProjectorRunnerOptions {
   batchSize?: number;
@@ -22,6 +24,10 @@ export interface ProjectorRunnerOptions {
 export class ProjectorRunner {
   private readonly log = new Logger(ProjectorRunner.name);
   private readonly subscriptions = new Map<number, Subscription>();
+  /** Retired versions whose partitions this process still has to drop. */
+  private readonly purging = new Set<number>();
+  /** While the runner finishes a loading version: the pairs batches touched meanwhile, to compute at the end. */
+  private readonly finishing = new Map<number, Map<string, Pair>>();
   private readonly projection = new CoalitionMembershipProjection();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
@@ -63,32 +69,67 @@ export class ProjectorRunner {
   }
 
   private async tick(): Promise<void> {
-    for (const { version, state } of await this.versions.states()) {
+    for (const { version, state, phase } of await this.versions.states()) {
       const running = this.subscriptions.get(version);
       if (state === 'retired') {
         if (running) {
           await running.stop();
           this.subscriptions.delete(version);
-          this.log.log(`read model v${version} retired; purging its rows`);
-          await this.versions.purge(version);
+          this.purging.add(version);
+        }
+        // a few seconds after the switch, no query still reads the retired version
+        if (this.purging.has(version) && (await this.versions.purge(version))) {
+          this.purging.delete(version);
+          this.log.log(`read model v${version} retired and dropped`);
         }
         continue;
       }
       if (!running) this.startSubscription(version);
-      if (state === 'building' && this.subscriptions.get(version)?.status().state === 'live') {
-        if (await this.versions.tryActivate(version)) this.log.log(`read model v${version} caught up and is now active`);
-      }
+      if (state !== 'building' || this.subscriptions.get(version)?.status().state !== 'live') continue;
+      // a rebuilt version has caught up with the store
+      if (phase === 'loading') await this.finishLoading(version);
+      if (await this.versions.tryActivate(version)) this.log.log(`read model v${version} caught up and is now active`);
+    }
+  }
+
+  /**
+   * Completes a version loaded without indexes: index it, apply every retraction, compute every
+   * pair once (in slices, each its own transaction), then -- under the checkpoint lock -- the
+   * pairs and retractions that batches loaded meanwhile, and mark it ready.
+   */
+  private async finishLoading(version: number): Promise<void> {
+    const started = Date.now();
+    this.finishing.set(version, new Map());
+    try {
+      await this.pool.query("SELECT read_model.index_version_partitions($1, ARRAY['facts', 'coalitions'])", [version]);
+      await inTransaction(this.pool, (tx) => this.projection.applyAllRetractions(tx, version));
+      const pairs = await this.projection.computeAll(this.pool, version);
+      await this.pool.query("SELECT read_model.index_version_partitions($1, ARRAY['membership'])", [version]);
+      await this.versions.markReady(version, async (tx) => {
+        const late = new Map(this.finishing.get(version));
+        for (const pair of await this.projection.applyAllRetractions(tx, version)) late.set(pair.join('\u0000'), pair);
+        await this.projection.recompute([...late.values()], tx, version);
+      });
+      this.log.log(`read model v${version}: computed ${pairs} pairs and indexed in ${Date.now() - started} ms`);
+    } finally {
+      this.finishing.delete(version);
     }
   }
 
   private startSubscription(version: number): void {
+    const batchSize = this.options.batchSize ?? 1000;
     const subscription = new Subscription(this.pool, this.store, {
       subscriptionId: subscriptionIdOf(version),
       exclusive: true,
-      batchSize: this.options.batchSize ?? 1000,
+      batchSize,
       pollIntervalMs: this.options.subscriptionPollMs ?? 1000,
       handler: async (events, tx) => {
-        await this.projection.apply(events, tx, version);
+        // the phase is read under the checkpoint lock: markReady cannot switch it mid-batch
+        const { rows } = await tx.query<{ phase: string }>('SELECT phase FROM read_model.versions WHERE version = $1', [version]);
+        const mode = rows[0]?.phase === 'loading' ? 'loading' : 'live';
+        const touched = await this.projection.apply(events, tx, version, mode);
+        const finishing = this.finishing.get(version);
+        if (mode === 'loading' && finishing) for (const pair of touched) finishing.set(pair.join('\u0000'), pair);
       },
       onBatch: ({ events }) => this.options.onBatch?.(version, events),
       onError: (error, attempt) => this.log.warn({ err: error, attempt, version }, 'projection batch failed; retrying'),

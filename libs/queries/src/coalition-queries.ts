@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, QueryResult } from 'pg';
 import { COUNTRY_CODES, MEMBERSHIP_TYPES, type httpApi } from '@annals/contracts';
 import type { PostgresEventStore } from '@annals/event-store';
 import type { ReportEventData } from '@annals/domain';
@@ -30,8 +30,23 @@ export class CoalitionQueries {
     private readonly store: PostgresEventStore,
   ) {}
 
+  /**
+   * A query, retried once if PostgreSQL chose it as a deadlock or serialization victim (a retired
+   * read-model version's partitions being dropped at the instant a query opened them): the user
+   * gets the answer, not a 500.
+   */
+  private async query<R extends object>(sql: string, params: unknown[]): Promise<QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(sql, params);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== '40P01' && code !== '40001') throw error;
+      return this.pool.query<R>(sql, params);
+    }
+  }
+
   async list(now = new Date()): Promise<{ items: Array<{ id: string; name: string | null; formedAt: string | null; memberCount: number }> }> {
-    const { rows } = await this.pool.query<{ coalition_id: string; name: string | null; formed_at: Date | null; member_count: number }>(
+    const { rows } = await this.query<{ coalition_id: string; name: string | null; formed_at: Date | null; member_count: number }>(
       `SELECT c.coalition_id, n.name, n.formed_at,
               (SELECT count(*)::int FROM read_model.membership m
                 WHERE m.version = c.version AND m.coalition_id = c.coalition_id AND m.valid @> $1::timestamptz AND m.known @> $1::timestamptz) AS member_count
@@ -51,7 +66,7 @@ export class CoalitionQueries {
   }
 
   async members(id: string, at: Date, knownAt: Date): Promise<Member[]> {
-    const { rows } = await this.pool.query<{ country: string; since: Date; roles: Array<{ kind: Member['roles'][number]['kind']; theater: string | null; since: string }>; sources: Array<{ reportId: string; source: SourceJson }> }>(
+    const { rows } = await this.query<{ country: string; since: Date; roles: Array<{ kind: Member['roles'][number]['kind']; theater: string | null; since: string }>; sources: Array<{ reportId: string; source: SourceJson }> }>(
       `SELECT m.country, m.since, m.roles,
               (SELECT coalesce(json_agg(json_build_object('reportId', f.report_id, 'source', f.source)
                                         ORDER BY f.occurred_at, f.known_at, f.report_id), '[]'::json)
@@ -79,7 +94,7 @@ export class CoalitionQueries {
 
   async timeline(id: string, from: Date | undefined, to: Date | undefined, knownAt: Date): Promise<{ items: TimelineItem[] }> {
     await this.identity(id, knownAt);
-    const { rows } = await this.pool.query<{
+    const { rows } = await this.query<{
       occurred_at: Date;
       known_at: Date;
       type: string;
@@ -121,7 +136,7 @@ export class CoalitionQueries {
   /** Every membership interval of the coalition over valid time, as known at `knownAt`: the rows themselves. */
   async history(id: string, knownAt: Date) {
     await this.identity(id, knownAt);
-    const { rows } = await this.pool.query<{ country: string; valid_from: Date; valid_to: Date | null; since: Date; roles: Array<{ kind: Member['roles'][number]['kind']; theater: string | null; since: string }> }>(
+    const { rows } = await this.query<{ country: string; valid_from: Date; valid_to: Date | null; since: Date; roles: Array<{ kind: Member['roles'][number]['kind']; theater: string | null; since: string }> }>(
       `SELECT m.country, lower(m.valid) AS valid_from, upper(m.valid) AS valid_to, m.since, m.roles
          FROM read_model.membership m
         WHERE m.version = ${ACTIVE} AND m.coalition_id = $1 AND m.known @> $2::timestamptz
@@ -143,7 +158,7 @@ export class CoalitionQueries {
 
   async diff(id: string, from: Date, to: Date, knownAt: Date): Promise<{ joined: string[]; left: string[] }> {
     await this.identity(id, knownAt);
-    const { rows } = await this.pool.query<{ country: string; at_from: boolean; at_to: boolean }>(
+    const { rows } = await this.query<{ country: string; at_from: boolean; at_to: boolean }>(
       `SELECT m.country, bool_or(m.valid @> $2::timestamptz) AS at_from, bool_or(m.valid @> $3::timestamptz) AS at_to
          FROM read_model.membership m
         WHERE m.version = ${ACTIVE} AND m.coalition_id = $1 AND m.known @> $4::timestamptz
@@ -156,7 +171,7 @@ export class CoalitionQueries {
 
   async countryCoalitions(code: string, at: Date, knownAt: Date) {
     if (!COUNTRY_CODES.has(code)) throw new NotFoundError(`no country ${code}`);
-    const { rows } = await this.pool.query<{ coalition_id: string; name: string | null; since: Date; roles: Array<{ kind: Member['roles'][number]['kind']; theater: string | null; since: string }> }>(
+    const { rows } = await this.query<{ coalition_id: string; name: string | null; since: Date; roles: Array<{ kind: Member['roles'][number]['kind']; theater: string | null; since: string }> }>(
       `SELECT m.coalition_id, n.name, m.since, m.roles
          FROM read_model.membership m
          LEFT JOIN LATERAL (${formedLateral('m.version', 'm.coalition_id', '$3')}) n ON true
@@ -178,7 +193,7 @@ export class CoalitionQueries {
   async report(id: string) {
     const event = await this.store.findByIdempotencyKey(id);
     if (!event) throw new NotFoundError(`no report ${JSON.stringify(id)}`);
-    const { rows } = await this.pool.query<{ retracted_at: Date | null; retracted_by: string | null }>(
+    const { rows } = await this.query<{ retracted_at: Date | null; retracted_by: string | null }>(
       `SELECT retracted_at, retracted_by FROM read_model.facts WHERE version = ${ACTIVE} AND report_id = $1`,
       [id],
     );
@@ -198,7 +213,7 @@ export class CoalitionQueries {
 
   /** The coalition's name and formation as known at `knownAt`; NotFoundError when no report ever named it. */
   private async identity(id: string, knownAt: Date): Promise<{ name: string | null; formedAt: string | null }> {
-    const { rows } = await this.pool.query<{ name: string | null; formed_at: Date | null }>(
+    const { rows } = await this.query<{ name: string | null; formed_at: Date | null }>(
       `SELECT n.name, n.formed_at
          FROM read_model.coalitions c
          LEFT JOIN LATERAL (${formedLateral('c.version', 'c.coalition_id', '$2')}) n ON true

@@ -1,9 +1,12 @@
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { membershipHistory, type MembershipFact } from '@annals/domain';
 import type { StoredEvent } from '@annals/event-store';
 import { MEMBERSHIP_TYPE_SET, toFactRow, type FactRow } from './fact-row';
 
 export const COALITION_MEMBERSHIP = 'coalition-membership';
+
+/** A (coalition, country) pair, whose membership rows are computed together. */
+export type Pair = readonly [coalitionId: string, country: string];
 
 interface PairFactRow {
   coalition_id: string;
@@ -17,33 +20,101 @@ interface PairFactRow {
   retracted_at: Date | null;
 }
 
+const MEMBERSHIP_TYPES = [...MEMBERSHIP_TYPE_SET];
+
 /**
- * The coalition-membership projection: applies a batch of stored events to one version of
- * the read model, inside the subscription's transaction.
- *  1. every report becomes a row of read_model.facts;
- *  2. retractions mark their target (whichever arrived first);
- *  3. each (coalition, country) whose facts changed gets its bitemporal membership rows
- *     recomputed from all its facts -- late reports about 2014 change 2014, and only for
- *     knowledge times at or after their own.
+ * The coalition-membership projection, on one version of the read model, inside the caller's
+ * transaction.
+ *
+ * `live` (the version answers queries, or is about to): every report becomes a row of facts;
+ * retractions mark their target (whichever arrived first); each (coalition, country) whose facts
+ * changed gets its bitemporal membership rows recomputed from all its facts -- late reports about
+ * 2014 change 2014, and only for knowledge times at or after their own.
+ *
+ * `loading` (a version being rebuilt, far behind, without indexes yet): facts only. Recomputing
+ * a pair at every batch of a replay would redo it once per batch that touches it; the runner
+ * applies retractions and computes every pair once, when the version has caught up
+ * (`applyAllRetractions`, `allPairs`, `recompute`).
  */
 export class CoalitionMembershipProjection {
-  async apply(events: ReadonlyArray<StoredEvent>, tx: PoolClient, version: number): Promise<void> {
+  /** Applies a batch; returns the membership pairs it touched. */
+  async apply(events: ReadonlyArray<StoredEvent>, tx: PoolClient, version: number, mode: 'live' | 'loading' = 'live'): Promise<Pair[]> {
     const facts = events.map(toFactRow).filter((f): f is FactRow => f !== undefined);
-    if (facts.length === 0) return;
+    if (facts.length === 0) return [];
     await this.insertFacts(facts, tx, version);
-    const affected = new Map<string, [string, string]>();
+    const touched = new Map<string, Pair>();
     const touch = (coalition: string | null, country: string | null) => {
-      if (coalition && country) affected.set(`${coalition}\u0000${country}`, [coalition, country]);
+      if (coalition && country) touched.set(`${coalition}\u0000${country}`, [coalition, country]);
     };
     for (const f of facts) if (MEMBERSHIP_TYPE_SET.has(f.type)) touch(f.coalitionId, f.country);
-    for (const [coalition, country] of await this.applyRetractions(facts, tx, version)) touch(coalition, country);
-    if (affected.size > 0) await this.recomputeMembership([...affected.values()], tx, version);
+    if (mode === 'live') {
+      for (const [coalition, country] of await this.applyRetractions(tx, version, facts)) touch(coalition, country);
+      if (touched.size > 0) await this.recompute([...touched.values()], tx, version);
+    }
     await tx.query(
       `INSERT INTO read_model.coalitions (version, coalition_id, first_position)
-       SELECT $1, c, min(p) FROM unnest($2::text[], $3::bigint[]) AS x(c, p) WHERE c IS NOT NULL GROUP BY c
-       ON CONFLICT (version, coalition_id) DO NOTHING`,
+       SELECT $1, x.c, min(x.p) FROM unnest($2::text[], $3::bigint[]) AS x(c, p)
+        WHERE x.c IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM read_model.coalitions k WHERE k.version = $1 AND k.coalition_id = x.c)
+        GROUP BY x.c`,
       [version, facts.map((f) => f.coalitionId), facts.map((f) => f.position)],
     );
+    return [...touched.values()];
+  }
+
+  /** Every retraction of the version applied (the earliest by knowledge time wins); returns the pairs that changed. */
+  applyAllRetractions(tx: PoolClient, version: number): Promise<Pair[]> {
+    return this.applyRetractions(tx, version, undefined);
+  }
+
+  /**
+   * Computes the membership of every pair of a version at the end of a rebuild, into its
+   * membership partition (emptied first, still unindexed): one sorted pass over the facts in a
+   * read-only snapshot (which holds back no catch-up reader: it has no transaction id), rows
+   * written in slices of their own. Pairs that batches change meanwhile are the caller's to
+   * recompute. Returns how many pairs it computed.
+   */
+  async computeAll(pool: Pool, version: number): Promise<number> {
+    await pool.query('DELETE FROM read_model.membership WHERE version = $1', [version]);
+    const reader = await pool.connect();
+    const rows = new MembershipRows();
+    let pairs = 0;
+    try {
+      await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await reader.query(
+        `DECLARE facts_by_pair NO SCROLL CURSOR FOR
+           SELECT f.coalition_id, f.country, f.report_id, f.type, f.position, f.roles, f.occurred_at, f.known_at, f.retracted_at
+             FROM read_model.facts f WHERE f.version = $1 AND f.type = ANY($2::text[])
+            ORDER BY f.coalition_id, f.country`,
+        [version, MEMBERSHIP_TYPES],
+      );
+      let current: Pair | undefined;
+      let facts: MembershipFact[] = [];
+      for (;;) {
+        const { rows: batch } = await reader.query<PairFactRow>('FETCH 5000 FROM facts_by_pair');
+        for (const r of batch) {
+          if (!current || current[0] !== r.coalition_id || current[1] !== r.country) {
+            if (current) rows.add(current, facts), pairs++;
+            current = [r.coalition_id, r.country];
+            facts = [];
+          }
+          facts.push(toMembershipFact(r));
+        }
+        if (batch.length === 0) {
+          if (current) rows.add(current, facts), pairs++;
+          await rows.insert(pool, version);
+          break;
+        }
+        if (rows.size >= 5000) await rows.insert(pool, version);
+      }
+      await reader.query('COMMIT');
+      return pairs;
+    } catch (error) {
+      await reader.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      reader.release();
+    }
   }
 
   private async insertFacts(facts: FactRow[], tx: PoolClient, version: number): Promise<void> {
@@ -71,21 +142,24 @@ export class CoalitionMembershipProjection {
   }
 
   /**
-   * Marks retracted facts, whichever came first: a retraction in this batch for an earlier
-   * report, or a report in this batch that an earlier retraction named. The earliest
-   * retraction (by knowledge time) wins. Retracting a retraction has no effect.
-   * Returns the (coalition, country) pairs whose membership facts changed.
+   * Marks retracted facts: for a batch, the targets of its retractions and the reports in it that
+   * an earlier retraction named; without a batch, every retraction of the version. Retracting a
+   * retraction has no effect. Returns the membership pairs whose facts changed.
    */
-  private async applyRetractions(facts: FactRow[], tx: PoolClient, version: number): Promise<Array<[string, string]>> {
-    const newRetractions = facts.filter((f) => f.retracts !== null);
+  private async applyRetractions(tx: PoolClient, version: number, batch: FactRow[] | undefined): Promise<Pair[]> {
+    const scope = batch
+      ? `AND (r.retracts = ANY($2::text[]) OR r.report_id = ANY($3::text[]))`
+      : '';
+    const params: unknown[] = batch
+      ? [version, batch.filter((f) => f.retracts === null).map((f) => f.reportId), batch.filter((f) => f.retracts !== null).map((f) => f.reportId)]
+      : [version];
     const { rows } = await tx.query<{ coalition_id: string | null; country: string | null; type: string }>(
       `WITH targets AS (
          SELECT r.retracts AS report_id,
                 (array_agg(r.known_at ORDER BY r.known_at, r.position))[1] AS retracted_at,
                 (array_agg(r.report_id ORDER BY r.known_at, r.position))[1] AS retracted_by
            FROM read_model.facts r
-          WHERE r.version = $1 AND r.retracts IS NOT NULL
-            AND (r.retracts = ANY($2::text[]) OR r.report_id = ANY($3::text[]))
+          WHERE r.version = $1 AND r.retracts IS NOT NULL ${scope}
           GROUP BY r.retracts
        )
        UPDATE read_model.facts f
@@ -94,58 +168,97 @@ export class CoalitionMembershipProjection {
         WHERE f.version = $1 AND f.report_id = t.report_id AND f.type <> 'report.retracted'
           AND f.retracted_at IS DISTINCT FROM t.retracted_at
        RETURNING f.coalition_id, f.country, f.type`,
-      [version, facts.filter((f) => f.retracts === null).map((f) => f.reportId), newRetractions.map((f) => f.reportId)],
+      params,
     );
-    return rows.filter((r) => MEMBERSHIP_TYPE_SET.has(r.type) && r.coalition_id && r.country).map((r) => [r.coalition_id!, r.country!]);
+    return rows.filter((r) => MEMBERSHIP_TYPE_SET.has(r.type) && r.coalition_id && r.country).map((r) => [r.coalition_id!, r.country!] as const);
   }
 
-  private async recomputeMembership(pairs: Array<[string, string]>, tx: PoolClient, version: number): Promise<void> {
+  /** Replaces the membership rows of `pairs` with `membershipHistory` of all their facts. */
+  async recompute(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number): Promise<void> {
+    if (pairs.length === 0) return;
     const coalitions = pairs.map((p) => p[0]);
     const countries = pairs.map((p) => p[1]);
+    // One recomputation of a pair at a time, whoever does it (a live batch, the runner finishing
+    // a rebuild): the later one waits here, then reads the facts the earlier one committed.
+    await tx.query(
+      `SELECT pg_advisory_xact_lock(key)
+         FROM (SELECT hashtextextended($1 || '/' || c || '/' || k, 0) AS key FROM unnest($2::text[], $3::text[]) AS p(c, k) ORDER BY 1) ordered`,
+      [String(version), coalitions, countries],
+    );
     const { rows } = await tx.query<PairFactRow>(
       `SELECT f.coalition_id, f.country, f.report_id, f.type, f.position, f.roles, f.occurred_at, f.known_at, f.retracted_at
          FROM unnest($2::text[], $3::text[]) AS p(coalition_id, country)
          JOIN read_model.facts f ON f.version = $1 AND f.coalition_id = p.coalition_id AND f.country = p.country
         WHERE f.type = ANY($4::text[])`,
-      [version, coalitions, countries, [...MEMBERSHIP_TYPE_SET]],
+      [version, coalitions, countries, MEMBERSHIP_TYPES],
     );
     const byPair = new Map<string, MembershipFact[]>();
     for (const r of rows) {
       const key = `${r.coalition_id}\u0000${r.country}`;
       const list = byPair.get(key) ?? [];
-      list.push({
-        reportId: r.report_id,
-        type: r.type,
-        occurredAt: r.occurred_at.getTime(),
-        knownAt: r.known_at.getTime(),
-        position: r.position,
-        roles: r.roles,
-        retractedAt: r.retracted_at ? r.retracted_at.getTime() : null,
-      });
+      list.push(toMembershipFact(r));
       byPair.set(key, list);
     }
-    const out = { coalition: [] as string[], country: [] as string[], valid: [] as string[], known: [] as string[], since: [] as Date[], roles: [] as string[] };
-    for (const [coalition, country] of pairs) {
-      for (const row of membershipHistory(byPair.get(`${coalition}\u0000${country}`) ?? [])) {
-        out.coalition.push(coalition);
-        out.country.push(country);
-        out.valid.push(range(row.validFrom, row.validTo));
-        out.known.push(range(row.knownFrom, row.knownTo));
-        out.since.push(new Date(row.state.since));
-        out.roles.push(JSON.stringify(row.state.roles.map((r) => ({ kind: r.kind, theater: r.theater, since: new Date(r.since).toISOString() }))));
-      }
-    }
+    const out = new MembershipRows();
+    for (const pair of pairs) out.add(pair, byPair.get(`${pair[0]}\u0000${pair[1]}`) ?? []);
     await tx.query(
       `DELETE FROM read_model.membership m USING unnest($2::text[], $3::text[]) AS p(coalition_id, country)
         WHERE m.version = $1 AND m.coalition_id = p.coalition_id AND m.country = p.country`,
       [version, coalitions, countries],
     );
-    if (out.coalition.length === 0) return;
+    await out.insert(tx, version);
+  }
+}
+
+function toMembershipFact(r: PairFactRow): MembershipFact {
+  return {
+    reportId: r.report_id,
+    type: r.type,
+    occurredAt: r.occurred_at.getTime(),
+    knownAt: r.known_at.getTime(),
+    position: r.position,
+    roles: r.roles,
+    retractedAt: r.retracted_at ? r.retracted_at.getTime() : null,
+  };
+}
+
+/** Membership rows waiting to be written, as the arrays one INSERT ... unnest takes. */
+class MembershipRows {
+  private coalition: string[] = [];
+  private country: string[] = [];
+  private valid: string[] = [];
+  private known: string[] = [];
+  private since: Date[] = [];
+  private roles: string[] = [];
+
+  get size(): number {
+    return this.coalition.length;
+  }
+
+  add([coalition, country]: Pair, facts: MembershipFact[]): void {
+    for (const row of membershipHistory(facts)) {
+      this.coalition.push(coalition);
+      this.country.push(country);
+      this.valid.push(range(row.validFrom, row.validTo));
+      this.known.push(range(row.knownFrom, row.knownTo));
+      this.since.push(new Date(row.state.since));
+      this.roles.push(JSON.stringify(row.state.roles.map((r) => ({ kind: r.kind, theater: r.theater, since: new Date(r.since).toISOString() }))));
+    }
+  }
+
+  async insert(tx: PoolClient | Pool, version: number): Promise<void> {
+    if (this.size === 0) return;
     await tx.query(
       `INSERT INTO read_model.membership (version, coalition_id, country, valid, known, since, roles)
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::tstzrange[], $5::tstzrange[], $6::timestamptz[], $7::jsonb[])`,
-      [version, out.coalition, out.country, out.valid, out.known, out.since, out.roles],
+      [version, this.coalition, this.country, this.valid, this.known, this.since, this.roles],
     );
+    this.coalition = [];
+    this.country = [];
+    this.valid = [];
+    this.known = [];
+    this.since = [];
+    this.roles = [];
   }
 }
 

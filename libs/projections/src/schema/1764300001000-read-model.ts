@@ -3,15 +3,17 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The coalition read model (docs/decisions/0006-bitemporal-read-model.md).
  *
- * Every table carries the read-model `version` it belongs to: a rebuild writes version n+1
- * next to the live n, and queries read whichever version `versions` marks active, so the
- * switch is one UPDATE (blue/green without DDL at run time).
+ * Every table is partitioned by read-model `version`: a rebuild fills version n+1 next to the
+ * live n, queries read whichever version `versions` marks active (run-time partition pruning),
+ * the switch is one UPDATE, and a retired version is dropped, not deleted row by row. A version
+ * being rebuilt is loaded without indexes and indexed once, when it has caught up.
+ * The partitions are made by SECURITY DEFINER functions: the apps' role creates no tables.
  */
 export class ReadModel1764300001000 implements MigrationInterface {
   name = 'ReadModel1764300001000';
 
   async up(q: QueryRunner): Promise<void> {
-    // btree_gist lets one GiST index hold the equality columns and the two time ranges.
+    // btree_gist lets one GiST index hold the coalition and the two time ranges.
     await q.query(`CREATE EXTENSION IF NOT EXISTS btree_gist`);
     await q.query(`CREATE SCHEMA IF NOT EXISTS read_model`);
 
@@ -19,13 +21,14 @@ export class ReadModel1764300001000 implements MigrationInterface {
       CREATE TABLE read_model.versions (
         version      integer PRIMARY KEY,
         state        text NOT NULL CHECK (state IN ('building', 'active', 'retired')),
+        -- a building version: 'loading' (facts only, no indexes), then 'ready' (indexed, complete, kept live)
+        phase        text NOT NULL DEFAULT 'ready' CHECK (phase IN ('loading', 'ready')),
         created_at   timestamptz NOT NULL DEFAULT now(),
         activated_at timestamptz,
         retired_at   timestamptz
       )`);
     await q.query(`CREATE UNIQUE INDEX versions_one_active ON read_model.versions (state) WHERE state = 'active'`);
     await q.query(`CREATE UNIQUE INDEX versions_one_building ON read_model.versions (state) WHERE state = 'building'`);
-    await q.query(`INSERT INTO read_model.versions (version, state, activated_at) VALUES (1, 'active', now())`);
 
     // One row per report: what it says, its two times, its source, and whether it was retracted.
     await q.query(`
@@ -44,14 +47,10 @@ export class ReadModel1764300001000 implements MigrationInterface {
         retracted_at timestamptz,
         retracted_by text,
         source       jsonb NOT NULL,
-        data         jsonb NOT NULL,
-        PRIMARY KEY (version, report_id)
-      )`);
-    await q.query(`CREATE INDEX facts_by_coalition ON read_model.facts (version, coalition_id, occurred_at) WHERE coalition_id IS NOT NULL`);
-    await q.query(`CREATE INDEX facts_by_pair ON read_model.facts (version, coalition_id, country, occurred_at) WHERE country IS NOT NULL`);
-    await q.query(`CREATE INDEX facts_retractions ON read_model.facts (version, retracts) WHERE retracts IS NOT NULL`);
+        data         jsonb NOT NULL
+      ) PARTITION BY LIST (version)`);
 
-    // Membership: the country is a member, with `roles`, for valid times in `valid` as known at times in `known`.
+    // The country is a member, with `roles`, for valid times in `valid` as known at times in `known`.
     await q.query(`
       CREATE TABLE read_model.membership (
         version      integer NOT NULL,
@@ -61,21 +60,72 @@ export class ReadModel1764300001000 implements MigrationInterface {
         known        tstzrange NOT NULL,
         since        timestamptz NOT NULL,
         roles        jsonb NOT NULL
-      )`);
-    await q.query(`CREATE INDEX membership_at ON read_model.membership USING gist (version, coalition_id, valid, known)`);
-    await q.query(`CREATE INDEX membership_of_country ON read_model.membership USING gist (version, country, valid, known)`);
-    await q.query(`CREATE INDEX membership_pair ON read_model.membership (version, coalition_id, country)`);
+      ) PARTITION BY LIST (version)`);
 
     await q.query(`
       CREATE TABLE read_model.coalitions (
         version        integer NOT NULL,
         coalition_id   text NOT NULL,
-        first_position bigint NOT NULL,
-        PRIMARY KEY (version, coalition_id)
-      )`);
+        first_position bigint NOT NULL
+      ) PARTITION BY LIST (version)`);
+
+    await q.query(`
+      CREATE FUNCTION read_model.create_version_partitions(v integer) RETURNS void
+      LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
+      DECLARE t text;
+      BEGIN
+        FOREACH t IN ARRAY ARRAY['facts', 'membership', 'coalitions'] LOOP
+          EXECUTE format('CREATE TABLE IF NOT EXISTS read_model.%I PARTITION OF read_model.%I FOR VALUES IN (%s)', t || '_v' || v, t, v);
+          EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON read_model.%I TO annals_writer', t || '_v' || v);
+        END LOOP;
+      END $$`);
+
+    // Within a partition the version is constant, so it is in no index. A rebuild indexes facts
+    // first (the membership is computed from them) and membership after it is computed.
+    await q.query(`
+      CREATE FUNCTION read_model.index_version_partitions(v integer, tables text[] DEFAULT ARRAY['facts', 'membership', 'coalitions']) RETURNS void
+      LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
+      DECLARE s text := '_v' || v;
+      BEGIN
+        IF 'facts' = ANY(tables) THEN
+          EXECUTE format('CREATE UNIQUE INDEX IF NOT EXISTS %I ON read_model.%I (report_id)', 'facts' || s || '_report', 'facts' || s);
+          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I (coalition_id, occurred_at) WHERE coalition_id IS NOT NULL', 'facts' || s || '_coalition', 'facts' || s);
+          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I (coalition_id, country, occurred_at) WHERE country IS NOT NULL', 'facts' || s || '_pair', 'facts' || s);
+          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I (retracts) WHERE retracts IS NOT NULL', 'facts' || s || '_retracts', 'facts' || s);
+          EXECUTE format('ANALYZE read_model.%I', 'facts' || s);
+        END IF;
+        IF 'membership' = ANY(tables) THEN
+          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I USING gist (coalition_id, valid, known)', 'membership' || s || '_at', 'membership' || s);
+          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I (country)', 'membership' || s || '_country', 'membership' || s);
+          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I (coalition_id, country)', 'membership' || s || '_pair', 'membership' || s);
+          EXECUTE format('ANALYZE read_model.%I', 'membership' || s);
+        END IF;
+        IF 'coalitions' = ANY(tables) THEN
+          EXECUTE format('CREATE UNIQUE INDEX IF NOT EXISTS %I ON read_model.%I (coalition_id)', 'coalitions' || s || '_id', 'coalitions' || s);
+        END IF;
+      END $$`);
+
+    await q.query(`
+      CREATE FUNCTION read_model.drop_version_partitions(v integer) RETURNS void
+      LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
+      DECLARE t text;
+      BEGIN
+        IF EXISTS (SELECT 1 FROM read_model.versions WHERE version = v AND state <> 'retired') THEN
+          RAISE EXCEPTION 'read-model version % is not retired: its partitions stay', v USING ERRCODE = 'AE004';
+        END IF;
+        FOREACH t IN ARRAY ARRAY['facts', 'membership', 'coalitions'] LOOP
+          EXECUTE format('DROP TABLE IF EXISTS read_model.%I', t || '_v' || v);
+        END LOOP;
+      END $$`);
+
+    await q.query(`INSERT INTO read_model.versions (version, state, phase, activated_at) VALUES (1, 'active', 'ready', now())`);
+    await q.query(`SELECT read_model.create_version_partitions(1)`);
+    await q.query(`SELECT read_model.index_version_partitions(1)`);
 
     await q.query(`GRANT USAGE ON SCHEMA read_model TO annals_writer`);
     await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA read_model TO annals_writer`);
+    await q.query(`REVOKE ALL ON FUNCTION read_model.create_version_partitions(integer), read_model.index_version_partitions(integer, text[]), read_model.drop_version_partitions(integer) FROM PUBLIC`);
+    await q.query(`GRANT EXECUTE ON FUNCTION read_model.create_version_partitions(integer), read_model.index_version_partitions(integer, text[]), read_model.drop_version_partitions(integer) TO annals_writer`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,0 +1,128 @@
+import { Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
+import { PostgresEventStore } from '@annals/event-store';
+import type { BenchContext } from './lib/bench-context';
+import { CpuMeter } from './lib/cpu';
+import { interleaved, type Summary } from './lib/stats';
+
+/**
+ * Append throughput: Annals' append vs Emmett's appendToStream vs a raw multi-row INSERT of
+ * the same rows through pg (and COPY for batches of 100), for batches of 1, 10 and 100 events
+ * of ~512 bytes, with 1 and 8 concurrent writers, each on streams of its own.
+ */
+
+export interface AppendResult {
+  batch: number;
+  writers: number;
+  eventsPerSecond: Record<string, Summary>;
+  cpuPerThousand: Record<string, Record<string, number>>;
+}
+
+const FILLER = 'x'.repeat(380);
+const payload = (i: number) => ({ reportId: `r-${i}`, coalitionId: 'coalition-against-isis', country: 'FR', roles: [{ kind: 'air-strikes', theater: 'IQ' }], note: FILLER });
+
+export async function appendBenchmark(ctx: BenchContext, options: { trials: number }): Promise<AppendResult[]> {
+  const db = await ctx.database('bench_append');
+  const pool = ctx.pool(db.appUrl, 12);
+  const store = new PostgresEventStore(pool);
+  const emmett = getPostgreSQLEventStore(db.ownerUrl, { connectionOptions: { pooled: true } } as never);
+  await emmett.schema.migrate();
+  const owner = new Pool({ connectionString: db.ownerUrl, max: 12 });
+  await owner.query(`CREATE TABLE raw_events (position bigserial PRIMARY KEY, stream_id text NOT NULL, stream_version bigint NOT NULL, event_type text NOT NULL,
+                       payload jsonb NOT NULL, metadata jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream_id, stream_version))`);
+  const cpu = new CpuMeter(() => ({ postgres: ctx.postgresPid, node: process.pid }));
+
+  const results: AppendResult[] = [];
+  let run = 0;
+  for (const batch of [1, 10, 100]) {
+    for (const writers of [1, 8]) {
+      const appendsPerWriter = Math.max(4, Math.round((batch === 1 ? 1600 : batch === 10 ? 700 : 240) / writers));
+      const events = appendsPerWriter * writers * batch;
+      const cpuTotals: Record<string, Record<string, number>> = {};
+      const timed = (name: string, work: (writer: number, prefix: string) => Promise<void>) => async () => {
+        const prefix = `${name}-${batch}-${writers}-${run++}`;
+        cpu.begin();
+        const started = process.hrtime.bigint();
+        await Promise.all(Array.from({ length: writers }, (_, w) => work(w, prefix)));
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const used = cpu.end();
+        cpuTotals[name] ??= {};
+        for (const [proc, s] of Object.entries(used)) cpuTotals[name]![proc] = (cpuTotals[name]![proc] ?? 0) + s;
+        return events / seconds;
+      };
+      const contenders: Record<string, () => Promise<number>> = {
+        annals: timed('annals', async (w, prefix) => {
+          for (let i = 0, version = 0; i < appendsPerWriter; i++) {
+            const result = await store.append(
+              `${prefix}-w${w}`,
+              Array.from({ length: batch }, (_, k) => ({ type: 'coalition.member-joined', data: payload(k), metadata: { correlationId: `c-${i}` }, occurredAt: new Date(), idempotencyKey: `${prefix}-${w}-${i}-${k}` })),
+              { expectedVersion: version },
+            );
+            version = result.nextExpectedVersion;
+          }
+        }),
+        emmett: timed('emmett', async (w, prefix) => {
+          let version = 0n;
+          for (let i = 0; i < appendsPerWriter; i++) {
+            const result = await emmett.appendToStream(
+              `${prefix}-w${w}`,
+              Array.from({ length: batch }, (_, k) => ({ type: 'coalition.member-joined', data: payload(k), metadata: { correlationId: `c-${i}` } })),
+              { expectedStreamVersion: version },
+            );
+            version = result.nextExpectedStreamVersion;
+          }
+        }),
+        'raw INSERT': timed('raw INSERT', async (w, prefix) => {
+          for (let i = 0; i < appendsPerWriter; i++) {
+            const values: string[] = [];
+            const params: unknown[] = [];
+            for (let k = 0; k < batch; k++) {
+              const n = params.length;
+              values.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5})`);
+              params.push(`${prefix}-w${w}`, i * batch + k + 1, 'coalition.member-joined', JSON.stringify(payload(k)), JSON.stringify({ correlationId: `c-${i}` }));
+            }
+            await owner.query(`INSERT INTO raw_events (stream_id, stream_version, event_type, payload, metadata) VALUES ${values.join(', ')}`, params);
+          }
+        }),
+      };
+      if (batch === 100) {
+        contenders['raw COPY'] = timed('raw COPY', async (w, prefix) => {
+          const client = await owner.connect();
+          try {
+            for (let i = 0; i < appendsPerWriter; i++) {
+              const rows = Array.from({ length: batch }, (_, k) =>
+                [`${prefix}-w${w}`, i * batch + k + 1, 'coalition.member-joined', JSON.stringify(payload(k)), JSON.stringify({ correlationId: `c-${i}` })]
+                  .map((v) => String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'))
+                  .join('\t'),
+              );
+              await new Promise<void>((resolve, reject) => {
+                const stream = client.query(copyFrom('COPY raw_events (stream_id, stream_version, event_type, payload, metadata) FROM STDIN'));
+                stream.on('error', reject);
+                stream.on('finish', () => resolve());
+                stream.end(rows.join('\n') + '\n');
+              });
+            }
+          } finally {
+            client.release();
+          }
+        });
+      }
+      const eventsPerSecond = await interleaved(contenders, options.trials);
+      const cpuPerThousand = Object.fromEntries(
+        Object.entries(cpuTotals).map(([name, procs]) => [name, Object.fromEntries(Object.entries(procs).map(([p, s]) => [p, (s / (events * options.trials)) * 1000]))]),
+      );
+      results.push({ batch, writers, eventsPerSecond, cpuPerThousand });
+      console.log(
+        `  append batch ${batch}, ${writers} writer(s): ` +
+          Object.entries(eventsPerSecond)
+            .map(([n, s]) => `${n} ${Math.round(s.median)}/s`)
+            .join(', '),
+      );
+    }
+  }
+  await emmett.close();
+  await owner.end();
+  await pool.end();
+  return results;
+}

@@ -1,0 +1,48 @@
+import { Client, Pool } from 'pg';
+import { createPgPool, runMigrations } from '@annals/database';
+import { LocalStack, type StackSettings } from '../../tools/stack/stack';
+
+/** The servers of a benchmark run: the `bench` profile's own Kafka and PostgreSQL. */
+export class BenchContext {
+  readonly stack = new LocalStack('bench', {});
+  settings!: StackSettings;
+
+  async up(): Promise<void> {
+    this.settings = await this.stack.up((line) => console.log(`  [stack] ${line}`));
+  }
+
+  get kafkaPid(): number | undefined {
+    return this.stack.kafka.pid();
+  }
+  get postgresPid(): number | undefined {
+    return this.stack.postgres.pid();
+  }
+
+  /** A fresh, migrated database; its URLs as the app, the owner and a superuser. */
+  async database(name: string): Promise<{ appUrl: string; ownerUrl: string; adminUrl: string }> {
+    const admin = new Client({ connectionString: this.settings.adminDatabaseUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name}" OWNER annals_owner`);
+    await admin.end();
+    const withDb = (url: string) => {
+      const u = new URL(url);
+      u.pathname = `/${name}`;
+      return u.toString();
+    };
+    await runMigrations(withDb(this.settings.migrationsDatabaseUrl), { grantTo: 'annals_app' });
+    const superuser = new Client({ connectionString: withDb(this.settings.adminDatabaseUrl) });
+    await superuser.connect();
+    await superuser.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await superuser.end();
+    return { appUrl: withDb(this.settings.databaseUrl), ownerUrl: withDb(this.settings.migrationsDatabaseUrl), adminUrl: withDb(this.settings.adminDatabaseUrl) };
+  }
+
+  pool(url: string, max = 10): Pool {
+    return createPgPool({ DATABASE_URL: url, DATABASE_POOL_SIZE: max, DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 60_000, DATABASE_STATEMENT_TIMEOUT_MS: 3_600_000 }, 'annals-bench');
+  }
+
+  async down(): Promise<void> {
+    await this.stack.down();
+  }
+}

@@ -1,0 +1,62 @@
+import { COUNTRY_CODES, validateNewsEvent, type NewsEvent, type NewsEventInput } from '@annals/contracts';
+import type { PostgresEventStore } from '@annals/event-store';
+import { ReportWriter } from '@annals/ingestion';
+
+/** The benchmark's world: 200 coalitions, 190 countries, reports over ten years of valid time. */
+export const COALITIONS = Array.from({ length: 200 }, (_, i) => `coalition-${String(i).padStart(3, '0')}`);
+export const COUNTRIES = [...COUNTRY_CODES].sort().slice(0, 190);
+const KINDS = ['air-strikes', 'ground-forces', 'training', 'military-assistance', 'logistics', 'intelligence', 'other'] as const;
+const START = Date.UTC(2010, 0, 1);
+const DAY = 86_400_000;
+
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One report: 80% membership facts, 20% meetings, stances and territory reports naming a coalition. */
+export function benchReport(random: () => number, id: string): NewsEventInput {
+  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
+  const occurred = START + Math.floor(random() * 3650) * DAY;
+  const published = occurred + Math.floor(random() * 400) * DAY;
+  const coalitionId = pick(COALITIONS);
+  const country = pick(COUNTRIES);
+  const role = { kind: pick(KINDS), ...(random() < 0.5 ? { theater: pick(['IQ', 'SY', 'LY']) } : {}) };
+  const envelope = {
+    id,
+    occurredAt: new Date(occurred).toISOString().slice(0, 10),
+    source: { publisher: pick(['TASS', 'Reuters', 'AP', 'AFP', 'BBC']), publishedAt: new Date(published).toISOString().slice(0, 10) },
+  };
+  const r = random();
+  if (r < 0.35) return { ...envelope, type: 'coalition.member-joined', data: { coalitionId, country, roles: [role] } };
+  if (r < 0.45) return { ...envelope, type: 'coalition.member-left', data: { coalitionId, country } };
+  if (r < 0.65) return { ...envelope, type: 'coalition.role-started', data: { coalitionId, country, role } };
+  if (r < 0.8) return { ...envelope, type: 'coalition.role-ended', data: { coalitionId, country, role } };
+  if (r < 0.87) return { ...envelope, type: 'stance.declared', data: { country, subject: 'the campaign', stance: pick(['supports', 'opposes', 'condemns', 'neutral'] as const), coalitionId } };
+  if (r < 0.94) return { ...envelope, type: 'diplomacy.meeting', data: { participants: [country, pick(COUNTRIES)], topics: ['the campaign'], coalitionId } };
+  return { ...envelope, type: 'territory.control-reported', data: { actor: 'ISIS', country, share: Math.round(random() * 100) / 100, coalitionId } };
+}
+
+export function parsed(input: NewsEventInput): NewsEvent {
+  const result = validateNewsEvent(input);
+  if (!result.ok) throw new Error(`bench dataset produced an invalid report: ${result.rejection.detail}`);
+  return result.event;
+}
+
+/** Stores `count` reports through the ingestor's own write path (domain decision, grouped appends). */
+export async function storeReports(store: PostgresEventStore, count: number, seed: number, prefix: string, onProgress?: (done: number) => void): Promise<void> {
+  const writer = new ReportWriter(store, { maxEventsPerAppend: 1000 });
+  const random = rng(seed);
+  const chunk = 5000;
+  for (let done = 0; done < count; done += chunk) {
+    const reports = Array.from({ length: Math.min(chunk, count - done) }, (_, i) => parsed(benchReport(random, `${prefix}-${done + i}`)));
+    await Promise.all(reports.map((r, i) => writer.record(r, { topic: 'bench', partition: 0, offset: String(done + i) })));
+    onProgress?.(done + reports.length);
+  }
+}

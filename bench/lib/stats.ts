@@ -1,0 +1,38 @@
+/** Summaries of repeated measurements: the median and the spread (min, max) of the trials. */
+export interface Summary {
+  median: number;
+  min: number;
+  max: number;
+  trials: number[];
+}
+
+export function summarize(values: number[]): Summary {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, trials: values };
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+/**
+ * Runs every contender `trials` times, interleaved A B C C B A A B C ...: a machine that gets
+ * slower or faster during the run (shared cores, cache warm-up) weighs on all alike.
+ */
+export async function interleaved<K extends string>(contenders: Record<K, () => Promise<number>>, trials: number): Promise<Record<K, Summary>> {
+  const names = Object.keys(contenders) as K[];
+  const results = Object.fromEntries(names.map((n) => [n, [] as number[]])) as unknown as Record<K, number[]>;
+  for (let t = 0; t < trials; t++) {
+    const order = t % 2 === 0 ? names : [...names].reverse();
+    for (const name of order) results[name].push(await contenders[name]());
+  }
+  return Object.fromEntries(names.map((n) => [n, summarize(results[n])])) as Record<K, Summary>;
+}
+
+export const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
+export const ratio = (a: number, b: number) => (b > 0 ? a / b : NaN);

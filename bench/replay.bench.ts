@@ -1,0 +1,97 @@
+import { PostgresEventStore } from '@annals/event-store';
+import { ProjectionVersionEntity, ProjectionVersions, ProjectorRunner } from '@annals/projections';
+import { DataSource } from 'typeorm';
+import type { BenchContext } from './lib/bench-context';
+import { CpuMeter } from './lib/cpu';
+import { storeReports } from './lib/dataset';
+import { interleaved, type Summary } from './lib/stats';
+
+/**
+ * Replay: rebuilding the read model from the event store (a new version, from the first event
+ * to active) in events per second, against a raw sequential read of the events table in the
+ * same order, at 10k, 100k and 1M stored events.
+ */
+export interface ReplayResult {
+  events: number;
+  eventsPerSecond: Record<string, Summary>;
+  cpuPerThousand: Record<string, Record<string, number>>;
+  membershipRows: number;
+}
+
+export interface Dataset {
+  events: number;
+  appUrl: string;
+  adminUrl: string;
+}
+
+/** A database holding `events` stored reports (made once per scale, shared by replay and queries). */
+export async function dataset(ctx: BenchContext, events: number): Promise<Dataset> {
+  const db = await ctx.database(`bench_${events}`);
+  const pool = ctx.pool(db.appUrl, 12);
+  const started = Date.now();
+  await storeReports(new PostgresEventStore(pool), events, events, `r${events}`, (done) => {
+    if (done % 100_000 === 0) console.log(`    stored ${done} reports (${Math.round(done / ((Date.now() - started) / 1000))}/s)`);
+  });
+  await pool.query('VACUUM ANALYZE event_store.events').catch(() => undefined);
+  await pool.end();
+  return { events, ...db };
+}
+
+export async function replayBenchmark(ctx: BenchContext, data: Dataset, options: { trials: number }): Promise<ReplayResult> {
+  const pool = ctx.pool(data.appUrl, 8);
+  const store = new PostgresEventStore(pool);
+  const source = new DataSource({ type: 'postgres', url: data.appUrl, entities: [ProjectionVersionEntity], extra: { max: 2 } });
+  await source.initialize();
+  const versions = new ProjectionVersions(pool, source.getRepository(ProjectionVersionEntity));
+  const cpu = new CpuMeter(() => ({ postgres: ctx.postgresPid, node: process.pid }));
+  const cpuTotals: Record<string, Record<string, number>> = {};
+  const measure = (name: string, work: () => Promise<void>) => async () => {
+    cpu.begin();
+    const started = process.hrtime.bigint();
+    await work();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    for (const [proc, s] of Object.entries(cpu.end())) (cpuTotals[name] ??= {})[proc] = (cpuTotals[name]![proc] ?? 0) + s;
+    return data.events / seconds;
+  };
+
+  const rebuild = async () => {
+    const { version } = await versions.startRebuild();
+    const runner = new ProjectorRunner(pool, store, versions, { batchSize: 2000, pollIntervalMs: 100 });
+    await runner.start();
+    try {
+      for (;;) {
+        const states = await versions.states();
+        if (states.find((v) => v.version === version)?.state === 'active') break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await runner.stop();
+    }
+    // the previous version's rows go before the next trial, outside the measurement
+    for (const v of await versions.states()) if (v.state === 'retired') await versions.purge(v.version);
+  };
+  const rawRead = async () => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('DECLARE everything NO SCROLL CURSOR FOR SELECT * FROM event_store.events ORDER BY transaction_id, position');
+      for (;;) {
+        const { rows } = await client.query('FETCH 2000 FROM everything');
+        if (rows.length === 0) break;
+      }
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+  };
+
+  const eventsPerSecond = await interleaved({ 'Annals rebuild': measure('Annals rebuild', rebuild), 'raw sequential read': measure('raw sequential read', rawRead) }, options.trials);
+  const { rows } = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM read_model.membership WHERE version = (SELECT version FROM read_model.versions WHERE state = 'active')");
+  await source.destroy();
+  await pool.end();
+  const cpuPerThousand = Object.fromEntries(
+    Object.entries(cpuTotals).map(([name, procs]) => [name, Object.fromEntries(Object.entries(procs).map(([p, s]) => [p, (s / (data.events * options.trials)) * 1000]))]),
+  );
+  console.log(`  replay ${data.events}: ${Object.entries(eventsPerSecond).map(([n, s]) => `${n} ${Math.round(s.median)}/s`).join(', ')}; ${rows[0]!.n} membership rows`);
+  return { events: data.events, eventsPerSecond, cpuPerThousand, membershipRows: rows[0]!.n };
+}
