@@ -72,10 +72,26 @@ const IDEMPOTENCY_RACE_RETRIES = 3;
  * PostgreSQL; this class encodes arguments, decodes rows and upcasts old shapes.
  */
 export class PostgresEventStore {
+  private wakeUpTimer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly pool: Pool,
     readonly registry: EventTypeRegistry = new EventTypeRegistry(),
   ) {}
+
+  /**
+   * Wakes subscribers (LISTEN event_store_appended) at most every 20 ms after appends: a NOTIFY
+   * inside every append would serialize all writers' commits on PostgreSQL's notify queue lock.
+   * Polling remains the fallback, so a lost wake-up only delays a subscriber.
+   */
+  private wakeSubscribers(): void {
+    if (this.wakeUpTimer) return;
+    this.wakeUpTimer = setTimeout(() => {
+      this.wakeUpTimer = undefined;
+      this.pool.query("SELECT pg_notify('event_store_appended', '')").catch(() => undefined);
+    }, 20);
+    this.wakeUpTimer.unref();
+  }
 
   /** Appends in one round trip and one transaction. Throws ConcurrencyError on a version mismatch. */
   async append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
@@ -106,6 +122,7 @@ export class PostgresEventStore {
           idempotencyKey: r.idempotency_key,
           duplicate: r.duplicate,
         }));
+        if (appended.some((e) => !e.duplicate)) this.wakeSubscribers();
         const own = appended.filter((e) => e.streamId === streamId).map((e) => e.streamVersion);
         return { streamId, nextExpectedVersion: own.length ? Math.max(...own) : 0, events: appended };
       } catch (error) {

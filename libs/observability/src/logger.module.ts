@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { APP_CONFIG, type LoggingConfig } from '@annals/config';
 
@@ -15,11 +15,18 @@ export class AnnalsLoggerModule {
         LoggerModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (config: LoggingConfig) => ({
+            // The hot read-only questions get no per-request log (their latency and status are in
+            // /metrics); admin calls and everything else are logged with a request id.
+            exclude: [
+              { method: RequestMethod.GET, path: 'coalitions/*path' },
+              { method: RequestMethod.GET, path: 'countries/*path' },
+              { method: RequestMethod.GET, path: 'health/*path' },
+              { method: RequestMethod.GET, path: 'metrics' },
+            ],
             pinoHttp: {
               level: config.LOG_LEVEL,
               base: { app },
               redact: ['req.headers.authorization', 'req.headers.cookie'],
-              autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
               customProps: () => ({}),
             },
           }),

@@ -24,6 +24,8 @@ export interface ProjectorRunnerOptions {
 export class ProjectorRunner {
   private readonly log = new Logger(ProjectorRunner.name);
   private readonly subscriptions = new Map<number, Subscription>();
+  /** Facts applied per version since its statistics were last refreshed, and the total then. */
+  private readonly sinceAnalyze = new Map<number, { added: number; total: number }>();
   /** Retired versions whose partitions this process still has to drop. */
   private readonly purging = new Set<number>();
   /** While the runner finishes a loading version: the pairs batches touched meanwhile, to compute at the end. */
@@ -116,6 +118,18 @@ export class ProjectorRunner {
     }
   }
 
+  /**
+   * A live partition that doubled since it was last analyzed is analyzed now: with estimates
+   * from when it was small, the planner would scan it whole at every batch.
+   */
+  private async refreshStatistics(version: number): Promise<void> {
+    const stats = this.sinceAnalyze.get(version);
+    if (!stats || stats.added < Math.max(2000, stats.total)) return;
+    stats.total += stats.added;
+    stats.added = 0;
+    await this.pool.query('SELECT read_model.analyze_version_partitions($1)', [version]).catch(() => undefined);
+  }
+
   private startSubscription(version: number): void {
     const batchSize = this.options.batchSize ?? 1000;
     const subscription = new Subscription(this.pool, this.store, {
@@ -128,10 +142,16 @@ export class ProjectorRunner {
         const { rows } = await tx.query<{ phase: string }>('SELECT phase FROM read_model.versions WHERE version = $1', [version]);
         const mode = rows[0]?.phase === 'loading' ? 'loading' : 'live';
         const touched = await this.projection.apply(events, tx, version, mode);
+        const stats = this.sinceAnalyze.get(version) ?? { added: 0, total: 0 };
+        stats.added += events.length;
+        this.sinceAnalyze.set(version, stats);
         const finishing = this.finishing.get(version);
         if (mode === 'loading' && finishing) for (const pair of touched) finishing.set(pair.join('\u0000'), pair);
       },
-      onBatch: ({ events }) => this.options.onBatch?.(version, events),
+      onBatch: ({ events }) => {
+        this.options.onBatch?.(version, events);
+        void this.refreshStatistics(version);
+      },
       onError: (error, attempt) => this.log.warn({ err: error, attempt, version }, 'projection batch failed; retrying'),
     });
     subscription.start();

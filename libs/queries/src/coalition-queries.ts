@@ -9,6 +9,34 @@ type Member = CoalitionState['members'][number];
 type TimelineItem = import('zod').output<typeof httpApi.timelineItem>;
 
 const ACTIVE = `(SELECT version FROM read_model.versions WHERE state = 'active')`;
+
+/** A member's sources: the visible reports about the pair during its current membership (semantics rule 4). */
+const SOURCES_SQL = `(SELECT coalesce(json_agg(json_build_object('reportId', f.report_id, 'source', f.source) ORDER BY f.occurred_at, f.known_at, f.report_id), '[]'::json)
+                        FROM read_model.facts f
+                       WHERE f.version = m.version AND f.coalition_id = m.coalition_id AND f.country = m.country
+                         AND f.type = ANY($4::text[]) AND f.occurred_at >= m.since AND f.occurred_at <= $2
+                         AND f.known_at <= $3 AND (f.retracted_at IS NULL OR f.retracted_at > $3))`;
+
+interface MemberRow {
+  country: string;
+  since: string;
+  roles: Array<{ kind: Member['roles'][number]['kind']; theater: string | null; since: string }>;
+  sources: Array<{ reportId: string; source: SourceJson }>;
+}
+
+function toMember(r: MemberRow): Member {
+  return {
+    country: r.country,
+    since: new Date(r.since).toISOString(),
+    roles: r.roles.map((role) => ({ kind: role.kind, theater: role.theater, since: new Date(role.since).toISOString() })),
+    sources: r.sources.map((s) => ({
+      reportId: s.reportId,
+      publisher: s.source.publisher,
+      url: s.source.url ?? null,
+      publishedAt: s.source.publishedAt ? new Date(s.source.publishedAt).toISOString() : null,
+    })),
+  };
+}
 const MEMBERSHIP = [...MEMBERSHIP_TYPES];
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -35,13 +63,16 @@ export class CoalitionQueries {
    * read-model version's partitions being dropped at the instant a query opened them): the user
    * gets the answer, not a 500.
    */
-  private async query<R extends object>(sql: string, params: unknown[]): Promise<QueryResult<R>> {
+  private async query<R extends object>(sql: string, params: unknown[], name?: string): Promise<QueryResult<R>> {
+    // A named statement is planned once per connection (the hot questions): planning a GiST
+    // lookup with its subqueries costs as much as running it.
+    const config = name ? { name, text: sql, values: params } : { text: sql, values: params };
     try {
-      return await this.pool.query<R>(sql, params);
+      return await this.pool.query<R>(config);
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code !== '40P01' && code !== '40001') throw error;
-      return this.pool.query<R>(sql, params);
+      return this.pool.query<R>(config);
     }
   }
 
@@ -59,37 +90,28 @@ export class CoalitionQueries {
     return { items: rows.map((r) => ({ id: r.coalition_id, name: r.name, formedAt: iso(r.formed_at), memberCount: r.member_count })) };
   }
 
+  /** The coalition at `at` as known at `knownAt`: identity and members in one statement, one round trip. */
   async state(id: string, at: Date, knownAt: Date): Promise<CoalitionState> {
-    const identity = await this.identity(id, knownAt);
-    const members = await this.members(id, at, knownAt);
-    return { id, name: identity.name, formedAt: identity.formedAt, at: at.toISOString(), knownAt: knownAt.toISOString(), members };
-  }
-
-  async members(id: string, at: Date, knownAt: Date): Promise<Member[]> {
-    const { rows } = await this.query<{ country: string; since: Date; roles: Array<{ kind: Member['roles'][number]['kind']; theater: string | null; since: string }>; sources: Array<{ reportId: string; source: SourceJson }> }>(
-      `SELECT m.country, m.since, m.roles,
-              (SELECT coalesce(json_agg(json_build_object('reportId', f.report_id, 'source', f.source)
-                                        ORDER BY f.occurred_at, f.known_at, f.report_id), '[]'::json)
-                 FROM read_model.facts f
-                WHERE f.version = m.version AND f.coalition_id = m.coalition_id AND f.country = m.country
-                  AND f.type = ANY($4::text[]) AND f.occurred_at >= m.since AND f.occurred_at <= $2
-                  AND f.known_at <= $3 AND (f.retracted_at IS NULL OR f.retracted_at > $3)) AS sources
-         FROM read_model.membership m
-        WHERE m.version = ${ACTIVE} AND m.coalition_id = $1 AND m.valid @> $2::timestamptz AND m.known @> $3::timestamptz
-        ORDER BY m.country`,
+    const { rows } = await this.query<{ name: string | null; formed_at: Date | null; members: MemberRow[] }>(
+      `SELECT n.name, n.formed_at,
+              (SELECT coalesce(json_agg(json_build_object('country', m.country, 'since', m.since, 'roles', m.roles, 'sources', ${SOURCES_SQL}) ORDER BY m.country), '[]'::json)
+                 FROM read_model.membership m
+                WHERE m.version = c.version AND m.coalition_id = c.coalition_id AND m.valid @> $2::timestamptz AND m.known @> $3::timestamptz) AS members
+         FROM read_model.coalitions c
+         LEFT JOIN LATERAL (${formedLateral('c.version', 'c.coalition_id', '$3')}) n ON true
+        WHERE c.version = ${ACTIVE} AND c.coalition_id = $1`,
       [id, at, knownAt, MEMBERSHIP],
+      'coalition-state',
     );
-    return rows.map((r) => ({
-      country: r.country,
-      since: r.since.toISOString(),
-      roles: r.roles.map((role) => ({ kind: role.kind, theater: role.theater, since: new Date(role.since).toISOString() })),
-      sources: r.sources.map((s) => ({
-        reportId: s.reportId,
-        publisher: s.source.publisher,
-        url: s.source.url ?? null,
-        publishedAt: s.source.publishedAt ? new Date(s.source.publishedAt).toISOString() : null,
-      })),
-    }));
+    if (!rows[0]) throw new NotFoundError(`no coalition ${JSON.stringify(id)}`);
+    return {
+      id,
+      name: rows[0].name,
+      formedAt: iso(rows[0].formed_at),
+      at: at.toISOString(),
+      knownAt: knownAt.toISOString(),
+      members: rows[0].members.map(toMember),
+    };
   }
 
   async timeline(id: string, from: Date | undefined, to: Date | undefined, knownAt: Date): Promise<{ items: TimelineItem[] }> {

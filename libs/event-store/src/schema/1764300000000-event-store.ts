@@ -79,16 +79,25 @@ export class EventStore1764300000000 implements MigrationInterface {
     // unambiguous (no separator can be forged inside a field) and independent of session settings:
     // jsonb prints numbers and keys the same way everywhere; times go in as epoch microseconds.
     await q.query(`
+      CREATE FUNCTION event_store.event_bytes(
+        p_position bigint, p_stream_id text, p_stream_version bigint, p_event_type text,
+        p_schema_version integer, p_payload jsonb, p_metadata jsonb, p_occurred_at timestamptz,
+        p_recorded_at timestamptz, p_idempotency_key text
+      ) RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE AS $$
+        SELECT convert_to(jsonb_build_array(
+          p_position, p_stream_id, p_stream_version, p_event_type, p_schema_version, p_payload, p_metadata,
+          (extract(epoch FROM p_occurred_at) * 1000000)::bigint,
+          (extract(epoch FROM p_recorded_at) * 1000000)::bigint,
+          p_idempotency_key)::text, 'UTF8')
+      $$`);
+    await q.query(`
       CREATE FUNCTION event_store.event_hash(
         p_previous bytea, p_position bigint, p_stream_id text, p_stream_version bigint, p_event_type text,
         p_schema_version integer, p_payload jsonb, p_metadata jsonb, p_occurred_at timestamptz,
         p_recorded_at timestamptz, p_idempotency_key text
       ) RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE AS $$
-        SELECT sha256(coalesce(p_previous, ''::bytea) || convert_to(jsonb_build_array(
-          p_position, p_stream_id, p_stream_version, p_event_type, p_schema_version, p_payload, p_metadata,
-          (extract(epoch FROM p_occurred_at) * 1000000)::bigint,
-          (extract(epoch FROM p_recorded_at) * 1000000)::bigint,
-          p_idempotency_key)::text, 'UTF8'))
+        SELECT sha256(coalesce(p_previous, ''::bytea) || event_store.event_bytes(p_position, p_stream_id, p_stream_version,
+          p_event_type, p_schema_version, p_payload, p_metadata, p_occurred_at, p_recorded_at, p_idempotency_key))
       $$`);
 
     /*
@@ -127,20 +136,18 @@ export class EventStore1764300000000 implements MigrationInterface {
         v_now timestamptz := now();
         v_txid xid8;
         i integer;
-        j integer;
+        k integer := 0;
         -- per input event: its place (the stored original for a duplicate)
-        o_pos bigint[] := array_fill(NULL::bigint, ARRAY[n]);
-        o_stream text[] := array_fill(NULL::text, ARRAY[n]);
-        o_ver bigint[] := array_fill(NULL::bigint, ARRAY[n]);
-        o_dup boolean[] := array_fill(false, ARRAY[n]);
-        same_as integer[] := array_fill(NULL::integer, ARRAY[n]);
-        is_new boolean[] := array_fill(true, ARRAY[n]);
-        new_count integer := 0;
-        ins_idx integer[] := '{}';
-        ins_pos bigint[] := '{}';
-        ins_ver bigint[] := '{}';
-        ins_hash bytea[] := '{}';
-        r record;
+        o_pos bigint[];
+        o_stream text[];
+        o_ver bigint[];
+        same_as integer[];
+        new_count integer;
+        ins_idx integer[];
+        ins_pos bigint[];
+        ins_ver bigint[];
+        ins_hash bytea[];
+        ins_bytes bytea[];
       BEGIN
         IF n = 0 THEN
           RAISE EXCEPTION 'append needs at least one event' USING ERRCODE = 'AE002';
@@ -159,34 +166,31 @@ export class EventStore1764300000000 implements MigrationInterface {
           FROM event_store.streams s WHERE s.stream_id = p_stream_id FOR UPDATE;
         v_found := FOUND;
 
-        -- 2. idempotency
+        -- 2. idempotency, set-based: each event's stored original, and the first of its key in this call
         IF EXISTS (SELECT 1 FROM unnest(p_keys) k WHERE k IS NOT NULL) THEN
-          FOR r IN
-            SELECT e.idempotency_key AS key, e.position AS pos, e.stream_id AS sid, e.stream_version AS ver
-              FROM event_store.events e
-             WHERE e.idempotency_key = ANY (p_keys)
-          LOOP
-            FOR i IN 1..n LOOP
-              IF p_keys[i] = r.key THEN
-                o_pos[i] := r.pos; o_stream[i] := r.sid; o_ver[i] := r.ver; o_dup[i] := true; is_new[i] := false;
-              END IF;
-            END LOOP;
-          END LOOP;
-          -- the same key twice in one call is stored once
-          FOR i IN 2..n LOOP
-            IF is_new[i] AND p_keys[i] IS NOT NULL THEN
-              FOR j IN 1..i - 1 LOOP
-                IF is_new[j] AND p_keys[j] = p_keys[i] THEN
-                  is_new[i] := false; o_dup[i] := true; same_as[i] := j;
-                  EXIT;
-                END IF;
-              END LOOP;
-            END IF;
-          END LOOP;
+          -- (arrays are read with unnest, never subscripted in SQL: a subscript of a variable-width
+          -- array walks it from the start, which would make a large append quadratic)
+          SELECT array_agg(e.position ORDER BY f.i), array_agg(e.stream_id ORDER BY f.i), array_agg(e.stream_version ORDER BY f.i),
+                 array_agg(CASE WHEN f.key IS NOT NULL AND f.first < f.i THEN f.first END ORDER BY f.i)
+            INTO o_pos, o_stream, o_ver, same_as
+            FROM (SELECT k.i, k.key, min(k.i) OVER (PARTITION BY k.key) AS first
+                    FROM unnest(p_keys) WITH ORDINALITY AS k(key, i)) f
+            LEFT JOIN event_store.events e ON e.idempotency_key = f.key;
+        ELSE
+          o_pos := array_fill(NULL::bigint, ARRAY[n]);
+          o_stream := array_fill(NULL::text, ARRAY[n]);
+          o_ver := array_fill(NULL::bigint, ARRAY[n]);
+          same_as := array_fill(NULL::integer, ARRAY[n]);
         END IF;
+        -- new: neither stored before nor a repeat of an earlier event of this call (whose original, if stored, counts)
         FOR i IN 1..n LOOP
-          IF is_new[i] THEN new_count := new_count + 1; END IF;
+          IF same_as[i] IS NOT NULL AND o_pos[same_as[i]] IS NOT NULL THEN
+            o_pos[i] := o_pos[same_as[i]]; o_stream[i] := o_stream[same_as[i]]; o_ver[i] := o_ver[same_as[i]]; same_as[i] := NULL;
+          END IF;
         END LOOP;
+        SELECT array_agg(x.i ORDER BY x.i) INTO ins_idx
+          FROM unnest(o_pos, same_as) WITH ORDINALITY AS x(pos, same, i) WHERE x.pos IS NULL AND x.same IS NULL;
+        new_count := coalesce(cardinality(ins_idx), 0);
 
         IF new_count > 0 THEN
           -- 3. a new stream gets its row; then optimistic concurrency, before any position is taken
@@ -205,31 +209,38 @@ export class EventStore1764300000000 implements MigrationInterface {
               USING ERRCODE = 'AE001', DETAIL = v_version::text;
           END IF;
 
-          -- 4. number, chain and insert
+          -- 4. positions and canonical bytes in one statement each; then the chain, link by link
           v_txid := pg_current_xact_id();
-          FOR i IN 1..n LOOP
-            IF is_new[i] THEN
-              v_version := v_version + 1;
-              o_pos[i] := nextval('event_store.positions');
-              o_ver[i] := v_version;
-              o_stream[i] := p_stream_id;
-              v_hash := event_store.event_hash(v_hash, o_pos[i], p_stream_id, v_version, p_types[i], p_schema_versions[i],
-                                               p_payloads[i], p_metadata[i], p_occurred_at[i], v_now, p_keys[i]);
-              ins_idx := ins_idx || i; ins_pos := ins_pos || o_pos[i]; ins_ver := ins_ver || v_version; ins_hash := ins_hash || v_hash;
-            END IF;
+          SELECT array_agg(nextval('event_store.positions') ORDER BY x.ord), array_agg(v_version + x.ord ORDER BY x.ord)
+            INTO ins_pos, ins_ver
+            FROM generate_series(1, new_count) AS x(ord);
+          SELECT array_agg(event_store.event_bytes(x.pos, p_stream_id, x.ver, a.type, a.sv, a.payload, a.metadata, a.occurred, v_now, a.key) ORDER BY x.ord)
+            INTO ins_bytes
+            FROM unnest(ins_idx, ins_pos, ins_ver) WITH ORDINALITY AS x(idx, pos, ver, ord)
+            JOIN unnest(p_types, p_schema_versions, p_payloads, p_metadata, p_occurred_at, p_keys) WITH ORDINALITY
+                 AS a(type, sv, payload, metadata, occurred, key, i) ON a.i = x.idx;
+          ins_hash := array_fill(NULL::bytea, ARRAY[new_count]);
+          FOR k IN 1..new_count LOOP
+            v_hash := sha256(coalesce(v_hash, ''::bytea) || ins_bytes[k]);
+            ins_hash[k] := v_hash;
+            o_pos[ins_idx[k]] := ins_pos[k];
+            o_ver[ins_idx[k]] := ins_ver[k];
+            o_stream[ins_idx[k]] := p_stream_id;
           END LOOP;
+          v_version := v_version + new_count;
 
           INSERT INTO event_store.events
             (position, transaction_id, stream_id, stream_version, event_type, schema_version, payload, metadata,
              occurred_at, recorded_at, idempotency_key, hash)
-          SELECT x.pos, v_txid, p_stream_id, x.ver, p_types[x.idx], p_schema_versions[x.idx], p_payloads[x.idx],
-                 p_metadata[x.idx], p_occurred_at[x.idx], v_now, p_keys[x.idx], x.hash
-            FROM unnest(ins_idx, ins_pos, ins_ver, ins_hash) AS x(idx, pos, ver, hash);
+          SELECT x.pos, v_txid, p_stream_id, x.ver, a.type, a.sv, a.payload, a.metadata, a.occurred, v_now, a.key, x.hash
+            FROM unnest(ins_idx, ins_pos, ins_ver, ins_hash) AS x(idx, pos, ver, hash)
+            JOIN unnest(p_types, p_schema_versions, p_payloads, p_metadata, p_occurred_at, p_keys) WITH ORDINALITY
+                 AS a(type, sv, payload, metadata, occurred, key, i) ON a.i = x.idx;
 
-          -- 5. the new head, and a wake-up for subscribers
+          -- 5. the new head. Subscribers are woken by the writer (PostgresEventStore), not by a NOTIFY
+          -- here: a NOTIFY in every append would serialize the commits of all writers.
           UPDATE event_store.streams s SET version = v_version, head_hash = v_hash, updated_at = v_now
            WHERE s.stream_id = p_stream_id;
-          PERFORM pg_notify('event_store_appended', '');
         END IF;
 
         FOR i IN 1..n LOOP
@@ -237,7 +248,8 @@ export class EventStore1764300000000 implements MigrationInterface {
             o_pos[i] := o_pos[same_as[i]]; o_ver[i] := o_ver[same_as[i]]; o_stream[i] := o_stream[same_as[i]];
           END IF;
         END LOOP;
-        RETURN QUERY SELECT p_keys[g.k], o_pos[g.k], o_stream[g.k], o_ver[g.k], o_dup[g.k] FROM generate_series(1, n) AS g(k);
+        RETURN QUERY SELECT r.key, r.pos, r.sid, r.ver, NOT coalesce(r.i = ANY(ins_idx), false)
+                       FROM unnest(p_keys, o_pos, o_stream, o_ver) WITH ORDINALITY AS r(key, pos, sid, ver, i);
       END $$`);
 
     /*

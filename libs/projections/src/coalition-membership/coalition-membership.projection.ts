@@ -185,11 +185,19 @@ export class CoalitionMembershipProjection {
          FROM (SELECT hashtextextended($1 || '/' || c || '/' || k, 0) AS key FROM unnest($2::text[], $3::text[]) AS p(c, k) ORDER BY 1) ordered`,
       [String(version), coalitions, countries],
     );
+    // A pair's facts and rows are always few among many: index lookups per pair, whatever the
+    // statistics say. (A partition growing fast is analyzed late; with stale estimates the planner
+    // joined all facts against all pairs at every batch, and the projection went quadratic.)
+    // LATERAL with OFFSET 0 (which keeps the planner from flattening it) fixes the plan: for
+    // each pair, an index lookup of its facts.
     const { rows } = await tx.query<PairFactRow>(
       `SELECT f.coalition_id, f.country, f.report_id, f.type, f.position, f.roles, f.occurred_at, f.known_at, f.retracted_at
          FROM unnest($2::text[], $3::text[]) AS p(coalition_id, country)
-         JOIN read_model.facts f ON f.version = $1 AND f.coalition_id = p.coalition_id AND f.country = p.country
-        WHERE f.type = ANY($4::text[])`,
+         CROSS JOIN LATERAL (
+           SELECT * FROM read_model.facts x
+            WHERE x.version = $1 AND x.coalition_id = p.coalition_id AND x.country = p.country AND x.type = ANY($4::text[])
+           OFFSET 0
+         ) f`,
       [version, coalitions, countries, MEMBERSHIP_TYPES],
     );
     const byPair = new Map<string, MembershipFact[]>();
@@ -201,9 +209,17 @@ export class CoalitionMembershipProjection {
     }
     const out = new MembershipRows();
     for (const pair of pairs) out.add(pair, byPair.get(`${pair[0]}\u0000${pair[1]}`) ?? []);
+    // the same for the rows to replace: found pair by pair, deleted by row id
     await tx.query(
-      `DELETE FROM read_model.membership m USING unnest($2::text[], $3::text[]) AS p(coalition_id, country)
-        WHERE m.version = $1 AND m.coalition_id = p.coalition_id AND m.country = p.country`,
+      `DELETE FROM read_model.membership m
+        WHERE m.version = $1
+          AND m.ctid = ANY (ARRAY(
+            SELECT x.ctid FROM unnest($2::text[], $3::text[]) AS p(coalition_id, country)
+             CROSS JOIN LATERAL (
+               SELECT y.ctid FROM read_model.membership y
+                WHERE y.version = $1 AND y.coalition_id = p.coalition_id AND y.country = p.country
+               OFFSET 0
+             ) x))`,
       [version, coalitions, countries],
     );
     await out.insert(tx, version);

@@ -105,6 +105,14 @@ export class ReadModel1764300001000 implements MigrationInterface {
         END IF;
       END $$`);
 
+    // Fresh statistics for a fast-growing partition (autovacuum may be a minute late).
+    await q.query(`
+      CREATE FUNCTION read_model.analyze_version_partitions(v integer) RETURNS void
+      LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
+      BEGIN
+        EXECUTE format('ANALYZE read_model.%I, read_model.%I', 'facts_v' || v, 'membership_v' || v);
+      END $$`);
+
     await q.query(`
       CREATE FUNCTION read_model.drop_version_partitions(v integer) RETURNS void
       LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
@@ -124,8 +132,10 @@ export class ReadModel1764300001000 implements MigrationInterface {
 
     await q.query(`GRANT USAGE ON SCHEMA read_model TO annals_writer`);
     await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA read_model TO annals_writer`);
-    await q.query(`REVOKE ALL ON FUNCTION read_model.create_version_partitions(integer), read_model.index_version_partitions(integer, text[]), read_model.drop_version_partitions(integer) FROM PUBLIC`);
-    await q.query(`GRANT EXECUTE ON FUNCTION read_model.create_version_partitions(integer), read_model.index_version_partitions(integer, text[]), read_model.drop_version_partitions(integer) TO annals_writer`);
+    const functions =
+      'read_model.create_version_partitions(integer), read_model.index_version_partitions(integer, text[]), read_model.analyze_version_partitions(integer), read_model.drop_version_partitions(integer)';
+    await q.query(`REVOKE ALL ON FUNCTION ${functions} FROM PUBLIC`);
+    await q.query(`GRANT EXECUTE ON FUNCTION ${functions} TO annals_writer`);
   }
 
   async down(q: QueryRunner): Promise<void> {

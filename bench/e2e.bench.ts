@@ -1,0 +1,200 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Pool } from 'pg';
+import { consumerLag } from '@annals/kafka';
+import { AppProcess } from '../tools/runtime/app-process';
+import type { BenchContext } from './lib/bench-context';
+import { cpuSeconds, withChildren } from './lib/cpu';
+import { benchReport, rng } from './lib/dataset';
+import { writeLagPlot, type LagSample } from './lib/lag-plot';
+import { interleaved, type Summary } from './lib/stats';
+
+/**
+ * End to end: messages published beforehand, until every one is stored and the read model has
+ * applied it (consumer lag 0, projection lag 0), in events per second, against the raw pipeline
+ * (parse + multi-row INSERT) on the same messages. Then the lag over time at a fixed rate and
+ * after a burst.
+ */
+export interface E2eResult {
+  messages: number;
+  eventsPerSecond: Record<string, Summary>;
+  cpuPerThousand: Record<string, Record<string, number>>;
+  burst: { messages: number; secondsToZeroLag: number; rate: number; plot: string };
+}
+
+const ROOT = join(__dirname, '..');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function publish(kafka: Kafka, topic: string, count: number, seed: number, prefix: string): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const random = rng(seed);
+  for (let done = 0; done < count; done += 2000) {
+    const messages = Array.from({ length: Math.min(2000, count - done) }, (_, i) => {
+      const report = benchReport(random, `${prefix}-${done + i}`);
+      return { key: String((report.data as { coalitionId?: string }).coalitionId ?? 'x'), value: JSON.stringify(report) };
+    });
+    await producer.send({ topic, acks: -1, messages });
+  }
+  await producer.disconnect();
+}
+
+async function projectionLag(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ lag: number }>(
+    `SELECT count(*)::int AS lag FROM event_store.events e
+       JOIN read_model.versions v ON v.state = 'active'
+       LEFT JOIN event_store.checkpoints c ON c.subscription_id = 'coalition-membership@v' || v.version
+      WHERE (e.transaction_id, e.position) > (coalesce(c.transaction_id, '0'::xid8), coalesce(c.position, 0))`,
+  );
+  return rows[0]!.lag;
+}
+
+export async function e2eBenchmark(ctx: BenchContext, options: { messages: number; trials: number; burst: number; rate: number; plotFile: string }): Promise<E2eResult> {
+  const kafka = new Kafka({ brokers: ctx.settings.kafkaBrokers.split(','), clientId: 'bench', logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = `bench-e2e-${Date.now()}`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: 6, configEntries: [{ name: 'max.message.bytes', value: String(2 * 1024 * 1024) }] }], waitForLeaders: true });
+  console.log(`    publishing ${options.messages} messages to ${topic}`);
+  await publish(kafka, topic, options.messages, 77, 'e2e');
+  const cpuTotals: Record<string, Record<string, number>> = {};
+  let trial = 0;
+
+  const annals = async () => {
+    const n = trial++;
+    const db = await ctx.database(`bench_e2e_${n}`);
+    const env = { KAFKA_BROKERS: ctx.settings.kafkaBrokers, DATABASE_URL: db.appUrl, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: `annals-${n}`, LOG_LEVEL: 'warn' };
+    const ingestor = new AppProcess('ingestor', join(ROOT, '.annals/logs/bench-ingestor.log'));
+    const projector = new AppProcess('projector', join(ROOT, '.annals/logs/bench-projector.log'));
+    const pool = new Pool({ connectionString: db.appUrl, max: 2 });
+    const before = snapshotCpu(ctx);
+    const started = process.hrtime.bigint();
+    ingestor.start(env);
+    projector.start(env);
+    await until(async () => (await consumerLag(admin, `annals-${n}`, topic)) === 0 && (await projectionLag(pool)) === 0 && (await stored(pool)) > 0);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    addCpu(cpuTotals, 'Annals', { ...diffCpu(ctx, before), ingestor: procCpu(ingestor.pid), projector: procCpu(projector.pid) });
+    await ingestor.stop();
+    await projector.stop();
+    await pool.end();
+    return options.messages / seconds;
+  };
+
+  const raw = async () => {
+    const n = trial++;
+    const db = await ctx.database(`bench_e2e_${n}`);
+    const owner = new Pool({ connectionString: db.ownerUrl, max: 1 });
+    await owner.query(`CREATE TABLE raw_events (position bigserial PRIMARY KEY, stream_id text NOT NULL, stream_version bigint NOT NULL, event_type text NOT NULL,
+                         payload jsonb NOT NULL, metadata jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream_id, stream_version))`);
+    await owner.end();
+    const before = snapshotCpu(ctx);
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'lib/raw-pipeline.ts'), ctx.settings.kafkaBrokers, topic, `raw-${n}`, db.ownerUrl, String(options.messages)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let pipelineCpu = 0;
+    const sampler = setInterval(() => (pipelineCpu = procCpu(child.pid) || pipelineCpu), 200);
+    await new Promise<void>((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`raw pipeline exited ${code}`)))));
+    clearInterval(sampler);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    addCpu(cpuTotals, 'raw pipeline', { ...diffCpu(ctx, before), pipeline: pipelineCpu });
+    return options.messages / seconds;
+  };
+
+  const eventsPerSecond = await interleaved({ Annals: annals, 'raw pipeline': raw }, options.trials);
+  console.log(`  e2e ${options.messages}: ${Object.entries(eventsPerSecond).map(([k, s]) => `${k} ${Math.round(s.median)}/s`).join(', ')}`);
+
+  // Lag over time: a steady rate, then a burst, with both apps running.
+  const burst = await lagOverTime(ctx, kafka, admin, options);
+  await admin.disconnect();
+  const cpuPerThousand = Object.fromEntries(
+    Object.entries(cpuTotals).map(([name, procs]) => [name, Object.fromEntries(Object.entries(procs).map(([p, s]) => [p, (s / (options.messages * options.trials)) * 1000]))]),
+  );
+  return { messages: options.messages, eventsPerSecond, cpuPerThousand, burst };
+}
+
+async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, options: { burst: number; rate: number; plotFile: string }) {
+  const topic = `bench-lag-${Date.now()}`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
+  const db = await ctx.database('bench_lag');
+  const env = { KAFKA_BROKERS: ctx.settings.kafkaBrokers, DATABASE_URL: db.appUrl, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: 'annals-lag', LOG_LEVEL: 'warn' };
+  const ingestor = new AppProcess('ingestor', join(ROOT, '.annals/logs/bench-ingestor.log'));
+  const projector = new AppProcess('projector', join(ROOT, '.annals/logs/bench-projector.log'));
+  ingestor.start(env);
+  projector.start(env);
+  const pool = new Pool({ connectionString: db.appUrl, max: 2 });
+  await until(async () => {
+    const { groups } = await admin.describeGroups(['annals-lag']);
+    return groups[0]?.state === 'Stable';
+  });
+  const samples: LagSample[] = [];
+  const t0 = Date.now();
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      samples.push({ t: (Date.now() - t0) / 1000, consumerLag: await consumerLag(admin, 'annals-lag', topic), projectionLag: await projectionLag(pool) });
+      await sleep(250);
+    }
+  })();
+  // steady: `rate` messages per second for 20 s
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const random = rng(5);
+  let n = 0;
+  const steadyEnd = Date.now() + 20_000;
+  while (Date.now() < steadyEnd) {
+    const tick = Date.now();
+    const messages = Array.from({ length: Math.round(options.rate / 10) }, () => ({ value: JSON.stringify(benchReport(random, `steady-${n++}`)) }));
+    await producer.send({ topic, acks: -1, messages });
+    await sleep(Math.max(0, 100 - (Date.now() - tick)));
+  }
+  const burstStart = (Date.now() - t0) / 1000;
+  for (let done = 0; done < options.burst; done += 5000) {
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: Math.min(5000, options.burst - done) }, () => ({ value: JSON.stringify(benchReport(random, `burst-${n++}`)) })) });
+  }
+  const burstEnd = Date.now();
+  await until(async () => (await consumerLag(admin, 'annals-lag', topic)) === 0 && (await projectionLag(pool)) === 0, 600_000);
+  const secondsToZeroLag = (Date.now() - burstEnd) / 1000;
+  await sleep(2000);
+  sampling = false;
+  await sampler;
+  await producer.disconnect();
+  writeLagPlot(options.plotFile, samples, `Lag: ${options.rate} messages/s for 20 s, then a burst of ${options.burst}`, [
+    { t: burstStart, label: 'burst starts' },
+    { t: (burstEnd - t0) / 1000, label: 'burst published' },
+    { t: (burstEnd - t0) / 1000 + secondsToZeroLag, label: `lag 0 after ${secondsToZeroLag.toFixed(1)} s` },
+  ]);
+  await ingestor.stop();
+  await projector.stop();
+  await pool.end();
+  console.log(`  burst of ${options.burst}: lag back to zero ${secondsToZeroLag.toFixed(1)} s after the burst was published`);
+  return { messages: options.burst, secondsToZeroLag, rate: options.rate, plot: options.plotFile };
+}
+
+async function stored(pool: Pool): Promise<number> {
+  return (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_store.events')).rows[0]!.n;
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 1_800_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error('benchmark timed out waiting');
+    await sleep(100);
+  }
+}
+
+function procCpu(pid: number | undefined): number {
+  return pid ? withChildren(pid).reduce((sum, p) => sum + cpuSeconds(p), 0) : 0;
+}
+
+function snapshotCpu(ctx: BenchContext): Record<string, number> {
+  return { kafka: procCpu(ctx.kafkaPid), postgres: procCpu(ctx.postgresPid) };
+}
+
+function diffCpu(ctx: BenchContext, before: Record<string, number>): Record<string, number> {
+  const now = snapshotCpu(ctx);
+  return Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+}
+
+function addCpu(totals: Record<string, Record<string, number>>, name: string, used: Record<string, number>): void {
+  for (const [proc, s] of Object.entries(used)) (totals[name] ??= {})[proc] = (totals[name]![proc] ?? 0) + s;
+}

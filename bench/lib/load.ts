@@ -1,0 +1,48 @@
+/**
+ * The HTTP load generator, in a process of its own (so its CPU is not the api's): autocannon
+ * sending GET /coalitions/{id}?at=&knownAt= with random parameters at a fixed overall rate.
+ * Prints one JSON line: the latency percentiles of every response, in milliseconds.
+ *   node -r @swc-node/register bench/lib/load.ts <baseUrl> <seconds> <requests/s> <seed>
+ */
+import autocannon from 'autocannon';
+import { COALITIONS, rng } from './dataset';
+import { percentile } from './stats';
+
+const [baseUrl, seconds, rate, seed] = process.argv.slice(2);
+const random = rng(Number(seed ?? 1));
+const day = (from: number, span: number) => new Date(from + Math.floor(random() * span) * 86_400_000).toISOString().slice(0, 10);
+const path = () =>
+  `/coalitions/${COALITIONS[Math.floor(random() * COALITIONS.length)]}?at=${day(Date.UTC(2010, 0, 1), 3650)}&knownAt=${day(Date.UTC(2010, 6, 1), 4000)}`;
+
+const latencies: number[] = [];
+let errors = 0;
+let non2xx = 0;
+const instance = autocannon(
+  {
+    url: baseUrl!,
+    // Few connections: autocannon paces each connection on its own clock, and 8 connections firing
+    // on the same tick would measure the api's queue for bursts of 8, not its latency.
+    connections: 2,
+    duration: Number(seconds),
+    overallRate: Number(rate),
+    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: path() }) }],
+  },
+  () => {
+    console.log(
+      JSON.stringify({
+        requests: latencies.length,
+        errors,
+        non2xx,
+        p50: percentile(latencies, 50),
+        p95: percentile(latencies, 95),
+        p99: percentile(latencies, 99),
+        max: Math.max(...latencies),
+      }),
+    );
+  },
+);
+instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
+  latencies.push(responseTime);
+  if (status < 200 || status >= 300) non2xx++;
+});
+instance.on('reqError', () => errors++);

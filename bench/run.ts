@@ -1,0 +1,88 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { appendBenchmark, type AppendResult } from './append.bench';
+import { e2eBenchmark, type E2eResult } from './e2e.bench';
+import { BenchContext } from './lib/bench-context';
+import { resetStatements, topStatements, type StatementCost } from './lib/pg-stats';
+import { queryBenchmark, type QueryResult } from './queries.bench';
+import { dataset, replayBenchmark, type ReplayResult } from './replay.bench';
+import { writeReport } from './report';
+
+/**
+ * npm run bench [-- --quick] [-- --only append,e2e,replay,queries]
+ * Every figure is a ratio to a baseline measured in the same run, interleaved, 5 trials or more.
+ * Writes docs/benchmarks.md, docs/images/lag.png and bench/results/results.json.
+ */
+export interface BenchResults {
+  startedAt: string;
+  finishedAt?: string;
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string };
+  quick: boolean;
+  append?: AppendResult[];
+  appendStatements?: StatementCost[];
+  e2e?: E2eResult;
+  e2eStatements?: StatementCost[];
+  replay?: ReplayResult[];
+  replayStatements?: StatementCost[];
+  queries?: QueryResult[];
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const onlyIndex = args.indexOf('--only');
+  const only = new Set(onlyIndex >= 0 ? args[onlyIndex + 1]!.split(',') : ['append', 'e2e', 'replay', 'queries']);
+  const trials = quick ? 2 : 5;
+  const scales = quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000];
+  const root = join(__dirname, '..');
+  const results: BenchResults = {
+    startedAt: new Date().toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    quick,
+  };
+  const ctx = new BenchContext();
+  console.log('bench: starting the bench stack (its own Kafka and PostgreSQL)');
+  await ctx.up();
+  const admin = () => ctx.settings.adminDatabaseUrl;
+
+  if (only.has('append')) {
+    console.log(`bench: append (${trials} trials each)`);
+    await resetStatements(admin());
+    results.append = await appendBenchmark(ctx, { trials });
+    results.appendStatements = await topStatements(admin());
+  }
+  if (only.has('e2e')) {
+    console.log('bench: end to end');
+    await resetStatements(admin());
+    results.e2e = await e2eBenchmark(ctx, { messages: quick ? 20_000 : 200_000, trials: quick ? 2 : 5, burst: quick ? 10_000 : 50_000, rate: 2000, plotFile: join(root, 'docs/images/lag.png') });
+    results.e2eStatements = await topStatements(admin());
+  }
+  if (only.has('replay') || only.has('queries')) {
+    results.replay = [];
+    results.queries = [];
+    for (const events of scales) {
+      console.log(`bench: ${events} stored events`);
+      const data = await dataset(ctx, events);
+      if (only.has('replay')) {
+        await resetStatements(data.adminUrl);
+        results.replay.push(await replayBenchmark(ctx, data, { trials }));
+        if (events === scales[scales.length - 1]) results.replayStatements = await topStatements(data.adminUrl);
+      } else {
+        await replayBenchmark(ctx, data, { trials: 1 }); // the read model the queries need
+      }
+      if (only.has('queries')) results.queries.push(await queryBenchmark(ctx, data, { seconds: quick ? 5 : 15, rate: 50, backlog: quick ? 20_000 : 100_000 }));
+    }
+  }
+  results.finishedAt = new Date().toISOString();
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  writeFileSync(join(root, 'bench/results/results.json'), JSON.stringify(results, null, 2) + '\n');
+  const verdicts = writeReport(results, join(root, 'docs/benchmarks.md'));
+  console.log('\n' + verdicts.join('\n'));
+  await ctx.down();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
