@@ -60,19 +60,36 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     if (!handler) throw new Error(`no handler for ${NEWS_EVENTS_BATCH}: register @EventPattern(NEWS_EVENTS_BATCH)`);
     const { batch } = payload;
     if (batch.messages.length === 0) return;
+    // The Kafka client's own error from a failed commit (coordinator moved, member evicted,
+    // generation changed). Nest's exception layer would turn it into a generic error; it is
+    // handed back to kafkajs as it was, so that kafkajs finds the new coordinator and rejoins.
+    let commitError: unknown;
     const kafkaBatch: KafkaBatch = {
       topic: batch.topic,
       partition: batch.partition,
       messages: batch.messages,
       heartbeat: () => payload.heartbeat(),
-      isActive: () => !this.stopping && payload.isRunning() && !payload.isStale(),
+      isActive: () => !this.stopping && commitError === undefined && payload.isRunning() && !payload.isStale(),
       commit: async (offset) => {
-        await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }] });
+        try {
+          await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }] });
+        } catch (error) {
+          commitError ??= error;
+          throw error;
+        }
         payload.resolveOffset((BigInt(offset) - 1n).toString());
       },
     };
-    const result = await handler(kafkaBatch);
-    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    try {
+      const result = await handler(kafkaBatch);
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    } catch (error) {
+      throw commitError ?? error;
+    }
+    if (commitError !== undefined) {
+      this.log.warn(`partition ${batch.partition}: handing a commit failure back to the Kafka client to rejoin; the uncommitted rest is redelivered`);
+      throw commitError;
+    }
   }
 
   /** Graceful shutdown: the batch in flight finishes its chunk or is abandoned uncommitted. */
