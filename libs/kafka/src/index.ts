@@ -3,3 +3,4 @@ export * from './ensure-topics';
 export * from './kafka.module';
 export * from './reliable-producer';
 export * from './consumer-lag';
+export * from './read-topic-to-end';

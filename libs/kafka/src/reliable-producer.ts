@@ -1,28 +1,79 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Kafka, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
 
 /**
  * The one way Annals produces: an idempotent producer, every send acknowledged by all in-sync
  * replicas, so a retried send is never written twice and an acknowledged one survives the loss
  * of a broker. Connects on first use.
+ *
+ * Each send carries one partition's messages. kafkajs 2.2.4 retries a multi-partition send by
+ * leader broker and skips brokers that answered the first attempt: a partition whose leadership
+ * moved to such a broker meanwhile is never sent, yet the send resolves (seen in the three-broker
+ * chaos test: a whole batch's share of two partitions missing from the topic). With one partition
+ * per send, a retry always goes to the partition's new leader. Partitions are chosen with kafkajs'
+ * default (Java-compatible murmur2) partitioner, as a plain send would.
  */
 export class ReliableProducer {
   private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  private readonly partitions = new Map<string, PartitionMetadata[]>();
+  private readonly partitioner = Partitioners.DefaultPartitioner();
 
   constructor(private readonly kafka: Kafka) {}
 
   async send(topic: string, messages: Message[]): Promise<void> {
     if (messages.length === 0) return;
+    const producer = await this.connected();
+    const byPartition = new Map<number, Message[]>();
+    const partitionMetadata = await this.partitionsOf(topic);
+    for (const message of messages) {
+      const partition = message.partition ?? this.partitioner({ topic, partitionMetadata, message });
+      byPartition.set(partition, [...(byPartition.get(partition) ?? []), { ...message, partition }]);
+    }
+    await Promise.all(
+      [...byPartition].map(async ([partition, group]) => {
+        const acknowledged = await producer.send({ topic, acks: -1, messages: group });
+        // what a silent skip would look like: resolved, but no acknowledgement for the partition
+        if (!acknowledged.some((r) => r.partition === partition && r.errorCode === 0)) {
+          throw new Error(`Kafka acknowledged no write of ${group.length} message(s) to ${topic}[${partition}]; they were not stored`);
+        }
+      }),
+    );
+  }
+
+  async disconnect(): Promise<void> {
+    const [producer, admin] = [this.producer, this.admin];
+    this.producer = undefined;
+    this.admin = undefined;
+    await producer?.disconnect();
+    await admin?.disconnect();
+  }
+
+  private async connected(): Promise<Producer> {
     if (!this.producer) {
       const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await producer.connect();
       this.producer = producer;
     }
-    await this.producer.send({ topic, acks: -1, messages });
+    return this.producer;
   }
 
-  async disconnect(): Promise<void> {
-    const producer = this.producer;
-    this.producer = undefined;
-    await producer?.disconnect();
+  /** The topic's partitions, looked up once: Annals never shrinks a topic, and a grown one is picked up on restart. */
+  private async partitionsOf(topic: string): Promise<PartitionMetadata[]> {
+    const known = this.partitions.get(topic);
+    if (known) return known;
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] }).catch((error: { type?: string }) => {
+      if (error.type === 'UNKNOWN_TOPIC_OR_PARTITION') {
+        throw new Error(`topic "${topic}" does not exist: Annals' producers never create topics (the ingestor creates its topics when it starts)`);
+      }
+      throw error;
+    });
+    const partitions = topics[0]!.partitions;
+    this.partitions.set(topic, partitions);
+    return partitions;
   }
 }

@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type Message } from 'kafkajs';
-import { consumerLag } from '@annals/kafka';
+import { consumerLag, ReliableProducer } from '@annals/kafka';
 import { eventually } from './eventually';
 import { testServers, uniqueName } from './test-servers';
 
@@ -13,14 +13,25 @@ export function ingestorTopics(prefix = 'news'): { KAFKA_TOPIC: string; KAFKA_DL
   return { KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: `${topic}-ingestor` };
 }
 
-/** Sends messages in batches, waiting for all in-sync replicas. */
+/** Sends messages in batches, the way Annals produces (idempotent, acks=all, one partition per request). */
 export async function produce(topic: string, messages: Message[], batchSize = 500): Promise<void> {
-  const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  await createTopicIfMissing(topic);
+  const producer = new ReliableProducer(testKafka());
   try {
-    for (let i = 0; i < messages.length; i += batchSize) await producer.send({ topic, acks: -1, messages: messages.slice(i, i + batchSize) });
+    for (let i = 0; i < messages.length; i += batchSize) await producer.send(topic, messages.slice(i, i + batchSize));
   } finally {
     await producer.disconnect();
+  }
+}
+
+/** What the broker's auto-creation would do (one partition), for tests that publish before the ingestor starts. */
+async function createTopicIfMissing(topic: string): Promise<void> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+  } finally {
+    await admin.disconnect();
   }
 }
 

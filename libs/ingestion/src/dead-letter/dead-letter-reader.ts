@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { IHeaders, Kafka } from 'kafkajs';
-import { ReliableProducer } from '@annals/kafka';
+import { readTopicToEnd, ReliableProducer } from '@annals/kafka';
 import { DLQ_HEADER_NAMES, DLQ_HEADERS } from './dead-letter-headers';
 
 export interface StoredDeadLetter {
@@ -26,51 +25,23 @@ const text = (value: IHeaders[string]) => (Buffer.isBuffer(value) ? value.toStri
  * their origin (topic, partition, offset).
  */
 export async function readDeadLetters(kafka: Kafka, dlqTopic: string): Promise<StoredDeadLetter[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map((await admin.fetchTopicOffsets(dlqTopic)).map((p) => [p.partition, { low: BigInt(p.low), high: BigInt(p.high) }]));
-  await admin.disconnect();
-  const pending = new Set([...ends].filter(([, o]) => o.high > o.low).map(([partition]) => partition));
-  if (pending.size === 0) return [];
-
   const letters: StoredDeadLetter[] = [];
-  const consumer = kafka.consumer({ groupId: `annals-dlq-reader-${randomUUID()}`, maxWaitTimeInMs: 200 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [dlqTopic], fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      consumer
-        .run({
-          autoCommit: false,
-          eachMessage: async ({ partition, message }) => {
-            const end = ends.get(partition)!.high;
-            if (BigInt(message.offset) < end) {
-              const h = message.headers ?? {};
-              const own: IHeaders = {};
-              for (const [name, value] of Object.entries(h)) if (!DLQ_HEADER_NAMES.has(name)) own[name] = value;
-              letters.push({
-                partition,
-                offset: message.offset,
-                reason: text(h[DLQ_HEADERS.reason]),
-                detail: text(h[DLQ_HEADERS.detail]),
-                original: { topic: text(h[DLQ_HEADERS.topic]), partition: Number(text(h[DLQ_HEADERS.partition])), offset: text(h[DLQ_HEADERS.offset]) },
-                failedAt: text(h[DLQ_HEADERS.failedAt]),
-                key: message.key,
-                value: message.value,
-                headers: own,
-              });
-            }
-            if (BigInt(message.offset) + 1n >= end) {
-              pending.delete(partition);
-              if (pending.size === 0) resolve();
-            }
-          },
-        })
-        .catch(reject);
+  await readTopicToEnd(kafka, dlqTopic, (partition, message) => {
+    const h = message.headers ?? {};
+    const own: IHeaders = {};
+    for (const [name, value] of Object.entries(h)) if (!DLQ_HEADER_NAMES.has(name)) own[name] = value;
+    letters.push({
+      partition,
+      offset: message.offset,
+      reason: text(h[DLQ_HEADERS.reason]),
+      detail: text(h[DLQ_HEADERS.detail]),
+      original: { topic: text(h[DLQ_HEADERS.topic]), partition: Number(text(h[DLQ_HEADERS.partition])), offset: text(h[DLQ_HEADERS.offset]) },
+      failedAt: text(h[DLQ_HEADERS.failedAt]),
+      key: message.key,
+      value: message.value,
+      headers: own,
     });
-  } finally {
-    await consumer.disconnect();
-  }
+  });
   const seen = new Set<string>();
   return letters
     .sort((a, b) => a.failedAt.localeCompare(b.failedAt) || a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)))

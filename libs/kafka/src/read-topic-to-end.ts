@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+
+/**
+ * Reads a whole topic, from its first message to its end at the time of the call, handing each
+ * message to `onMessage` (in order within a partition). A throwaway consumer group that commits
+ * nothing: reading leaves no trace on the cluster.
+ */
+export async function readTopicToEnd(kafka: Kafka, topic: string, onMessage: (partition: number, message: KafkaMessage) => void): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  let ends: Map<number, bigint>;
+  try {
+    ends = new Map((await admin.fetchTopicOffsets(topic)).filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+  const pending = new Set(ends.keys());
+  if (pending.size === 0) return;
+
+  const consumer = kafka.consumer({ groupId: `annals-reader-${randomUUID()}`, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          autoCommit: false,
+          eachMessage: async ({ partition, message }) => {
+            const end = ends.get(partition);
+            if (end === undefined) return;
+            if (BigInt(message.offset) < end) onMessage(partition, message);
+            if (BigInt(message.offset) + 1n >= end) {
+              pending.delete(partition);
+              if (pending.size === 0) resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
