@@ -28,7 +28,11 @@ export function createPgPool(config: DatabaseConfig, applicationName: string): P
       '-c plan_cache_mode=force_generic_plan',
     ].join(' '),
   });
-  // An idle client that loses its server emits here; without a listener the process would crash.
+  // A client that loses its server emits 'error': an idle one on the pool, a checked-out one
+  // (between two queries of a transaction, or holding a lock) on itself. Unheard, either would
+  // crash the process when PostgreSQL restarts. The work on that client fails on its next
+  // query and retries; release() discards the dead client (pg-pool checks it is queryable).
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }

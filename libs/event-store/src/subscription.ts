@@ -159,9 +159,12 @@ export class Subscription {
           this.options.subscriptionId,
         ]);
         if (rows[0]!.locked) {
-          client.on('error', () => {
-            // The session holding the lock is gone, and with it the lock.
+          client.once('error', () => {
+            // The session holding the lock is gone, and with it the lock: give the dead
+            // connection back (destroyed) and take the lock again before the next batch.
+            if (this.lockClient !== client) return; // already given back
             this.lockClient = undefined;
+            client.release(true);
             this.wake();
           });
           this.lockClient = client;
@@ -181,11 +184,18 @@ export class Subscription {
     if (this.listener) return;
     const client = await this.pool.connect();
     client.on('notification', () => this.wake());
-    client.on('error', () => {
+    client.once('error', () => {
+      if (this.listener !== client) return; // already given back
       this.listener = undefined;
+      client.release(true);
       this.wake();
     });
-    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    try {
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
     this.listener = client;
   }
 
