@@ -45,5 +45,14 @@ module.exports = {
       setupFilesAfterEnv: ['<rootDir>/tests/support/integration-timeout.ts'],
       slowTestThreshold: 30,
     },
+    {
+      ...common,
+      displayName: 'chaos',
+      testMatch: ['<rootDir>/tests/chaos/**/*.spec.ts'],
+      globalSetup: '<rootDir>/tests/support/global-setup.ts',
+      globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/tests/chaos/support/setup.ts'],
+    },
   ],
+  reporters: ['default', '<rootDir>/tests/chaos/summary-reporter.js'],
 };

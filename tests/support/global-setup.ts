@@ -1,5 +1,5 @@
 import { ensureChromium } from './chromium';
-import { readStackSettings, stackCommand } from './stack-process';
+import { claimStack, readStackSettings, stackCommand } from './stack-process';
 
 /**
  * Integration tests run against a real Kafka broker and a real PostgreSQL server:
@@ -8,6 +8,8 @@ import { readStackSettings, stackCommand } from './stack-process';
  * one fails the run; integration tests are never skipped for want of servers.
  */
 export default async function globalSetup(): Promise<void> {
+  // Several projects (integration, chaos) share this setup; the first one sets the servers up.
+  if (process.env.ANNALS_TEST_KAFKA_BROKERS) return;
   // The browser tests need Chromium; without it they are skipped, loudly (tests/integration/browser).
   const chromium = ensureChromium((line) => console.log(`\n[integration] ${line}`));
   if (!chromium.ok) process.env.ANNALS_CHROMIUM_MISSING = chromium.why;
@@ -21,6 +23,7 @@ export default async function globalSetup(): Promise<void> {
     console.log(`\n[integration] using the configured servers: KAFKA_BROKERS=${process.env.KAFKA_BROKERS}`);
     return;
   }
+  claimStack('test');
   console.log('\n[integration] starting a fresh local stack (profile "test")');
   await stackCommand('destroy', 'test');
   await stackCommand('up', 'test');

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { profile } from '../../tools/stack/profiles';
+import { livePid, removeFile } from '../../tools/stack/processes';
+import { profile, stackRoot } from '../../tools/stack/profiles';
 import type { StackSettings } from '../../tools/stack/stack';
 
 const ROOT = join(__dirname, '..', '..');
@@ -27,4 +28,25 @@ export function stackCommand(command: 'up' | 'destroy', profileName: string): Pr
 
 export function readStackSettings(profileName: string): StackSettings {
   return JSON.parse(readFileSync(join(profile(profileName).dir, 'stack.json'), 'utf8')) as StackSettings;
+}
+
+const lockFile = (profileName: string) => join(stackRoot(), `${profileName}.in-use`);
+
+/**
+ * Each test run starts the test stack afresh and destroys it at the end, so two runs at once
+ * would pull it from under each other: the second one refuses, naming the first.
+ */
+export function claimStack(profileName: string): void {
+  const holder = livePid(lockFile(profileName));
+  if (holder !== undefined && holder !== process.pid) {
+    throw new Error(
+      `another test run (pid ${holder}) is using the "${profileName}" stack; wait for it to finish, or point this run at servers of its own with KAFKA_BROKERS and DATABASE_ADMIN_URL`,
+    );
+  }
+  mkdirSync(stackRoot(), { recursive: true });
+  writeFileSync(lockFile(profileName), `${process.pid}\n`);
+}
+
+export function releaseStack(profileName: string): void {
+  removeFile(lockFile(profileName));
 }

@@ -10,6 +10,7 @@ const ROOT = join(__dirname, '..', '..');
  */
 export class AppProcess {
   private child: ChildProcess | undefined;
+  private stopping = false;
 
   constructor(
     readonly app: 'ingestor' | 'projector' | 'api',
@@ -25,6 +26,7 @@ export class AppProcess {
       stdio: ['ignore', out, out],
     });
     closeSync(out);
+    this.stopping = false;
   }
 
   get pid(): number | undefined {
@@ -35,6 +37,7 @@ export class AppProcess {
   async kill(): Promise<void> {
     const child = this.child;
     if (!child || this.exited) return;
+    this.stopping = true;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGKILL');
     await gone;
@@ -44,9 +47,15 @@ export class AppProcess {
     return !this.child || this.child.exitCode !== null || this.child.signalCode !== null;
   }
 
+  /** Exited without being told to (kill or stop): it crashed. */
+  get crashed(): boolean {
+    return this.exited && !this.stopping && this.child !== undefined;
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || this.exited) return;
+    this.stopping = true;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);

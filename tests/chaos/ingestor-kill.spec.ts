@@ -1,0 +1,52 @@
+import { createTestDatabase, testKafka, testServers, uniqueName, type TestDatabase } from '@annals/testing';
+import { appEnv, ingestor, projector } from './support/apps';
+import { checkExactlyOnce, produceAll, readModelCaughtUp, SHORT, until, workload, zeroLag } from './support/scenario';
+import { rng } from '../support/news-factory';
+import { Pool } from 'pg';
+
+describe('chaos: the ingestor killed (SIGKILL) mid-batch, again and again', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  it(`${SHORT ? 3 : 20} kills at random moments lose and duplicate nothing`, async () => {
+    const topic = uniqueName('chaos-ingestor');
+    const env = appEnv({ brokers: testServers().kafkaBrokers.join(','), databaseUrl: db.appUrl, topic, group: `${topic}-g`, partitions: 4 });
+    const kafka = testKafka();
+    const { messages, valid, invalid } = workload(topic, SHORT ? 8_000 : 30_000, 1);
+    // everything is published before the first ingestor starts
+    await produceAll(kafka, env, messages, 1000);
+    const projectorApp = projector('ingestor-kill');
+    projectorApp.start(env);
+    const pool = new Pool({ connectionString: db.appUrl, max: 1 });
+    const stored = async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_store.events')).rows[0]!.n;
+    const random = rng(20);
+    const kills = SHORT ? 3 : 20;
+    let faults = 0;
+    for (let k = 0; k < kills; k++) {
+      const app = ingestor('ingestor-kill', k);
+      app.start(env);
+      const before = await stored();
+      // a random moment once it is working: some events in, more to come
+      const wanted = before + 100 + Math.floor(random() * 400);
+      await until('the ingestor to make progress', async () => (await stored()) >= wanted || (await stored()) >= valid.length, 120_000);
+      if ((await stored()) >= valid.length) break;
+      await app.kill();
+      faults++;
+    }
+    const last = ingestor('ingestor-kill', 99);
+    const started = Date.now();
+    last.start(env);
+    await zeroLag(kafka, `${topic}-g`, topic);
+    await until('the read model to catch up', () => readModelCaughtUp(pool));
+    const recoverSeconds = (Date.now() - started) / 1000;
+    await last.stop();
+    await projectorApp.stop();
+    await pool.end();
+    expect(faults).toBeGreaterThan(0);
+    const outcome = await checkExactlyOnce({ scenario: 'ingestor SIGKILL', kafka, databaseUrl: db.appUrl, dlqTopic: `${topic}.dlq`, valid, invalid, faults, recoverSeconds });
+    expect(outcome).toMatchObject({ lost: 0, duplicated: 0 });
+  });
+});
