@@ -1,13 +1,20 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import type { INestApplicationContext, INestMicroservice } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Pool } from 'pg';
 import { startApi } from '../../apps/api/src/bootstrap';
 import { startIngestor } from '../../apps/ingestor/src/bootstrap';
 import { startProjector } from '../../apps/projector/src/bootstrap';
-import { eventually, ingestorTopics, testServers, waitForZeroLag, type TestDatabase } from '@annals/testing';
+import { eventually, ingestorTopics, produce, testServers, waitForZeroLag, type TestDatabase } from '@annals/testing';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/** The seed dataset: the article's reports, one JSON message per line (data/seed/README.md). */
+export function seedReports(): string[] {
+  return readFileSync(join(__dirname, '../../data/seed/coalition-against-isis.ndjson'), 'utf8').trim().split('\n');
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -60,6 +67,12 @@ export class TestSystem {
 
   async startIngestor(): Promise<void> {
     this.ingestor = await startIngestor(this.env());
+  }
+
+  /** Publishes report messages (keyed by their coalition) and waits until the read model has them. */
+  async publish(values: string[], key = 'coalition-against-isis'): Promise<void> {
+    await produce(this.topics.KAFKA_TOPIC, values.map((value) => ({ key, value })));
+    await this.caughtUp();
   }
 
   /** Every published message committed, every stored event applied to the active read model. */

@@ -13,6 +13,8 @@ export const projectorSettings = loggingSettings.extend(databaseSettings.shape);
 export const apiSettings = loggingSettings
   .extend(databaseSettings.shape)
   .extend(kafkaSettings.shape)
+  // the ingestors' group, whose lag /metrics reports
+  .extend(consumerSettings.pick({ KAFKA_GROUP_ID: true }).shape)
   .extend(httpSettings.shape)
   .superRefine(checkSasl);
 

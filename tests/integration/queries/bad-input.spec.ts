@@ -93,6 +93,20 @@ describe('queries: bad input gets a 4xx that names it, never a 500', () => {
     expect((await system.get('/admin/projections', { authorization: `Bearer ${ADMIN_TOKEN}` })).status).toBe(200);
   });
 
+  it('rate-limits the admin replay: at most 10 calls a minute per client, then 429', async () => {
+    // earlier tests of this file already called it (refused calls count too: no guessing the token at speed)
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await system.post('/admin/replay', { authorization: `Bearer ${ADMIN_TOKEN}` })).status);
+    expect(statuses[0]).toBe(202);
+    expect(statuses.filter((s) => s !== 202 && s !== 429)).toEqual([]);
+    expect(statuses[statuses.length - 1]).toBe(429);
+    const refused = await fetch(`${system.baseUrl}/admin/replay`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // queries are not held back by the admin limit
+    expect((await system.get('/coalitions')).status).toBe(200);
+  });
+
   it('sends security headers', async () => {
     const response = await fetch(`${system.baseUrl}/coalitions`);
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');

@@ -2,10 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase, produce, type TestDatabase } from '@annals/testing';
-import { TestSystem } from '../../support/system';
+import { seedReports, TestSystem } from '../../support/system';
 
 const ROOT = join(__dirname, '../../..');
-const SEED = join(ROOT, 'data/seed/coalition-against-isis.ndjson');
 const C = 'coalition-against-isis';
 
 interface Member {
@@ -58,9 +57,7 @@ describe('queries: the seed article, through the HTTP API', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     system = await new TestSystem(db).start();
-    const lines = readFileSync(SEED, 'utf8').trim().split('\n');
-    await produce(system.topics.KAFKA_TOPIC, lines.map((value) => ({ key: C, value })));
-    await system.caughtUp();
+    await system.publish(seedReports());
   });
   afterAll(async () => {
     await system?.close();
@@ -174,6 +171,8 @@ describe('queries: the seed article, through the HTTP API', () => {
     const value = (line: RegExp) => Number((body.match(line) ?? [])[1]);
     expect(value(/^annals_events_stored\{[^}]*\} (\d+)$/m)).toBeGreaterThanOrEqual(20);
     expect(value(/^annals_dead_letters\{[^}]*\} (\d+)$/m)).toBe(0);
+    // every published report committed by the ingestors
+    expect(value(/^annals_ingest_lag_messages\{[^}]*\} (\d+)$/m)).toBe(0);
     expect(value(/^annals_projection_lag_events\{[^}]*projection="coalition-membership@v1"[^}]*\} (\d+)$/m)).toBe(0);
     expect(body).toMatch(/^annals_projection_lag_seconds\{/m);
     expect(body).toMatch(/^annals_http_request_seconds_bucket\{[^}]*route="\/coalitions\/:id"[^}]*status="200"/m);

@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { APP_CONFIG, type ApiConfig } from '@annals/config';
 import { PG_POOL } from '@annals/database';
-import { KAFKA } from '@annals/kafka';
+import { consumerLag, KAFKA } from '@annals/kafka';
 import { AnnalsMetrics } from '@annals/observability';
 import { ProjectionVersions } from '@annals/projections';
 import { Gauge } from 'prom-client';
@@ -17,6 +17,7 @@ import { Gauge } from 'prom-client';
 export class MetricsController {
   private readonly stored: Gauge;
   private readonly deadLetters: Gauge;
+  private readonly ingestLag: Gauge;
 
   constructor(
     private readonly metrics: AnnalsMetrics,
@@ -27,12 +28,17 @@ export class MetricsController {
   ) {
     this.stored = new Gauge({ name: 'annals_events_stored', help: 'Events in the event store (highest global position)', registers: [metrics.registry] });
     this.deadLetters = new Gauge({ name: 'annals_dead_letters', help: 'Messages on the dead-letter topic', registers: [metrics.registry] });
+    this.ingestLag = new Gauge({
+      name: 'annals_ingest_lag_messages',
+      help: 'Messages on the news topic the ingestors have not committed yet (their consumer group lag)',
+      registers: [metrics.registry],
+    });
   }
 
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4')
   async scrape(): Promise<string> {
-    await Promise.allSettled([this.readStore(), this.readProjections(), this.readDeadLetters()]);
+    await Promise.allSettled([this.readStore(), this.readProjections(), this.readKafka()]);
     return this.metrics.registry.metrics();
   }
 
@@ -50,12 +56,13 @@ export class MetricsController {
     }
   }
 
-  private async readDeadLetters() {
+  private async readKafka() {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
       const offsets = await admin.fetchTopicOffsets(this.config.KAFKA_DLQ_TOPIC);
       this.deadLetters.set(offsets.reduce((sum, p) => sum + (Number(p.high) - Number(p.low)), 0));
+      this.ingestLag.set(await consumerLag(admin, this.config.KAFKA_GROUP_ID, this.config.KAFKA_TOPIC));
     } finally {
       await admin.disconnect();
     }
