@@ -20,6 +20,8 @@ export interface Latency {
   p95: number;
   p99: number;
   max: number;
+  /** Mean response size in bytes (headers and body). */
+  meanBytes: number;
 }
 
 export interface QueryResult {

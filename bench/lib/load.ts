@@ -15,6 +15,7 @@ const path = () =>
   `/coalitions/${COALITIONS[Math.floor(random() * COALITIONS.length)]}?at=${day(Date.UTC(2010, 0, 1), 3650)}&knownAt=${day(Date.UTC(2010, 6, 1), 4000)}`;
 
 const latencies: number[] = [];
+let bytes = 0;
 let errors = 0;
 let non2xx = 0;
 const instance = autocannon(
@@ -37,12 +38,15 @@ const instance = autocannon(
         p95: percentile(latencies, 95),
         p99: percentile(latencies, 99),
         max: Math.max(...latencies),
+        // the answer's size: how much the query has to find, serialize and send
+        meanBytes: latencies.length ? Math.round(bytes / latencies.length) : 0,
       }),
     );
   },
 );
-instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
+instance.on('response', (_client: unknown, status: number, responseBytes: number, responseTime: number) => {
   latencies.push(responseTime);
+  bytes += responseBytes;
   if (status < 200 || status >= 300) non2xx++;
 });
 instance.on('reqError', () => errors++);
