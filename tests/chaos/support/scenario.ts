@@ -55,13 +55,13 @@ export async function produceAll(kafka: Kafka, env: Record<string, string>, mess
   }
 }
 
-export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 300_000): Promise<number> {
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 300_000, intervalMs = 200): Promise<number> {
   const started = Date.now();
   for (;;) {
     assertNoneCrashed();
     if (await check().catch(() => false)) return (Date.now() - started) / 1000;
     if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(200);
+    await sleep(intervalMs);
   }
 }
 
