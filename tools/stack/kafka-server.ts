@@ -201,9 +201,16 @@ export class KafkaNode {
   }
 }
 
-/** A Kafka cluster id: 16 random bytes, base64url without padding, as kafka-storage random-uuid prints. */
+/**
+ * A Kafka cluster id: 16 random bytes, base64url without padding, as kafka-storage random-uuid
+ * prints. Like Kafka's Uuid.randomUuid, never one starting with "-": kafka-storage would read it
+ * as an option ("argument --cluster-id/-t: expected one argument"; one id in 64 did that).
+ */
 export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 export function tail(file: string, lines = 20): string {
