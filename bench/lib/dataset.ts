@@ -1,24 +1,16 @@
-import { COUNTRY_CODES, validateNewsEvent, type NewsEvent, type NewsEventInput } from '@annals/contracts';
+import { COUNTRY_CODES, ROLE_KINDS, validateNewsEvent, type NewsEvent, type NewsEventInput } from '@annals/contracts';
 import type { PostgresEventStore } from '@annals/event-store';
 import { ReportWriter } from '@annals/ingestion';
+import { rng } from '@annals/testing';
+
+export { rng };
 
 /** The benchmark's world: 200 coalitions, 190 countries, reports over ten years of valid time. */
 export const COALITIONS = Array.from({ length: 200 }, (_, i) => `coalition-${String(i).padStart(3, '0')}`);
 export const COUNTRIES = [...COUNTRY_CODES].sort().slice(0, 190);
-const KINDS = ['air-strikes', 'ground-forces', 'training', 'military-assistance', 'logistics', 'intelligence', 'other'] as const;
 const START = Date.UTC(2010, 0, 1);
 const DAY = 86_400_000;
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One report: 80% membership facts, 20% meetings, stances and territory reports naming a coalition. */
 export function benchReport(random: () => number, id: string): NewsEventInput {
@@ -27,7 +19,7 @@ export function benchReport(random: () => number, id: string): NewsEventInput {
   const published = occurred + Math.floor(random() * 400) * DAY;
   const coalitionId = pick(COALITIONS);
   const country = pick(COUNTRIES);
-  const role = { kind: pick(KINDS), ...(random() < 0.5 ? { theater: pick(['IQ', 'SY', 'LY']) } : {}) };
+  const role = { kind: pick(ROLE_KINDS), ...(random() < 0.5 ? { theater: pick(['IQ', 'SY', 'LY']) } : {}) };
   const envelope = {
     id,
     occurredAt: new Date(occurred).toISOString().slice(0, 10),

@@ -1,20 +1,9 @@
 import type { Message } from 'kafkajs';
-import type { RejectionReason } from '@annals/contracts';
+import { ROLE_KINDS, type RejectionReason } from '@annals/contracts';
 
-/** Deterministic pseudo-random numbers, so a failing run can be replayed with its seed. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '@annals/testing';
 
 export const COUNTRIES = ['US', 'FR', 'DK', 'GB', 'AU', 'BE', 'NL', 'CA', 'SA', 'AE', 'JO', 'QA', 'BH', 'DE', 'IT', 'TR', 'IQ', 'SY', 'RU', 'ES'];
-const KINDS = ['air-strikes', 'ground-forces', 'training', 'military-assistance', 'logistics', 'intelligence', 'other'];
 
 export interface Report {
   id: string;
@@ -26,11 +15,11 @@ export interface Report {
 
 /** A valid membership report with random valid and knowledge times. */
 export function randomReport(random: () => number, id: string, coalitions = 10): Report {
-  const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!;
+  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
   const day = (from: number, span: number) => new Date(Date.UTC(2014, 0, 1) + Math.floor((from + random() * span) * 86_400_000)).toISOString().slice(0, 10);
   const coalitionId = `coalition-${Math.floor(random() * coalitions)}`;
   const country = pick(COUNTRIES);
-  const role = { kind: pick(KINDS), ...(random() < 0.5 ? { theater: pick(['IQ', 'SY']) } : {}) };
+  const role = { kind: pick(ROLE_KINDS), ...(random() < 0.5 ? { theater: pick(['IQ', 'SY']) } : {}) };
   const type = pick(['coalition.member-joined', 'coalition.member-joined', 'coalition.member-left', 'coalition.role-started', 'coalition.role-ended']);
   const data =
     type === 'coalition.member-joined'

@@ -27,7 +27,9 @@ export class ReliableProducer {
     const partitionMetadata = await this.partitionsOf(topic);
     for (const message of messages) {
       const partition = message.partition ?? this.partitioner({ topic, partitionMetadata, message });
-      byPartition.set(partition, [...(byPartition.get(partition) ?? []), { ...message, partition }]);
+      const group = byPartition.get(partition) ?? [];
+      group.push({ ...message, partition });
+      byPartition.set(partition, group);
     }
     await Promise.all(
       [...byPartition].map(async ([partition, group]) => {

@@ -42,6 +42,14 @@ export class AnnalsMetrics {
     labelNames: ['projection'] as const,
     registers: [this.registry],
   });
+  // Cluster-wide figures, read from their sources of truth when the api is scraped.
+  readonly eventsStored = new Gauge({ name: 'annals_events_stored', help: 'Events in the event store (highest global position)', registers: [this.registry] });
+  readonly deadLetters = new Gauge({ name: 'annals_dead_letters', help: 'Messages on the dead-letter topic', registers: [this.registry] });
+  readonly ingestLag = new Gauge({
+    name: 'annals_ingest_lag_messages',
+    help: 'Messages on the news topic the ingestors have not committed yet (their consumer group lag)',
+    registers: [this.registry],
+  });
   readonly httpSeconds = new Histogram({
     name: 'annals_http_request_seconds',
     help: 'HTTP request latency by route and status',
