@@ -43,6 +43,8 @@ export class TestSystem {
   private api: NestExpressApplication | undefined;
   private pool: Pool | undefined;
   baseUrl = '';
+  /** The ingestor's own GET /metrics (it has no HTTP API). */
+  ingestorMetricsUrl = '';
 
   constructor(readonly db: TestDatabase) {}
 
@@ -52,7 +54,9 @@ export class TestSystem {
 
   async start(): Promise<this> {
     const port = await freePort();
-    this.ingestor = await startIngestor(this.env());
+    const metricsPort = await freePort();
+    this.ingestor = await startIngestor(this.env({ METRICS_PORT: String(metricsPort) }));
+    this.ingestorMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     this.projector = await startProjector(this.env());
     this.api = await startApi(this.env({ PORT: String(port), ANNALS_ADMIN_TOKEN: ADMIN_TOKEN }));
     this.baseUrl = `http://127.0.0.1:${port}`;

@@ -1,14 +1,15 @@
 import { z } from 'zod';
-import { checkSasl, consumerSettings, databaseSettings, httpSettings, kafkaSettings, loggingSettings } from './settings';
+import { checkSasl, consumerSettings, databaseSettings, httpSettings, kafkaSettings, loggingSettings, metricsSettings } from './settings';
 
 /** The settings each deployable reads. docker-compose.yml is checked against these (tests/unit/compose). */
 export const ingestorSettings = loggingSettings
+  .extend(metricsSettings.shape)
   .extend(databaseSettings.shape)
   .extend(kafkaSettings.shape)
   .extend(consumerSettings.shape)
   .superRefine(checkSasl);
 
-export const projectorSettings = loggingSettings.extend(databaseSettings.shape);
+export const projectorSettings = loggingSettings.extend(metricsSettings.shape).extend(databaseSettings.shape);
 
 export const apiSettings = loggingSettings
   .extend(databaseSettings.shape)
@@ -35,6 +36,7 @@ export type ApiConfig = z.output<typeof apiSettings>;
 export type DatabaseConfig = z.output<typeof databaseSettings>;
 export type KafkaConfig = z.output<typeof kafkaSettings>;
 export type LoggingConfig = z.output<typeof loggingSettings>;
+export type MetricsConfig = z.output<typeof metricsSettings>;
 export type ConfigOf<A extends AppName> = z.output<(typeof appSettings)[A]>;
 
 /** The names of the settings an app reads, for tooling that checks deployment files. */

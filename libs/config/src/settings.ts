@@ -33,7 +33,10 @@ const topicName = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name: 1-249 characters of A-Z a-z 0-9 . _ -');
 
-const positiveInt = (max: number) => z.coerce.number().int('must be an integer').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
+/** A whole number from an environment string; "abc" is refused as not an integer, not as NaN. */
+const integer = () => z.coerce.number({ error: 'must be an integer' }).int('must be an integer');
+
+const positiveInt = (max: number) => integer().min(1, 'must be at least 1').max(max, `must be at most ${max}`);
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
@@ -77,13 +80,21 @@ export const consumerSettings = z.object({
    * How long the group waits for a silent instance before giving its partitions to the others:
    * the recovery time after an ingestor dies. The broker accepts 6000-300000 by default.
    */
-  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int('must be an integer').min(6000, 'must be at least 6000 (the broker\'s group.min.session.timeout.ms)').max(300_000, 'must be at most 300000').default(30_000),
+  KAFKA_SESSION_TIMEOUT_MS: integer().min(6000, 'must be at least 6000 (the broker\'s group.min.session.timeout.ms)').max(300_000, 'must be at most 300000').default(30_000),
 });
 
+const tcpPort = integer().min(1, 'must be a TCP port (1-65535)').max(65535, 'must be a TCP port (1-65535)');
+
 export const httpSettings = z.object({
-  PORT: z.coerce.number().int('must be an integer').min(1, 'must be a TCP port (1-65535)').max(65535, 'must be a TCP port (1-65535)').default(3000),
+  PORT: tcpPort.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   ANNALS_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (admin endpoints are disabled when it is unset)').optional(),
+});
+
+/** The ingestor and projector serve no HTTP API: their own metrics get a port of their own, when set. */
+export const metricsSettings = z.object({
+  METRICS_PORT: tcpPort.optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 /** Kafka SASL settings come as a set: a mechanism without credentials is a mistake, not a default. */

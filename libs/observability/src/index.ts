@@ -1,3 +1,4 @@
 export * from './metrics';
 export * from './logger.module';
 export * from './observability.module';
+export * from './metrics-server';

@@ -1,14 +1,15 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AnnalsMetrics } from './metrics';
+import { MetricsServer } from './metrics-server';
 
-/** The process's metrics registry, shared by every module of the app. */
+/** The process's metrics registry, shared by every module of the app, and its own /metrics where the app has no HTTP API. */
 @Module({})
 export class ObservabilityModule {
   static forApp(app: string): DynamicModule {
     return {
       module: ObservabilityModule,
       global: true,
-      providers: [{ provide: AnnalsMetrics, useFactory: () => new AnnalsMetrics(app) }],
+      providers: [{ provide: AnnalsMetrics, useFactory: () => new AnnalsMetrics(app) }, MetricsServer],
       exports: [AnnalsMetrics],
     };
   }

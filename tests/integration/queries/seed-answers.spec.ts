@@ -178,6 +178,17 @@ describe('queries: the seed article, through the HTTP API', () => {
     expect(body).toMatch(/^annals_http_request_seconds_bucket\{[^}]*route="\/coalitions\/:id"[^}]*status="200"/m);
   });
 
+  it('the ingestor serves its own /metrics: every message it took, counted once by outcome', async () => {
+    const response = await fetch(system.ingestorMetricsUrl);
+    expect(response.status).toBe(200);
+    const body = await response.text();
+    const outcome = (name: string) => Number((body.match(new RegExp(`^annals_messages_ingested_total\\{[^}]*outcome="${name}"[^}]*\\} (\\d+)$`, 'm')) ?? [])[1] ?? 0);
+    // this suite published the seed and two more reports, all valid, without faults
+    expect(outcome('stored') + outcome('duplicate') + outcome('dead-lettered')).toBe(seedReports().length + 2);
+    expect(outcome('dead-lettered')).toBe(0);
+    expect(body).toMatch(/^annals_ingest_batch_seconds_count\{/m);
+  });
+
   it('the CLI twins print the same answers as readable tables', () => {
     const run = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/annals.js'), ...args, '--database-url', db.appUrl], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     const state = run('state', C, '--at', '2014-09-20');

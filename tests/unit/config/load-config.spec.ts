@@ -27,6 +27,7 @@ describe('configuration', () => {
     ['KAFKA_BROKERS', 'localhost', /KAFKA_BROKERS must be a comma-separated list of host:port/],
     ['DATABASE_URL', 'mysql://x@y/z', /DATABASE_URL must be a URL like postgres:\/\//],
     ['PORT', '70000', /PORT must be a TCP port/],
+    ['PORT', 'eighty', /PORT must be an integer/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of fatal, error/],
     ['KAFKA_TOPIC', 'news events', /KAFKA_TOPIC must be a Kafka topic name/],
     ['DATABASE_POOL_SIZE', '0', /DATABASE_POOL_SIZE must be at least 1/],
@@ -49,5 +50,13 @@ describe('configuration', () => {
     expect(settingNames('projector')).not.toContain('KAFKA_BROKERS');
     expect(settingNames('api')).toEqual(expect.arrayContaining(['PORT', 'KAFKA_BROKERS', 'DATABASE_URL', 'ANNALS_ADMIN_TOKEN']));
     expect(() => loadConfig('projector', { DATABASE_URL: valid.DATABASE_URL })).not.toThrow();
+  });
+
+  it('gives the apps without an HTTP API a metrics port, checked like any port', () => {
+    expect(settingNames('ingestor')).toContain('METRICS_PORT');
+    expect(settingNames('projector')).toContain('METRICS_PORT');
+    expect(settingNames('api')).not.toContain('METRICS_PORT');
+    expect(loadConfig('projector', { DATABASE_URL: valid.DATABASE_URL, METRICS_PORT: '9464' }).METRICS_PORT).toBe(9464);
+    expect(() => loadConfig('projector', { DATABASE_URL: valid.DATABASE_URL, METRICS_PORT: 'ninety' })).toThrow(/METRICS_PORT must be an integer/);
   });
 });
