@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
-import { livePid, portAccepts, removeFile, run, stopProcess, waitFor } from './processes';
+import { GiveUp, livePid, portAccepts, removeFile, run, stopProcess, waitFor } from './processes';
 
 /**
  * One Apache Kafka node in KRaft mode (broker and controller in one JVM), run from
@@ -128,7 +128,7 @@ export class KafkaNode {
     await waitFor(
       `Kafka node ${this.options.nodeId} on ${this.bootstrap} (log: ${this.logFile})`,
       async () => {
-        if (this.pid() === undefined) throw new Error(`the broker process exited; last lines of ${this.logFile}:\n${tail(this.logFile)}`);
+        if (this.pid() === undefined) throw new GiveUp(`the broker process exited; last lines of ${this.logFile}:\n${tail(this.logFile)}`);
         if (!(await portAccepts(this.options.brokerPort))) return undefined;
         const admin = new Kafka({ brokers: [this.bootstrap], clientId: 'annals-stack', logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
         try {

@@ -50,7 +50,13 @@ export function portAccepts(port: number, host = '127.0.0.1', timeoutMs = 1000):
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Polls `check` until it returns a value, or fails with `what` and the last error after `timeoutMs`. */
+/** Thrown by a `waitFor` check when waiting longer cannot help (the awaited process has exited). */
+export class GiveUp extends Error {}
+
+/**
+ * Polls `check` until it returns a value, or fails with `what` and the last error after
+ * `timeoutMs`; at once when the check throws GiveUp.
+ */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -59,6 +65,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
       const value = await check();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error instanceof GiveUp) throw new Error(`gave up waiting for ${what}: ${error.message}`);
       lastError = error;
     }
     if (Date.now() > deadline) {

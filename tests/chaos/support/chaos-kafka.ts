@@ -1,8 +1,9 @@
-import { rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { ensureKafkaJars, KafkaNode, newClusterId } from '../../../tools/stack/kafka-server';
 import { stackRoot } from '../../../tools/stack/profiles';
+import { ARTIFACTS } from './artifacts';
 
 /**
  * Kafka servers of a chaos scenario's own: one node, or a three-node KRaft cluster (every node
@@ -13,7 +14,11 @@ export class ChaosKafka {
   readonly nodes: KafkaNode[];
   private readonly clusterId = newClusterId();
 
-  constructor(name: string, size: 1 | 3, basePort: number) {
+  constructor(
+    private readonly name: string,
+    size: 1 | 3,
+    basePort: number,
+  ) {
     const voters = Array.from({ length: size }, (_, i) => `${i + 1}@127.0.0.1:${basePort + 100 + i}`);
     const replication = size === 3 ? 3 : 1;
     this.nodes = Array.from(
@@ -66,9 +71,14 @@ export class ChaosKafka {
     await this.nodes[index]!.waitReady(180_000);
   }
 
+  /** Kills the nodes and removes their data, keeping each node's log with the scenario's artifacts. */
   async destroy(): Promise<void> {
     for (const node of this.nodes) {
       await node.kill().catch(() => undefined);
+      if (existsSync(node.logFile)) {
+        mkdirSync(join(ARTIFACTS, 'chaos-logs'), { recursive: true });
+        copyFileSync(node.logFile, join(ARTIFACTS, 'chaos-logs', `kafka-${this.name}-${node.options.nodeId}.log`));
+      }
       rmSync(node.options.dir, { recursive: true, force: true });
     }
   }
