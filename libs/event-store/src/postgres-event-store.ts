@@ -111,10 +111,12 @@ export class PostgresEventStore {
     ];
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.pool.query<{ idempotency_key: string | null; position: number; stream_id: string; stream_version: number; duplicate: boolean }>(
-          'SELECT * FROM event_store.append($1, $2, $3, $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::timestamptz[], $9::text[])',
-          params,
-        );
+        const { rows } = await this.pool.query<{ idempotency_key: string | null; position: number; stream_id: string; stream_version: number; duplicate: boolean }>({
+          // Named: each connection parses and plans the call once, not on every append.
+          name: 'event_store.append',
+          text: 'SELECT * FROM event_store.append($1, $2, $3, $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::timestamptz[], $9::text[])',
+          values: params,
+        });
         const appended = rows.map((r) => ({
           position: r.position,
           streamId: r.stream_id,

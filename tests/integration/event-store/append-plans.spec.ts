@@ -1,0 +1,54 @@
+import { Pool } from 'pg';
+import { PostgresEventStore } from '@annals/event-store';
+import { createTestDatabase, type TestDatabase } from '@annals/testing';
+
+/**
+ * The plans PostgreSQL runs inside event_store.append, read with auto_explain (nested
+ * statements, reported to the client as notices). An append must never scan the log: a plan
+ * chosen while the table is small is kept by PL/pgSQL as it grows, so a sequential scan of
+ * event_store.events here makes every append cost more as the log grows.
+ */
+describe('event store: the plans inside append', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  const plans: string[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // Superuser: LOAD 'auto_explain' needs it. One connection, so every append shares its plan cache.
+    pool = new Pool({ connectionString: db.adminUrl, max: 1 });
+    pool.on('connect', (client) => {
+      client.on('notice', (notice) => plans.push(notice.message ?? ''));
+      void client.query(
+        `LOAD 'auto_explain';
+         SET auto_explain.log_min_duration = 0;
+         SET auto_explain.log_nested_statements = on;
+         SET auto_explain.log_level = 'notice';
+         SET client_min_messages = 'notice';`,
+      );
+    });
+  });
+  afterAll(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  it('from an empty log to about a thousand events, no append scans event_store.events sequentially', async () => {
+    const store = new PostgresEventStore(pool);
+    const appendPlans: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const batch = i % 3 === 0 ? 10 : 1;
+      plans.length = 0;
+      await store.append(
+        `plans-${i % 7}`,
+        Array.from({ length: batch }, (_, k) => ({ type: 'reported', data: { i, k }, idempotencyKey: `plans-${i}-${k}` })),
+        { expectedVersion: 'any' },
+      );
+      appendPlans.push(...plans);
+    }
+    // auto_explain did report the statements inside the function (else this test proves nothing)
+    expect(appendPlans.some((plan) => plan.includes('idempotency_key'))).toBe(true);
+    const scans = appendPlans.filter((plan) => /Seq Scan on events\b/.test(plan));
+    expect(scans).toEqual([]);
+  });
+});
