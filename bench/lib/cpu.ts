@@ -3,11 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** CPU time (user + system) of processes, from /proc: how the shared cores were spent. */
 const TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
 
-export function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number, withExitedChildren = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime, stime
+    const own = Number(fields[11]) + Number(fields[12]); // utime, stime
+    const exited = withExitedChildren ? Number(fields[13]) + Number(fields[14]) : 0; // cutime, cstime: children it has reaped
+    return (own + exited) / TICKS;
   } catch {
     return 0;
   }
@@ -29,21 +31,29 @@ export function withChildren(root: number): number[] {
   return pids;
 }
 
-/** Measures the CPU seconds a group of processes spends while `work` runs (children found at the end, short-lived ones missed). */
+/**
+ * The CPU seconds a process tree has used so far: the root, its live children, and the children
+ * it has reaped (PostgreSQL's backends exit when their connection closes; the postmaster reaps
+ * them, and their time moves into its cutime/cstime).
+ */
+export function treeSeconds(root: number): number {
+  return withChildren(root).reduce((sum, pid) => sum + cpuSeconds(pid, pid === root), 0);
+}
+
+/** Measures the CPU seconds groups of processes spend while some work runs. */
 export class CpuMeter {
-  private start = new Map<number, number>();
+  private start = new Map<string, number>();
   constructor(private readonly roots: () => Record<string, number | undefined>) {}
 
   begin(): void {
     this.start.clear();
-    for (const root of Object.values(this.roots())) if (root) for (const pid of withChildren(root)) this.start.set(pid, cpuSeconds(pid));
+    for (const [name, root] of Object.entries(this.roots())) if (root) this.start.set(name, treeSeconds(root));
   }
 
   end(): Record<string, number> {
     const result: Record<string, number> = {};
     for (const [name, root] of Object.entries(this.roots())) {
-      if (!root) continue;
-      result[name] = withChildren(root).reduce((sum, pid) => sum + cpuSeconds(pid) - (this.start.get(pid) ?? 0), 0);
+      if (root) result[name] = treeSeconds(root) - (this.start.get(name) ?? 0);
     }
     return result;
   }

@@ -17,10 +17,11 @@ export class AppProcess {
     readonly logFile: string,
   ) {}
 
-  start(env: Record<string, string>): void {
+  /** `nodeArgs`: options for node itself, e.g. `--cpu-prof` (which NODE_OPTIONS may not carry). */
+  start(env: Record<string, string>, nodeArgs: string[] = []): void {
     mkdirSync(dirname(this.logFile), { recursive: true });
     const out = openSync(this.logFile, 'a');
-    this.child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'apps', this.app, 'src', 'main.ts')], {
+    this.child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', join(ROOT, 'apps', this.app, 'src', 'main.ts')], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', out, out],
