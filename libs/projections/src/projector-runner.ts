@@ -120,7 +120,8 @@ export class ProjectorRunner {
 
   /**
    * A live partition that doubled since it was last analyzed is analyzed now: with estimates
-   * from when it was small, the planner would scan it whole at every batch.
+   * from when it was small, the planner would scan it whole at every batch. (Loading versions
+   * are not counted: see the handler.)
    */
   private async refreshStatistics(version: number): Promise<void> {
     const stats = this.sinceAnalyze.get(version);
@@ -142,9 +143,13 @@ export class ProjectorRunner {
         const { rows } = await tx.query<{ phase: string }>('SELECT phase FROM read_model.versions WHERE version = $1', [version]);
         const mode = rows[0]?.phase === 'loading' ? 'loading' : 'live';
         const touched = await this.projection.apply(events, tx, version, mode);
-        const stats = this.sinceAnalyze.get(version) ?? { added: 0, total: 0 };
-        stats.added += events.length;
-        this.sinceAnalyze.set(version, stats);
+        // A loading version's partitions are only appended to, unindexed: statistics would plan
+        // nothing meanwhile, and index_version_partitions analyzes them once at the end.
+        if (mode === 'live') {
+          const stats = this.sinceAnalyze.get(version) ?? { added: 0, total: 0 };
+          stats.added += events.length;
+          this.sinceAnalyze.set(version, stats);
+        }
         const finishing = this.finishing.get(version);
         if (mode === 'loading' && finishing) for (const pair of touched) finishing.set(pair.join('\u0000'), pair);
       },
