@@ -17,7 +17,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
     `Measured ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; ` +
       'Kafka, PostgreSQL and Node share those cores. Every figure is a ratio to a baseline measured in the same run: contenders run interleaved (A B B A ...), ' +
       `${r.quick ? '2 trials (--quick: a smoke run, not a result)' : '5 trials'} each, median with the range (min–max) of the trials. ` +
-      'Reproduce with `npm run bench` (its own Kafka and PostgreSQL, profile `bench`); raw numbers: [bench/results/results.json](../bench/results/results.json).',
+      'Reproduce with `npm run bench` (its own Kafka and PostgreSQL, profile `bench`; `-- --quick` for a smoke run, `-- --only e2e` for one section, `-- --report-only` to rewrite this page from the last raw results, `BENCH_CPU_PROF=<dir>` for the apps\' V8 CPU profiles); raw numbers: [bench/results/results.json](../bench/results/results.json).',
     '',
   );
 
@@ -85,6 +85,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
     md.push(`- ${verdict(ratio(largest.idle.p99, smallest.idle.p99) <= 1.5, `queries: latency flat from ${fmt(smallest.events)} to ${fmt(largest.events)} events, p99 ratio ≤ 1.5 (${fmt(ratio(largest.idle.p99, smallest.idle.p99), 2)}×)`)}`);
     md.push('', `The plan at ${fmt(largest.events)} events (EXPLAIN ANALYZE): one GiST index scan of the active partition:`, '', '```', largest.plan, '```', '');
   }
+  md.push(...cpuBudgets(r));
   md.push('## Verdicts', '', '```', ...verdicts, '```', '');
   writeFileSync(file, md.join('\n'));
   return verdicts;
@@ -97,6 +98,49 @@ function statements(rows: Array<{ query: string; calls: number; totalMs: number;
     '| statement | calls | total ms | mean ms |',
     '|---|---|---|---|',
     ...rows.map((s) => `| \`${s.query.replace(/\|/g, '\\|')}\` | ${fmt(s.calls)} | ${fmt(s.totalMs)} | ${fmt(s.meanMs, 2)} |`),
+    '',
+  ];
+}
+
+/**
+ * A throughput target as a CPU budget: on this machine's cores, the rate a target asks for
+ * leaves so many CPU seconds per 1,000 events for all processes together; set against what
+ * each process used, it says how much has to go, and where it is spent now.
+ */
+function cpuBudgets(r: BenchResults): string[] {
+  const cores = r.machine.cores;
+  const lines: string[] = [];
+  const row = (what: string, rate: number, used: Record<string, number>) => {
+    const total = Object.values(used).reduce((a, b) => a + b, 0);
+    const budget = (cores / rate) * 1000;
+    const parts = Object.entries(used)
+      .sort((a, b) => b[1] - a[1])
+      .map(([p, v]) => `${p} ${fmt(v, 3)} (${fmt((100 * v) / total)}%)`)
+      .join(', ');
+    lines.push(
+      `| ${what} | ${fmt(rate)} | ${fmt(budget, 3)} | ${fmt(total, 3)} | ${total > budget ? `${fmt(total / budget, 1)}×` : 'within'} | ${fmt((cores / total) * 1000)} | ${parts} |`,
+    );
+  };
+  if (r.e2e) {
+    const raw = r.e2e.eventsPerSecond['raw pipeline']!.median;
+    row('end to end at 50% of the raw pipeline', raw * 0.5, r.e2e.cpuPerThousand.Annals ?? {});
+  }
+  const last = r.replay?.[r.replay.length - 1];
+  if (last) {
+    const raw = last.eventsPerSecond['raw sequential read']!.median;
+    row(`replay of ${fmt(last.events)} events at 50% of the raw read`, raw * 0.5, last.cpuPerThousand['Annals rebuild'] ?? {});
+  }
+  if (lines.length === 0) return [];
+  return [
+    '## Where the time goes: targets as CPU budgets',
+    '',
+    `Kafka, PostgreSQL and the apps share ${cores} cores, so a rate is bounded by the CPU it takes: ${cores} cores ÷ CPU seconds per event. ` +
+      'Each target below is turned into the CPU it leaves per 1,000 events (all processes together) and set against what Annals used in this run ' +
+      '(sections above; the statement tables say which SQL took PostgreSQL\'s share).',
+    '',
+    '| target | events/s it asks | CPU s per 1,000 events it leaves | Annals uses | over budget by | Annals\' CPU-bound ceiling (events/s) | Annals\' CPU by process |',
+    '|---|---|---|---|---|---|---|',
+    ...lines,
     '',
   ];
 }

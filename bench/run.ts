@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { appendBenchmark, type AppendResult } from './append.bench';
@@ -10,7 +10,7 @@ import { dataset, replayBenchmark, type ReplayResult } from './replay.bench';
 import { writeReport } from './report';
 
 /**
- * npm run bench [-- --quick] [-- --only append,e2e,replay,queries]
+ * npm run bench [-- --quick] [-- --only append,e2e,replay,queries] [-- --report-only]
  * Every figure is a ratio to a baseline measured in the same run, interleaved, 5 trials or more.
  * Writes docs/benchmarks.md, docs/images/lag.png and bench/results/results.json.
  */
@@ -30,12 +30,18 @@ export interface BenchResults {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const root = join(__dirname, '..');
+  if (args.includes('--report-only')) {
+    // docs/benchmarks.md again from the last run's raw results (after a change to the report)
+    const last = JSON.parse(readFileSync(join(root, 'bench/results/results.json'), 'utf8')) as BenchResults;
+    console.log(writeReport(last, join(root, 'docs/benchmarks.md')).join('\n'));
+    return;
+  }
   const quick = args.includes('--quick');
   const onlyIndex = args.indexOf('--only');
   const only = new Set(onlyIndex >= 0 ? args[onlyIndex + 1]!.split(',') : ['append', 'e2e', 'replay', 'queries']);
   const trials = quick ? 2 : 5;
   const scales = quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000];
-  const root = join(__dirname, '..');
   const results: BenchResults = {
     startedAt: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
