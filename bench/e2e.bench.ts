@@ -8,12 +8,14 @@ import type { BenchContext } from './lib/bench-context';
 import { treeSeconds } from './lib/cpu';
 import { benchReport, rng } from './lib/dataset';
 import { writeLagPlot, type LagSample } from './lib/lag-plot';
+import { PIPELINE_TABLES } from './lib/raw-pipeline';
 import { interleaved, type Summary } from './lib/stats';
 
 /**
  * End to end: messages published beforehand, until every one is stored and the read model has
  * applied it (consumer lag 0, projection lag 0), in events per second, against the raw pipeline
- * (parse + multi-row INSERT) on the same messages. Then the lag over time at a fixed rate and
+ * (parse + multi-row INSERT) and the floor pipeline (the least that keeps what Annals keeps) on
+ * the same messages. Then the lag over time at a fixed rate and
  * after a burst.
  */
 export interface E2eResult {
@@ -24,6 +26,7 @@ export interface E2eResult {
 }
 
 const ROOT = join(__dirname, '..');
+type StoredTable = 'event_store.events' | 'raw_events' | 'floor_events';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function publish(kafka: Kafka, topic: string, count: number, seed: number, prefix: string): Promise<void> {
@@ -83,27 +86,28 @@ export async function e2eBenchmark(ctx: BenchContext, options: { messages: numbe
     return options.messages / seconds;
   };
 
-  const raw = async () => {
+  /** The raw or the floor pipeline (bench/lib/raw-pipeline.ts) in a process of its own. */
+  const pipeline = (mode: 'raw' | 'floor') => async () => {
     const n = trial++;
     const db = await ctx.database(`bench_e2e_${n}`);
     const owner = new Pool({ connectionString: db.ownerUrl, max: 1 });
-    await owner.query(`CREATE TABLE raw_events (position bigserial PRIMARY KEY, stream_id text NOT NULL, stream_version bigint NOT NULL, event_type text NOT NULL,
-                         payload jsonb NOT NULL, metadata jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream_id, stream_version))`);
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'lib/raw-pipeline.ts'), ctx.settings.kafkaBrokers, topic, `raw-${n}`, db.ownerUrl, String(options.messages)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    const exited = new Promise<void>((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`raw pipeline exited ${code}`)))));
+    for (const ddl of PIPELINE_TABLES[mode]) await owner.query(ddl);
+    const table = mode === 'raw' ? 'raw_events' : 'floor_events';
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'lib/raw-pipeline.ts'), mode, ctx.settings.kafkaBrokers, topic, `${mode}-${n}`, db.ownerUrl, String(options.messages)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<void>((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${mode} pipeline exited ${code}`)))));
     let pipelineCpu = 0;
     const sampler = setInterval(() => (pipelineCpu = procCpu(child.pid) || pipelineCpu), 100);
-    await until(async () => (await stored(owner, 'raw_events')) > 0, 600_000, 20);
+    await until(async () => (await stored(owner, table)) > 0, 600_000, 20);
     const before = { ...snapshotCpu(ctx), pipeline: procCpu(child.pid) };
     await exited;
     clearInterval(sampler);
-    const seconds = await secondsSinceFirstRow(owner, 'raw_events');
+    const seconds = await secondsSinceFirstRow(owner, table);
     await owner.end();
-    addCpu(cpuTotals, 'raw pipeline', diff({ ...snapshotCpu(ctx), pipeline: pipelineCpu }, before));
+    addCpu(cpuTotals, `${mode} pipeline`, diff({ ...snapshotCpu(ctx), pipeline: pipelineCpu }, before));
     return options.messages / seconds;
   };
 
-  const eventsPerSecond = await interleaved({ Annals: annals, 'raw pipeline': raw }, options.trials);
+  const eventsPerSecond = await interleaved({ Annals: annals, 'floor pipeline': pipeline('floor'), 'raw pipeline': pipeline('raw') }, options.trials);
   console.log(`  e2e ${options.messages}: ${Object.entries(eventsPerSecond).map(([k, s]) => `${k} ${Math.round(s.median)}/s`).join(', ')}`);
 
   // Lag over time: a steady rate, then a burst, with both apps running.
@@ -179,12 +183,12 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
  * on process start-up and joining the consumer group (seconds, which 20,000 messages would not
  * amortize). Both clocks are PostgreSQL's.
  */
-async function secondsSinceFirstRow(pool: Pool, table: 'event_store.events' | 'raw_events'): Promise<number> {
+async function secondsSinceFirstRow(pool: Pool, table: StoredTable): Promise<number> {
   const { rows } = await pool.query<{ seconds: number }>(`SELECT extract(epoch FROM clock_timestamp() - min(recorded_at))::float8 AS seconds FROM ${table}`);
   return rows[0]!.seconds;
 }
 
-async function stored(pool: Pool, table: 'event_store.events' | 'raw_events'): Promise<number> {
+async function stored(pool: Pool, table: StoredTable): Promise<number> {
   return (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${table} LIMIT 1) x`)).rows[0]!.n;
 }
 

@@ -44,7 +44,11 @@ export function writeReport(r: BenchResults, file: string): string[] {
     md.push('## 2. End to end: Kafka to stored events with the read model caught up', '');
     md.push(
       `${fmt(r.e2e.messages)} messages published beforehand (6 partitions); timed from the first stored event (so that neither contender is timed on process start-up and joining the consumer group) until the consumer group's lag and the read model's lag are both zero; CPU over the same window. ` +
-        'Raw pipeline: a kafkajs `eachBatch` consumer that only parses and inserts the same rows with multi-row INSERTs, committing after each.',
+        'Raw pipeline: a kafkajs `eachBatch` consumer that only parses and inserts the same rows with multi-row INSERTs, committing after each. ' +
+        'Floor pipeline: the same consumer doing the least any pipeline must do to keep what Annals keeps, as plainly as possible: the contract\'s validation, ' +
+        'a log row per report with the event log\'s constraints and indexes (idempotency key, stream version, global order) and its sha256 chain, and a fact row with ' +
+        'the read model\'s indexes, one transaction per 1,000 messages. It leaves out what Annals adds (bitemporal membership intervals, domain decisions, ' +
+        'optimistic concurrency between instances, dead letters), so it is an upper bound for Annals on this machine.',
       '',
       '| | events/s | CPU s per 1,000 events |',
       '|---|---|---|',
@@ -54,6 +58,16 @@ export function writeReport(r: BenchResults, file: string): string[] {
       md.push(`| ${name} | ${spread(s)} | ${Object.entries(cpu).map(([p, v]) => `${p} ${fmt(v, 3)}`).join(', ')} |`);
     }
     md.push('', `- ${verdict(ratio(e.Annals!.median, e['raw pipeline']!.median) >= 0.5, `end to end: Annals ≥ 50% of the raw pipeline (${fmt(100 * ratio(e.Annals!.median, e['raw pipeline']!.median))}%)`)}`);
+    if (e['floor pipeline']) {
+      const floor = ratio(e['floor pipeline'].median, e['raw pipeline']!.median);
+      md.push(
+        `- the floor pipeline reaches ${fmt(100 * floor)}% of the raw pipeline: ` +
+          (floor < 0.5
+            ? 'the 50% target is out of reach on this machine for any pipeline that keeps what Annals keeps.'
+            : 'the 50% target is within reach of a pipeline that keeps what Annals keeps; the rest of the gap is Annals\' own.'),
+        `- Annals reaches ${fmt(100 * ratio(e.Annals!.median, e['floor pipeline'].median))}% of the floor pipeline: what Annals' own work (the membership intervals, the domain, concurrency control, the separate projector) costs on top.`,
+      );
+    }
     md.push(`- ${verdict(r.e2e.burst.secondsToZeroLag <= 5, `after a burst of ${fmt(r.e2e.burst.messages)} messages, lag back to zero within 5 s (${fmt(r.e2e.burst.secondsToZeroLag, 1)} s)`)}`, '');
     md.push(`![Lag over time](images/lag.png)`, '', `${r.e2e.burst.rate} messages/s for 20 s, then ${fmt(r.e2e.burst.messages)} at once; sampled every 250 ms.`, '');
     if (r.e2eStatements?.length) md.push(...statements(r.e2eStatements));
@@ -124,6 +138,7 @@ function cpuBudgets(r: BenchResults): string[] {
   if (r.e2e) {
     const raw = r.e2e.eventsPerSecond['raw pipeline']!.median;
     row('end to end at 50% of the raw pipeline', raw * 0.5, r.e2e.cpuPerThousand.Annals ?? {});
+    if (r.e2e.cpuPerThousand['floor pipeline']) row('(the floor pipeline, same target)', raw * 0.5, r.e2e.cpuPerThousand['floor pipeline']);
   }
   const last = r.replay?.[r.replay.length - 1];
   if (last) {
@@ -138,7 +153,7 @@ function cpuBudgets(r: BenchResults): string[] {
       'Each target below is turned into the CPU it leaves per 1,000 events (all processes together) and set against what Annals used in this run ' +
       '(sections above; the statement tables say which SQL took PostgreSQL\'s share).',
     '',
-    '| target | events/s it asks | CPU s per 1,000 events it leaves | Annals uses | over budget by | Annals\' CPU-bound ceiling (events/s) | Annals\' CPU by process |',
+    '| target | events/s it asks | CPU s per 1,000 events it leaves | used | over budget by | CPU-bound ceiling (events/s) | CPU by process |',
     '|---|---|---|---|---|---|---|',
     ...lines,
     '',
