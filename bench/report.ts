@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import type { ReplayResult } from './replay.bench';
 import type { BenchResults } from './run';
 import { fmt, ratio, type Summary } from './lib/stats';
 
@@ -59,12 +60,8 @@ export function writeReport(r: BenchResults, file: string): string[] {
     }
     md.push('', `- ${verdict(ratio(e.Annals!.median, e['raw pipeline']!.median) >= 0.5, `end to end: Annals ≥ 50% of the raw pipeline (${fmt(100 * ratio(e.Annals!.median, e['raw pipeline']!.median))}%)`)}`);
     if (e['floor pipeline']) {
-      const floor = ratio(e['floor pipeline'].median, e['raw pipeline']!.median);
       md.push(
-        `- the floor pipeline reaches ${fmt(100 * floor)}% of the raw pipeline: ` +
-          (floor < 0.5
-            ? 'the 50% target is out of reach on this machine for any pipeline that keeps what Annals keeps.'
-            : 'the 50% target is within reach of a pipeline that keeps what Annals keeps; the rest of the gap is Annals\' own.'),
+        floorLine('floor pipeline', e['floor pipeline'].median, e['raw pipeline']!.median, r.e2e.cpuPerThousand['floor pipeline'], r.machine.cores, 'pipeline that keeps what Annals keeps'),
         `- Annals reaches ${fmt(100 * ratio(e.Annals!.median, e['floor pipeline'].median))}% of the floor pipeline: what Annals' own work (the membership intervals, the domain, concurrency control, the separate projector) costs on top.`,
       );
     }
@@ -75,12 +72,31 @@ export function writeReport(r: BenchResults, file: string): string[] {
 
   if (r.replay?.length) {
     md.push('## 3. Replay: rebuilding the read model', '', 'A new version from the first event to active (blue/green: facts loaded unindexed, every pair computed once, indexes built at the end), against a raw sequential read of the events table in the same order (a cursor, 2,000 rows per fetch).', '');
-    md.push('| stored events | rebuild events/s | raw read events/s | rebuild ÷ raw | membership rows |', '|---|---|---|---|---|');
-    for (const x of r.replay) md.push(`| ${fmt(x.events)} | ${spread(x.eventsPerSecond['Annals rebuild']!)} | ${spread(x.eventsPerSecond['raw sequential read']!)} | ${fmt(ratio(x.eventsPerSecond['Annals rebuild']!.median, x.eventsPerSecond['raw sequential read']!.median), 2)} | ${fmt(x.membershipRows)} |`);
+    md.push(
+      'Floor rebuild: the least any rebuild must do, as plainly as possible: the same read, each report\'s fact row (the projection\'s own mapping) written with multi-row inserts into an unindexed table, then the facts indexes built. No membership intervals, retractions or checkpoints: an upper bound for Annals\' rebuild on this machine.',
+      '',
+    );
+    const rate = (x: ReplayResult, name: string) => x.eventsPerSecond[name];
+    md.push('| stored events | rebuild events/s | floor rebuild events/s | raw read events/s | rebuild ÷ raw | floor ÷ raw | membership rows |', '|---|---|---|---|---|---|---|');
+    for (const x of r.replay) {
+      const floor = rate(x, 'floor rebuild');
+      md.push(
+        `| ${fmt(x.events)} | ${spread(rate(x, 'Annals rebuild')!)} | ${floor ? spread(floor) : ''} | ${spread(rate(x, 'raw sequential read')!)} | ${fmt(ratio(rate(x, 'Annals rebuild')!.median, rate(x, 'raw sequential read')!.median), 2)} | ${floor ? fmt(ratio(floor.median, rate(x, 'raw sequential read')!.median), 2) : ''} | ${fmt(x.membershipRows)} |`,
+      );
+    }
     const last = r.replay[r.replay.length - 1]!;
-    md.push('', `- ${verdict(ratio(last.eventsPerSecond['Annals rebuild']!.median, last.eventsPerSecond['raw sequential read']!.median) >= 0.5, `replay at ${fmt(last.events)} events: ≥ 50% of the raw sequential read (${fmt(100 * ratio(last.eventsPerSecond['Annals rebuild']!.median, last.eventsPerSecond['raw sequential read']!.median))}%)`)}`, '');
-    md.push('CPU seconds per 1,000 events:', '', '| stored events | rebuild: PostgreSQL / Node | raw read: PostgreSQL / Node |', '|---|---|---|');
-    for (const x of r.replay) md.push(`| ${fmt(x.events)} | ${fmt(x.cpuPerThousand['Annals rebuild']?.postgres ?? NaN, 3)} / ${fmt(x.cpuPerThousand['Annals rebuild']?.node ?? NaN, 3)} | ${fmt(x.cpuPerThousand['raw sequential read']?.postgres ?? NaN, 3)} / ${fmt(x.cpuPerThousand['raw sequential read']?.node ?? NaN, 3)} |`);
+    md.push('', `- ${verdict(ratio(last.eventsPerSecond['Annals rebuild']!.median, last.eventsPerSecond['raw sequential read']!.median) >= 0.5, `replay at ${fmt(last.events)} events: ≥ 50% of the raw sequential read (${fmt(100 * ratio(last.eventsPerSecond['Annals rebuild']!.median, last.eventsPerSecond['raw sequential read']!.median))}%)`)}`);
+    const lastFloor = rate(last, 'floor rebuild');
+    if (lastFloor) {
+      md.push(
+        floorLine('floor rebuild', lastFloor.median, rate(last, 'raw sequential read')!.median, last.cpuPerThousand['floor rebuild'], r.machine.cores, 'rebuild that writes the facts Annals keeps'),
+        `- Annals' rebuild reaches ${fmt(100 * ratio(rate(last, 'Annals rebuild')!.median, lastFloor.median))}% of the floor rebuild: what the membership intervals, retractions and checkpointed batches cost on top.`,
+      );
+    }
+    md.push('');
+    const contenders = ['Annals rebuild', 'floor rebuild', 'raw sequential read'];
+    md.push('CPU seconds per 1,000 events:', '', `| stored events | ${contenders.map((c) => `${c}: PostgreSQL / Node`).join(' | ')} |`, '|---|---|---|---|');
+    for (const x of r.replay) md.push(`| ${fmt(x.events)} | ${contenders.map((c) => `${fmt(x.cpuPerThousand[c]?.postgres ?? NaN, 3)} / ${fmt(x.cpuPerThousand[c]?.node ?? NaN, 3)}`).join(' | ')} |`);
     md.push('');
     if (r.replayStatements?.length) md.push(...statements(r.replayStatements));
   }
@@ -144,6 +160,7 @@ function cpuBudgets(r: BenchResults): string[] {
   if (last) {
     const raw = last.eventsPerSecond['raw sequential read']!.median;
     row(`replay of ${fmt(last.events)} events at 50% of the raw read`, raw * 0.5, last.cpuPerThousand['Annals rebuild'] ?? {});
+    if (last.cpuPerThousand['floor rebuild']) row('(the floor rebuild, same target)', raw * 0.5, last.cpuPerThousand['floor rebuild']);
   }
   if (lines.length === 0) return [];
   return [
@@ -158,4 +175,19 @@ function cpuBudgets(r: BenchResults): string[] {
     ...lines,
     '',
   ];
+}
+
+/**
+ * What a floor contender says of a "≥ 50% of the baseline" target. Its measured rate can be low
+ * only because it runs one step at a time; its CPU-bound ceiling (cores ÷ CPU per event) is what
+ * a floor using every core would reach. Only a ceiling below the target puts it out of reach.
+ */
+function floorLine(name: string, floorRate: number, baseRate: number, cpu: Record<string, number> | undefined, cores: number, who: string): string {
+  const target = baseRate * 0.5;
+  const used = Object.values(cpu ?? {}).reduce((a, b) => a + b, 0);
+  const ceiling = used > 0 ? (cores / used) * 1000 : NaN;
+  const head = `- the ${name} reaches ${fmt(100 * ratio(floorRate, baseRate))}% of the baseline (${fmt(floorRate)} events/s); on ${cores} cores its CPU (${fmt(used, 3)} s per 1,000 events) bounds it at ${fmt(ceiling)} events/s, against the ${fmt(target)} the target asks: `;
+  if (ceiling < target) return head + `the target is out of reach on this machine for any ${who}.`;
+  if (floorRate < target) return head + `within reach only for a ${who} and keeps every core busy (the floor runs one step at a time); the rest of the gap is Annals' own.`;
+  return head + `within reach for a ${who}; the rest of the gap is Annals' own.`;
 }
