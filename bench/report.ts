@@ -18,9 +18,13 @@ export function writeReport(r: BenchResults, file: string): string[] {
     `Measured ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; ` +
       'Kafka, PostgreSQL and Node share those cores. Every figure is a ratio to a baseline measured in the same run: contenders run interleaved (A B B A ...), ' +
       `${r.quick ? '2 trials (--quick: a smoke run, not a result)' : '5 trials'} each, median with the range (min–max) of the trials. ` +
-      'Reproduce with `npm run bench` (its own Kafka and PostgreSQL, profile `bench`; `-- --quick` for a smoke run, `-- --only e2e` for one section, `-- --report-only` to rewrite this page from the last raw results, `BENCH_CPU_PROF=<dir>` for the apps\' V8 CPU profiles); raw numbers: [bench/results/results.json](../bench/results/results.json).',
+      'Reproduce with `npm run bench` (its own Kafka and PostgreSQL, profile `bench`; `-- --quick` for a smoke run, `-- --only e2e` to re-measure one section and keep the others, `-- --report-only` to rewrite this page from the last raw results, `BENCH_CPU_PROF=<dir>` for the apps\' V8 CPU profiles); raw numbers: [bench/results/results.json](../bench/results/results.json).',
     '',
   );
+  const when = Object.entries(r.measuredAt ?? {});
+  if (new Set(when.map(([, at]) => at)).size > 1) {
+    md.push(`Sections measured in different runs (\`--only\`): ${when.map(([section, at]) => `${section} ${at.slice(0, 16).replace('T', ' ')} UTC`).join(', ')}.`, '');
+  }
 
   if (r.append) {
     md.push('## 1. Append throughput (events/s)', '', 'Batches of ~512-byte events; each writer appends to streams of its own with exact expected versions. Emmett: `@event-driven-io/emmett-postgresql` `appendToStream`. Raw: a multi-row `INSERT` (and `COPY` for 100) of the same rows into a table with a primary key and a unique (stream, version).', '');

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { appendBenchmark, type AppendResult } from './append.bench';
@@ -11,6 +11,7 @@ import { writeReport } from './report';
 
 /**
  * npm run bench [-- --quick] [-- --only append,e2e,replay,queries] [-- --report-only]
+ * --only re-measures those sections and keeps the others from the last run of the same kind.
  * Every figure is a ratio to a baseline measured in the same run, interleaved, 5 trials or more.
  * Writes docs/benchmarks.md, docs/images/lag.png and bench/results/results.json.
  */
@@ -26,7 +27,12 @@ export interface BenchResults {
   replay?: ReplayResult[];
   replayStatements?: StatementCost[];
   queries?: QueryResult[];
+  /** When each section was measured: they differ after a `--only` run kept the others. */
+  measuredAt?: Partial<Record<Section, string>>;
 }
+
+type Section = 'append' | 'e2e' | 'replay' | 'queries';
+const SECTIONS: Section[] = ['append', 'e2e', 'replay', 'queries'];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -39,13 +45,26 @@ async function main(): Promise<void> {
   }
   const quick = args.includes('--quick');
   const onlyIndex = args.indexOf('--only');
-  const only = new Set(onlyIndex >= 0 ? args[onlyIndex + 1]!.split(',') : ['append', 'e2e', 'replay', 'queries']);
+  const only = new Set<string>(onlyIndex >= 0 ? args[onlyIndex + 1]!.split(',') : SECTIONS);
+  const unknown = [...only].filter((x) => !SECTIONS.includes(x as Section));
+  if (unknown.length) throw new Error(`--only: unknown section(s) ${unknown.join(', ')}; the sections are ${SECTIONS.join(', ')}`);
   const trials = quick ? 2 : 5;
   const scales = quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000];
+  const resultsFile = join(root, 'bench/results/results.json');
+  // --only re-measures some sections and keeps the others of the last run, if it was of the same kind
+  const previous = onlyIndex >= 0 && existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResults) : undefined;
+  const kept = previous && previous.quick === quick ? previous : undefined;
+  if (previous && !kept) console.log(`bench: the last results were ${previous.quick ? 'quick' : 'full'}; not mixing them with a ${quick ? 'quick' : 'full'} run`);
+  const startedAt = new Date().toISOString();
   const results: BenchResults = {
-    startedAt: new Date().toISOString(),
+    ...kept,
+    startedAt,
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     quick,
+    measuredAt: {
+      ...(kept ? (kept.measuredAt ?? Object.fromEntries(SECTIONS.filter((x) => kept[x]).map((x) => [x, kept.startedAt]))) : {}),
+      ...Object.fromEntries([...only].map((x) => [x, startedAt])),
+    },
   };
   const ctx = new BenchContext();
   console.log('bench: starting the bench stack (its own Kafka and PostgreSQL)');
@@ -65,24 +84,26 @@ async function main(): Promise<void> {
     results.e2eStatements = await topStatements(admin());
   }
   if (only.has('replay') || only.has('queries')) {
-    results.replay = [];
-    results.queries = [];
+    const replay: ReplayResult[] = [];
+    const queries: QueryResult[] = [];
+    if (only.has('replay')) results.replay = replay;
+    if (only.has('queries')) results.queries = queries;
     for (const events of scales) {
       console.log(`bench: ${events} stored events`);
       const data = await dataset(ctx, events);
       if (only.has('replay')) {
         await resetStatements(data.adminUrl);
-        results.replay.push(await replayBenchmark(ctx, data, { trials }));
+        replay.push(await replayBenchmark(ctx, data, { trials }));
         if (events === scales[scales.length - 1]) results.replayStatements = await topStatements(data.adminUrl);
       } else {
         await replayBenchmark(ctx, data, { trials: 1 }); // the read model the queries need
       }
-      if (only.has('queries')) results.queries.push(await queryBenchmark(ctx, data, { seconds: quick ? 5 : 15, rate: 50, backlog: quick ? 20_000 : 100_000 }));
+      if (only.has('queries')) queries.push(await queryBenchmark(ctx, data, { seconds: quick ? 5 : 15, rate: 50, backlog: quick ? 20_000 : 100_000 }));
     }
   }
   results.finishedAt = new Date().toISOString();
   mkdirSync(join(root, 'bench/results'), { recursive: true });
-  writeFileSync(join(root, 'bench/results/results.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
   const verdicts = writeReport(results, join(root, 'docs/benchmarks.md'));
   console.log('\n' + verdicts.join('\n'));
   await ctx.down();

@@ -6,3 +6,4 @@ export * from './subscription';
 export * from './aggregate-loader';
 export * from './upcasting/event-type-registry';
 export * from './event-store.module';
+export * from './append-batcher';

@@ -62,7 +62,31 @@ interface EventRow {
 const EVENT_COLUMNS =
   'position, transaction_id::text AS transaction_id, stream_id, stream_version, event_type, schema_version, payload, metadata, occurred_at, recorded_at, idempotency_key, hash';
 
+interface AppendedRow {
+  idempotency_key: string | null;
+  position: number;
+  stream_id: string;
+  stream_version: number;
+  duplicate: boolean;
+}
+
+/** One stream's part of an appendMany call. */
+export interface AppendRequest {
+  streamId: string;
+  events: ReadonlyArray<NewEvent>;
+  options: AppendOptions;
+}
+
 const STREAM_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
+
+function checkAppend(streamId: string, events: ReadonlyArray<NewEvent>): void {
+  if (!STREAM_ID.test(streamId)) throw new InvalidAppendError(`stream id ${JSON.stringify(streamId)} must match ${STREAM_ID}`);
+  if (events.length === 0) throw new InvalidAppendError('append needs at least one event');
+}
+
+function streamTypeOf(streamId: string, options: AppendOptions): string {
+  return options.streamType ?? streamId.split('-')[0]!;
+}
 /** A second writer racing on the same new idempotency key in another stream loses here; a retry finds the key. */
 const IDEMPOTENCY_RACE_RETRIES = 3;
 
@@ -95,13 +119,66 @@ export class PostgresEventStore {
 
   /** Appends in one round trip and one transaction. Throws ConcurrencyError on a version mismatch. */
   async append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
-    if (!STREAM_ID.test(streamId)) throw new InvalidAppendError(`stream id ${JSON.stringify(streamId)} must match ${STREAM_ID}`);
-    if (events.length === 0) throw new InvalidAppendError('append needs at least one event');
-    const expected = encodeExpectedVersion(options.expectedVersion);
-    const params = [
-      streamId,
-      options.streamType ?? streamId.split('-')[0]!,
-      expected,
+    checkAppend(streamId, events);
+    const columns = this.eventColumns(events);
+    const rows = await this.withIdempotencyRaceRetries(async () => {
+      try {
+        const { rows } = await this.pool.query<AppendedRow>({
+          // Named: each connection parses and plans the call once, not on every append.
+          name: 'event_store.append',
+          text: 'SELECT * FROM event_store.append($1, $2, $3, $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::timestamptz[], $9::text[])',
+          values: [streamId, streamTypeOf(streamId, options), encodeExpectedVersion(options.expectedVersion), ...columns],
+        });
+        return rows;
+      } catch (error) {
+        const pgError = error as { code?: string; detail?: string };
+        if (pgError.code === 'AE001') throw new ConcurrencyError(streamId, options.expectedVersion, Number(pgError.detail));
+        throw error;
+      }
+    });
+    return this.appended(streamId, rows);
+  }
+
+  /**
+   * Appends to many streams in one round trip and one transaction (event_store.append_many),
+   * each as `append` would. A stream whose expected version does not match comes back as a
+   * ConcurrencyError in its place, with nothing of it written; the other streams are written.
+   * A stream may appear once per call.
+   */
+  async appendMany(requests: ReadonlyArray<AppendRequest>): Promise<Array<AppendResult | ConcurrencyError>> {
+    if (requests.length === 0) return [];
+    for (const r of requests) checkAppend(r.streamId, r.events);
+    if (new Set(requests.map((r) => r.streamId)).size !== requests.length) throw new InvalidAppendError('appendMany: a stream may appear once per call');
+    const events = requests.flatMap((r) => r.events);
+    const streamOf = requests.flatMap((r, i) => r.events.map(() => i + 1));
+    const rows = await this.withIdempotencyRaceRetries(async () => {
+      const { rows } = await this.pool.query<AppendedRow & { request: number; conflict: number | null }>({
+        name: 'event_store.append_many',
+        text: 'SELECT * FROM event_store.append_many($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::timestamptz[], $10::text[])',
+        values: [
+          requests.map((r) => r.streamId),
+          requests.map((r) => streamTypeOf(r.streamId, r.options)),
+          requests.map((r) => encodeExpectedVersion(r.options.expectedVersion)),
+          streamOf,
+          ...this.eventColumns(events),
+        ],
+      });
+      return rows;
+    });
+    // rows come per stream; put them back in each request's event order
+    const byRequest = requests.map(() => [] as Array<AppendedRow & { request: number; conflict: number | null }>);
+    for (const row of [...rows].sort((a, b) => a.request - b.request)) byRequest[streamOf[row.request - 1]! - 1]!.push(row);
+    return requests.map((r, i) => {
+      const own = byRequest[i]!;
+      const conflict = own.find((row) => row.conflict !== null);
+      if (conflict) return new ConcurrencyError(r.streamId, r.options.expectedVersion, Number(conflict.conflict));
+      return this.appended(r.streamId, own);
+    });
+  }
+
+  /** The per-event columns of event_store.append and append_many, in their order. */
+  private eventColumns(events: ReadonlyArray<NewEvent>): unknown[] {
+    return [
       events.map((e) => e.type),
       events.map((e) => e.schemaVersion ?? this.registry.currentVersion(e.type)),
       events.map((e) => JSON.stringify(e.data ?? null)),
@@ -109,32 +186,33 @@ export class PostgresEventStore {
       events.map((e) => e.occurredAt ?? null),
       events.map((e) => e.idempotencyKey ?? null),
     ];
+  }
+
+  /** Two writers racing with the same new key into different streams: the loser's retry finds the key stored. */
+  private async withIdempotencyRaceRetries<T>(call: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.pool.query<{ idempotency_key: string | null; position: number; stream_id: string; stream_version: number; duplicate: boolean }>({
-          // Named: each connection parses and plans the call once, not on every append.
-          name: 'event_store.append',
-          text: 'SELECT * FROM event_store.append($1, $2, $3, $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::timestamptz[], $9::text[])',
-          values: params,
-        });
-        const appended = rows.map((r) => ({
-          position: r.position,
-          streamId: r.stream_id,
-          streamVersion: r.stream_version,
-          idempotencyKey: r.idempotency_key,
-          duplicate: r.duplicate,
-        }));
-        if (appended.some((e) => !e.duplicate)) this.wakeSubscribers();
-        const own = appended.filter((e) => e.streamId === streamId).map((e) => e.streamVersion);
-        return { streamId, nextExpectedVersion: own.length ? Math.max(...own) : 0, events: appended };
+        return await call();
       } catch (error) {
-        const pgError = error as { code?: string; detail?: string; constraint?: string; message: string };
-        if (pgError.code === 'AE001') throw new ConcurrencyError(streamId, options.expectedVersion, Number(pgError.detail));
+        const pgError = error as { code?: string; constraint?: string; message: string };
         if (pgError.code === 'AE002') throw new InvalidAppendError(pgError.message);
         if (pgError.code === '23505' && pgError.constraint === 'events_idempotency_key' && attempt < IDEMPOTENCY_RACE_RETRIES) continue;
         throw error;
       }
     }
+  }
+
+  private appended(streamId: string, rows: ReadonlyArray<AppendedRow>): AppendResult {
+    const events = rows.map((r) => ({
+      position: r.position,
+      streamId: r.stream_id,
+      streamVersion: r.stream_version,
+      idempotencyKey: r.idempotency_key,
+      duplicate: r.duplicate,
+    }));
+    if (events.some((e) => !e.duplicate)) this.wakeSubscribers();
+    const own = events.filter((e) => e.streamId === streamId).map((e) => e.streamVersion);
+    return { streamId, nextExpectedVersion: own.length ? Math.max(...own) : 0, events };
   }
 
   /** A stream's events in version order (all of them by default). */

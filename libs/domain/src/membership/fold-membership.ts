@@ -1,5 +1,8 @@
 import { foldOrder, isVisible, roleKey, type HeldRole, type MemberState, type MembershipFact } from './membership-fact';
 
+/** String.prototype.localeCompare's order, without building a collator at every call. */
+const collate = new Intl.Collator().compare;
+
 /**
  * The fold of docs/semantics.md, rule 2: member-joined makes the country a member and adds
  * its roles; member-left ends the membership and all roles; role-started makes it a member
@@ -33,7 +36,7 @@ export class MembershipFold {
 
   state(): MemberState | undefined {
     if (!this.member) return undefined;
-    const roles = [...this.roles.values()].sort((a, b) => a.kind.localeCompare(b.kind) || (a.theater ?? '').localeCompare(b.theater ?? ''));
+    const roles = [...this.roles.values()].sort((a, b) => collate(a.kind, b.kind) || collate(a.theater ?? '', b.theater ?? ''));
     return { since: this.since, roles };
   }
 

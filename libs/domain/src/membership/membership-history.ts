@@ -18,11 +18,16 @@ interface Segment {
   validFrom: number;
   validTo: number | null;
   state: MemberState;
+  /** The state as a string, made once: segments are compared and keyed many times. */
+  stateKey: string;
 }
 
-/** Valid-time segments in which the country is a member, from the facts visible at `knownAt`. */
-function segments(facts: ReadonlyArray<MembershipFact>, knownAt: number): Segment[] {
-  const visible = facts.filter((f) => isVisible(f, knownAt)).sort(foldOrder);
+// role kinds are an enum and theaters country codes: '@' and ',' cannot occur inside them
+const stateKeyOf = (state: MemberState) => `${state.since}|${state.roles.map((r) => `${r.kind}@${r.theater ?? ''}@${r.since}`).join(',')}`;
+
+/** Valid-time segments in which the country is a member, from the facts (in fold order) visible at `knownAt`. */
+function segments(ordered: ReadonlyArray<MembershipFact>, knownAt: number): Segment[] {
+  const visible = ordered.filter((f) => isVisible(f, knownAt));
   const fold = new MembershipFold();
   const result: Segment[] = [];
   let i = 0;
@@ -31,21 +36,18 @@ function segments(facts: ReadonlyArray<MembershipFact>, knownAt: number): Segmen
     // every fact at the same valid time, then the state holds from there
     while (i < visible.length && visible[i]!.occurredAt === at) fold.apply(visible[i++]!);
     const state = fold.state();
+    const stateKey = state ? stateKeyOf(state) : '';
     const last = result[result.length - 1];
     if (last && last.validTo === null) {
-      if (state && sameState(last.state, state)) continue;
+      if (state && last.stateKey === stateKey) continue;
       last.validTo = at;
     }
-    if (state) result.push({ validFrom: at, validTo: null, state });
+    if (state) result.push({ validFrom: at, validTo: null, state, stateKey });
   }
   return result;
 }
 
-function sameState(a: MemberState, b: MemberState): boolean {
-  return a.since === b.since && JSON.stringify(a.roles) === JSON.stringify(b.roles);
-}
-
-const segmentKey = (s: Segment) => `${s.validFrom}|${s.validTo}|${s.state.since}|${JSON.stringify(s.state.roles)}`;
+const segmentKey = (s: Segment) => `${s.validFrom}|${s.validTo}|${s.stateKey}`;
 
 /**
  * Every row for one (coalition, country): the fold recomputed at each knowledge time where
@@ -55,11 +57,13 @@ const segmentKey = (s: Segment) => `${s.validFrom}|${s.validTo}|${s.state.since}
  */
 export function membershipHistory(facts: ReadonlyArray<MembershipFact>): MembershipRow[] {
   const instants = [...new Set(facts.flatMap((f) => (f.retractedAt === null ? [f.knownAt] : [f.knownAt, f.retractedAt])))].sort((a, b) => a - b);
+  // sorted once: the facts visible at an instant are a subsequence, already in fold order
+  const ordered = [...facts].sort(foldOrder);
   const rows: MembershipRow[] = [];
   let open = new Map<string, MembershipRow>();
   for (const knownAt of instants) {
     const next = new Map<string, MembershipRow>();
-    for (const segment of segments(facts, knownAt)) {
+    for (const segment of segments(ordered, knownAt)) {
       const key = segmentKey(segment);
       const continuing = open.get(key);
       if (continuing) {

@@ -11,7 +11,7 @@ import {
   type RecordReportDecision,
   type ReportStreamState,
 } from '@annals/domain';
-import { ConcurrencyError, type NewEvent, type PostgresEventStore } from '@annals/event-store';
+import { AppendBatcher, ConcurrencyError, type NewEvent, type PostgresEventStore } from '@annals/event-store';
 import { TransientError } from '../transient-error';
 import type { Provenance, RecordOutcome } from './record-outcome';
 
@@ -35,20 +35,24 @@ export interface ReportWriterOptions {
  * Turns reports into appends, per stream, in groups: every report submitted in the same tick
  * for the same stream is decided in order against that stream's state and appended in one
  * call with the state's version as expected version. A conflict (another instance wrote the
- * stream) reloads what is new and decides again. Stream states are cached, so a report costs
- * one round trip shared with its neighbours, not a read and a write of its own.
+ * stream) reloads what is new and decides again. Stream states are cached, and the appends of
+ * all streams flushed together go in one call (AppendBatcher), so a report costs a share of one
+ * round trip, not a read and a write of its own.
  */
 export class ReportWriter {
   private readonly queues = new Map<string, Pending[]>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly states: LRUCache<string, ReportStreamState>;
   private flushScheduled = false;
+  /** The streams flushed in the same tick share one round trip and one commit. */
+  private readonly appender: AppendBatcher;
 
   constructor(
     private readonly store: PostgresEventStore,
     private readonly options: ReportWriterOptions = {},
   ) {
     this.states = new LRUCache({ max: options.cachedStreams ?? 10_000 });
+    this.appender = new AppendBatcher(store);
   }
 
   record(report: NewsEvent, provenance: Provenance): Promise<RecordOutcome> {
@@ -148,7 +152,7 @@ export class ReportWriter {
       );
       if (toAppend.length > 0) {
         try {
-          const result = await this.store.append(
+          const result = await this.appender.append(
             streamId,
             toAppend.map((a) => a.event),
             { expectedVersion: state.version, streamType: streamTypeOf(streamId) },

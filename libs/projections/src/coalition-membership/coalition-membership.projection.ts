@@ -90,6 +90,15 @@ export class CoalitionMembershipProjection {
       );
       let current: Pair | undefined;
       let facts: MembershipFact[] = [];
+      // One insert in flight while the next facts are fetched and computed: PostgreSQL writes
+      // while Node computes. Handled at once (so a failure is no unhandled rejection), thrown
+      // where it is awaited.
+      let writing: Promise<void> = Promise.resolve();
+      const write = async () => {
+        await writing;
+        writing = rows.insert(pool, version);
+        writing.catch(() => undefined);
+      };
       for (;;) {
         const { rows: batch } = await reader.query<PairFactRow>('FETCH 5000 FROM facts_by_pair');
         for (const r of batch) {
@@ -102,10 +111,11 @@ export class CoalitionMembershipProjection {
         }
         if (batch.length === 0) {
           if (current) rows.add(current, facts), pairs++;
-          await rows.insert(pool, version);
+          await write();
+          await writing;
           break;
         }
-        if (rows.size >= 5000) await rows.insert(pool, version);
+        if (rows.size >= 5000) await write();
       }
       await reader.query('COMMIT');
       return pairs;
@@ -244,7 +254,7 @@ class MembershipRows {
   private country: string[] = [];
   private valid: string[] = [];
   private known: string[] = [];
-  private since: Date[] = [];
+  private since: string[] = [];
   private roles: string[] = [];
 
   get size(): number {
@@ -257,24 +267,26 @@ class MembershipRows {
       this.country.push(country);
       this.valid.push(range(row.validFrom, row.validTo));
       this.known.push(range(row.knownFrom, row.knownTo));
-      this.since.push(new Date(row.state.since));
+      this.since.push(new Date(row.state.since).toISOString());
       this.roles.push(JSON.stringify(row.state.roles.map((r) => ({ kind: r.kind, theater: r.theater, since: new Date(r.since).toISOString() }))));
     }
   }
 
+  /** Writes the rows added so far; rows added while it runs wait for the next insert. */
   async insert(tx: PoolClient | Pool, version: number): Promise<void> {
     if (this.size === 0) return;
-    await tx.query(
-      `INSERT INTO read_model.membership (version, coalition_id, country, valid, known, since, roles)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::tstzrange[], $5::tstzrange[], $6::timestamptz[], $7::jsonb[])`,
-      [version, this.coalition, this.country, this.valid, this.known, this.since, this.roles],
-    );
+    const params = [version, this.coalition, this.country, this.valid, this.known, this.since, this.roles];
     this.coalition = [];
     this.country = [];
     this.valid = [];
     this.known = [];
     this.since = [];
     this.roles = [];
+    await tx.query(
+      `INSERT INTO read_model.membership (version, coalition_id, country, valid, known, since, roles)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::tstzrange[], $5::tstzrange[], $6::timestamptz[], $7::jsonb[])`,
+      params,
+    );
   }
 }
 

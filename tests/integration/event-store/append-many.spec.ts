@@ -1,0 +1,119 @@
+import type { Pool } from 'pg';
+import { AppendBatcher, ConcurrencyError, InvalidAppendError, PostgresEventStore, type AppendResult } from '@annals/event-store';
+import { createTestDatabase, type TestDatabase } from '@annals/testing';
+
+describe('event store: appends to many streams in one call', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = db.appPool({ max: 8 });
+    store = new PostgresEventStore(pool);
+  });
+  afterAll(() => db.drop());
+
+  const event = (key: string) => ({ type: 'reported', data: { key }, idempotencyKey: key });
+  const stored = async (streamId: string) => (await store.readStream(streamId)).map((e) => e.idempotencyKey);
+
+  it('writes every stream as append would, answering each request in its own event order', async () => {
+    await store.append('many-b', [event('b-1')], { expectedVersion: 'no-stream' });
+    const results = await store.appendMany([
+      { streamId: 'many-c', events: [event('c-1'), event('c-2')], options: { expectedVersion: 'no-stream' } },
+      { streamId: 'many-b', events: [event('b-2'), event('b-3'), event('b-4')], options: { expectedVersion: 1 } },
+      { streamId: 'many-a', events: [event('a-1')], options: { expectedVersion: 'any' } },
+    ]);
+    const [c, b, a] = results as AppendResult[];
+    expect(c!.events.map((e) => [e.idempotencyKey, e.streamId, e.streamVersion, e.duplicate])).toEqual([
+      ['c-1', 'many-c', 1, false],
+      ['c-2', 'many-c', 2, false],
+    ]);
+    expect(b!.events.map((e) => [e.idempotencyKey, e.streamVersion])).toEqual([
+      ['b-2', 2],
+      ['b-3', 3],
+      ['b-4', 4],
+    ]);
+    expect(b!.nextExpectedVersion).toBe(4);
+    expect(a!.events.map((e) => e.streamVersion)).toEqual([1]);
+    expect(await stored('many-b')).toEqual(['b-1', 'b-2', 'b-3', 'b-4']);
+    // positions grow with versions within a stream, and every hash chains
+    expect(b!.events[1]!.position).toBeGreaterThan(b!.events[0]!.position);
+    expect(await store.verify()).toEqual([]);
+  });
+
+  it('a stream at another version comes back as a ConcurrencyError and nothing of it is written; the others are', async () => {
+    await store.append('many-stale', [event('s-1'), event('s-2')], { expectedVersion: 'no-stream' });
+    const [stale, fresh] = await store.appendMany([
+      { streamId: 'many-stale', events: [event('s-3')], options: { expectedVersion: 1 } },
+      { streamId: 'many-fresh', events: [event('f-1')], options: { expectedVersion: 'no-stream' } },
+    ]);
+    expect(stale).toBeInstanceOf(ConcurrencyError);
+    expect((stale as ConcurrencyError).actualVersion).toBe(2);
+    expect(await stored('many-stale')).toEqual(['s-1', 's-2']);
+    expect((fresh as AppendResult).events[0]!.duplicate).toBe(false);
+    expect(await stored('many-fresh')).toEqual(['f-1']);
+  });
+
+  it('redelivered events succeed at a stale version, as with append; a stream-exists expectation on a new stream conflicts', async () => {
+    await store.append('many-redeliver', [event('r-1')], { expectedVersion: 'no-stream' });
+    await store.append('many-redeliver', [event('r-2')], { expectedVersion: 1 });
+    const [again, missing] = await store.appendMany([
+      { streamId: 'many-redeliver', events: [event('r-1')], options: { expectedVersion: 'no-stream' } },
+      { streamId: 'many-missing', events: [event('m-1')], options: { expectedVersion: 'stream-exists' } },
+    ]);
+    expect((again as AppendResult).events[0]).toMatchObject({ idempotencyKey: 'r-1', streamVersion: 1, duplicate: true });
+    expect(missing).toBeInstanceOf(ConcurrencyError);
+    expect((missing as ConcurrencyError).actualVersion).toBe(0);
+    expect(await stored('many-missing')).toEqual([]);
+  });
+
+  it('refuses a call naming a stream twice or a malformed stream id, writing nothing', async () => {
+    await expect(
+      store.appendMany([
+        { streamId: 'many-twice', events: [event('t-1')], options: { expectedVersion: 'any' } },
+        { streamId: 'many-twice', events: [event('t-2')], options: { expectedVersion: 'any' } },
+      ]),
+    ).rejects.toThrow(InvalidAppendError);
+    await expect(
+      store.appendMany([
+        { streamId: 'many-ok', events: [event('o-1')], options: { expectedVersion: 'any' } },
+        { streamId: 'bad stream id', events: [event('o-2')], options: { expectedVersion: 'any' } },
+      ]),
+    ).rejects.toThrow(/stream id "bad stream id" must match/);
+    expect(await stored('many-twice')).toEqual([]);
+    expect(await stored('many-ok')).toEqual([]);
+  });
+
+  it('two writers with overlapping streams in opposite orders neither deadlock nor lose an event', async () => {
+    const streams = Array.from({ length: 20 }, (_, i) => `many-race-${String(i).padStart(2, '0')}`);
+    const call = (writer: string, order: string[]) =>
+      store.appendMany(order.map((streamId) => ({ streamId, events: [event(`${writer}-${streamId}`)], options: { expectedVersion: 'any' as const } })));
+    for (let round = 0; round < 5; round++) {
+      await Promise.all([call(`w1-${round}`, streams), call(`w2-${round}`, [...streams].reverse())]);
+    }
+    for (const streamId of streams) expect(await stored(streamId)).toHaveLength(10);
+    expect(await store.verify()).toEqual([]);
+  });
+
+  it('AppendBatcher: appends of one tick share a call, keep per-stream order, and report conflicts per stream', async () => {
+    const batcher = new AppendBatcher(store);
+    await store.append('batch-stale', [event('bs-1')], { expectedVersion: 'no-stream' });
+    const calls = jest.spyOn(store, 'appendMany');
+    const settled = await Promise.allSettled([
+      batcher.append('batch-x', [event('bx-1')], { expectedVersion: 'no-stream' }),
+      batcher.append('batch-y', [event('by-1')], { expectedVersion: 'no-stream' }),
+      // the same stream again in the same tick: after the first, with the version it leaves
+      batcher.append('batch-x', [event('bx-2')], { expectedVersion: 1 }),
+      batcher.append('batch-stale', [event('bs-2')], { expectedVersion: 'no-stream' }),
+    ]);
+    const callCount = calls.mock.calls.length;
+    calls.mockRestore();
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    expect((settled[3] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+    expect(await stored('batch-x')).toEqual(['bx-1', 'bx-2']);
+    expect(await stored('batch-y')).toEqual(['by-1']);
+    // one call for the first append of each stream, one more for batch-x's second
+    expect(callCount).toBe(2);
+  });
+});

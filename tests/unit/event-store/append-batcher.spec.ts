@@ -1,0 +1,60 @@
+import { AppendBatcher, ConcurrencyError, type AppendRequest, type AppendResult, type PostgresEventStore } from '@annals/event-store';
+
+/**
+ * The batching logic alone: which appends share a call, in which order, and what each caller
+ * gets back. The store's answers are scripted (its SQL is tested in tests/integration/event-store).
+ */
+describe('AppendBatcher', () => {
+  const ok = (r: AppendRequest): AppendResult => ({ streamId: r.streamId, nextExpectedVersion: r.events.length, events: [] });
+  const event = (key: string) => ({ type: 'reported', data: {}, idempotencyKey: key });
+
+  function scriptedStore(answer: (call: ReadonlyArray<AppendRequest>) => Promise<Array<AppendResult | ConcurrencyError>>) {
+    const calls: string[][] = [];
+    const store = {
+      appendMany: (requests: ReadonlyArray<AppendRequest>) => {
+        calls.push(requests.map((r) => `${r.streamId}:${r.events.map((e) => e.idempotencyKey).join('+')}`));
+        return answer(requests);
+      },
+    } as unknown as PostgresEventStore;
+    return { store, calls };
+  }
+
+  it('appends submitted in one tick go in one call, at most maxEventsPerCall events each', async () => {
+    const { store, calls } = scriptedStore(async (rs) => rs.map(ok));
+    const batcher = new AppendBatcher(store, 3);
+    await Promise.all(['a', 'b', 'c', 'd'].map((s) => batcher.append(s, [event(`${s}1`), event(`${s}2`)].slice(0, s === 'a' ? 1 : 2), { expectedVersion: 'any' })));
+    // a (1 event) + b (2) fill the first call; c and d (2 each) go one per call
+    expect(calls).toEqual([['a:a1', 'b:b1+b2'], ['c:c1+c2'], ['d:d1+d2']]);
+  });
+
+  it('a second append to a stream waits until the call holding the first has been answered', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { store, calls } = scriptedStore(async (rs) => {
+      if (calls.length === 1) await gate;
+      return rs.map(ok);
+    });
+    const batcher = new AppendBatcher(store);
+    const first = batcher.append('x', [event('x1')], { expectedVersion: 0 });
+    const other = batcher.append('y', [event('y1')], { expectedVersion: 0 });
+    const second = batcher.append('x', [event('x2')], { expectedVersion: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([['x:x1', 'y:y1']]); // x2 held back while x1's call is out
+    release();
+    await Promise.all([first, other, second]);
+    expect(calls).toEqual([['x:x1', 'y:y1'], ['x:x2']]);
+  });
+
+  it('a conflict fails only its own append; a failed call fails every append in it', async () => {
+    const { store } = scriptedStore(async (rs) => rs.map((r) => (r.streamId === 'late' ? new ConcurrencyError('late', 0, 3) : ok(r))));
+    const batcher = new AppendBatcher(store);
+    const [fine, late] = await Promise.allSettled([batcher.append('fine', [event('f')], { expectedVersion: 0 }), batcher.append('late', [event('l')], { expectedVersion: 0 })]);
+    expect(fine.status).toBe('fulfilled');
+    expect((late as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+
+    const down = new AppendBatcher(scriptedStore(async () => Promise.reject(new Error('connection terminated'))).store);
+    const both = await Promise.allSettled([down.append('p', [event('p')], { expectedVersion: 0 }), down.append('q', [event('q')], { expectedVersion: 0 })]);
+    expect(both.map((s) => (s as PromiseRejectedResult).reason?.message)).toEqual(['connection terminated', 'connection terminated']);
+  });
+});
