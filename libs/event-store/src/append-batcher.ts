@@ -25,8 +25,11 @@ export class AppendBatcher {
 
   constructor(
     private readonly store: PostgresEventStore,
-    /** Events per call at most (a single larger append still goes alone). */
-    private readonly maxEventsPerCall = 5000,
+    /**
+     * Events per call at most (a single larger append still goes alone). More submitted at once
+     * go in several calls side by side, on as many connections: one call is one backend, one core.
+     */
+    private readonly maxEventsPerCall = 500,
   ) {}
 
   append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
