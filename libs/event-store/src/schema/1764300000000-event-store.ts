@@ -9,111 +9,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * docs/decisions/0004-append-function.md (version check before any sequence number,
  * idempotency, hash chain).
  */
-export class EventStore1764300000000 implements MigrationInterface {
-  name = 'EventStore1764300000000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE SCHEMA IF NOT EXISTS event_store`);
-
-    // The role the applications use is given these privileges through a group role,
-    // so that deployments name their own login roles (see docs/operations.md).
-    await q.query(`
-      DO $$ BEGIN
-        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'annals_writer') THEN
-          CREATE ROLE annals_writer NOLOGIN;
-        END IF;
-      END $$`);
-
-    await q.query(`
-      CREATE TABLE event_store.streams (
-        stream_id   text PRIMARY KEY CHECK (stream_id ~ '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$'),
-        stream_type text NOT NULL CHECK (length(stream_type) BETWEEN 1 AND 100),
-        version     bigint NOT NULL CHECK (version >= 0),
-        head_hash   bytea,
-        created_at  timestamptz NOT NULL DEFAULT now(),
-        updated_at  timestamptz NOT NULL DEFAULT now()
-      )`);
-
-    await q.query(`CREATE SEQUENCE event_store.positions AS bigint`);
-
-    await q.query(`
-      CREATE TABLE event_store.events (
-        position        bigint PRIMARY KEY,
-        transaction_id  xid8 NOT NULL,
-        stream_id       text NOT NULL,
-        stream_version  bigint NOT NULL CHECK (stream_version >= 1),
-        event_type      text NOT NULL CHECK (length(event_type) BETWEEN 1 AND 200),
-        schema_version  integer NOT NULL CHECK (schema_version >= 1),
-        payload         jsonb NOT NULL,
-        metadata        jsonb NOT NULL,
-        occurred_at     timestamptz,
-        recorded_at     timestamptz NOT NULL,
-        idempotency_key text CHECK (length(idempotency_key) BETWEEN 1 AND 256),
-        hash            bytea NOT NULL,
-        CONSTRAINT events_stream_version_unique UNIQUE (stream_id, stream_version)
-      )`);
-    // Catch-up readers walk (transaction_id, position): see read_all below.
-    await q.query(`CREATE INDEX events_global_order ON event_store.events (transaction_id, position)`);
-    await q.query(`CREATE UNIQUE INDEX events_idempotency_key ON event_store.events (idempotency_key) WHERE idempotency_key IS NOT NULL`);
-
-    await q.query(`
-      CREATE TABLE event_store.checkpoints (
-        subscription_id text PRIMARY KEY,
-        transaction_id  xid8 NOT NULL DEFAULT '0'::xid8,
-        position        bigint NOT NULL DEFAULT 0,
-        updated_at      timestamptz NOT NULL DEFAULT now()
-      )`);
-
-    // Immutability by the database itself: no role, not even the owner, changes a stored event
-    // while these triggers are enabled; disabling them takes a superuser, and verify() finds the change.
-    await q.query(`
-      CREATE FUNCTION event_store.reject_change() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        RAISE EXCEPTION 'event_store.events is append-only: % is not allowed', TG_OP
-          USING ERRCODE = 'AE003', HINT = 'events are facts; append a correcting event instead';
-      END $$`);
-    await q.query(`CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON event_store.events FOR EACH ROW EXECUTE FUNCTION event_store.reject_change()`);
-    await q.query(`CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON event_store.events FOR EACH STATEMENT EXECUTE FUNCTION event_store.reject_change()`);
-
-    // The canonical bytes of an event and its link in the stream's hash chain. A JSON array is
-    // unambiguous (no separator can be forged inside a field) and independent of session settings:
-    // jsonb prints numbers and keys the same way everywhere; times go in as epoch microseconds.
-    await q.query(`
-      CREATE FUNCTION event_store.event_bytes(
-        p_position bigint, p_stream_id text, p_stream_version bigint, p_event_type text,
-        p_schema_version integer, p_payload jsonb, p_metadata jsonb, p_occurred_at timestamptz,
-        p_recorded_at timestamptz, p_idempotency_key text
-      ) RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE AS $$
-        SELECT convert_to(jsonb_build_array(
-          p_position, p_stream_id, p_stream_version, p_event_type, p_schema_version, p_payload, p_metadata,
-          (extract(epoch FROM p_occurred_at) * 1000000)::bigint,
-          (extract(epoch FROM p_recorded_at) * 1000000)::bigint,
-          p_idempotency_key)::text, 'UTF8')
-      $$`);
-    await q.query(`
-      CREATE FUNCTION event_store.event_hash(
-        p_previous bytea, p_position bigint, p_stream_id text, p_stream_version bigint, p_event_type text,
-        p_schema_version integer, p_payload jsonb, p_metadata jsonb, p_occurred_at timestamptz,
-        p_recorded_at timestamptz, p_idempotency_key text
-      ) RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE AS $$
-        SELECT sha256(coalesce(p_previous, ''::bytea) || event_store.event_bytes(p_position, p_stream_id, p_stream_version,
-          p_event_type, p_schema_version, p_payload, p_metadata, p_occurred_at, p_recorded_at, p_idempotency_key))
-      $$`);
-
-    /*
-     * append: one call, one transaction, one round trip.
-     *  1. lock the stream row;
-     *  2. set aside events whose idempotency key is stored already: they answer with their
-     *     original place, and when nothing new is left the call succeeds without writing;
-     *  3. create the stream row when new, and check the expected version -- before any number
-     *     is taken from the sequence, so a losing writer leaves no gap;
-     *  4. number, hash and insert the new events in one INSERT from arrays;
-     *  5. move the stream head and wake the subscribers (NOTIFY is delivered at commit).
-     * p_expected_version: n >= 0 exact (0 = the stream has no events), -1 any, -2 the stream exists.
-     * Two writers racing with the same new key into different streams: the loser gets a
-     * unique violation on events_idempotency_key and retries; step 2 then finds the key.
-     */
-    await q.query(`
+/** The first version of event_store.append (its steps are described above `up`'s call); later migrations restore it on `down`. */
+export const APPEND_V1 = `
       CREATE FUNCTION event_store.append(
         p_stream_id text,
         p_stream_type text,
@@ -250,7 +147,113 @@ export class EventStore1764300000000 implements MigrationInterface {
         END LOOP;
         RETURN QUERY SELECT r.key, r.pos, r.sid, r.ver, NOT coalesce(r.i = ANY(ins_idx), false)
                        FROM unnest(p_keys, o_pos, o_stream, o_ver) WITH ORDINALITY AS r(key, pos, sid, ver, i);
+      END $$`;
+
+export class EventStore1764300000000 implements MigrationInterface {
+  name = 'EventStore1764300000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE SCHEMA IF NOT EXISTS event_store`);
+
+    // The role the applications use is given these privileges through a group role,
+    // so that deployments name their own login roles (see docs/operations.md).
+    await q.query(`
+      DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'annals_writer') THEN
+          CREATE ROLE annals_writer NOLOGIN;
+        END IF;
       END $$`);
+
+    await q.query(`
+      CREATE TABLE event_store.streams (
+        stream_id   text PRIMARY KEY CHECK (stream_id ~ '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$'),
+        stream_type text NOT NULL CHECK (length(stream_type) BETWEEN 1 AND 100),
+        version     bigint NOT NULL CHECK (version >= 0),
+        head_hash   bytea,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        updated_at  timestamptz NOT NULL DEFAULT now()
+      )`);
+
+    await q.query(`CREATE SEQUENCE event_store.positions AS bigint`);
+
+    await q.query(`
+      CREATE TABLE event_store.events (
+        position        bigint PRIMARY KEY,
+        transaction_id  xid8 NOT NULL,
+        stream_id       text NOT NULL,
+        stream_version  bigint NOT NULL CHECK (stream_version >= 1),
+        event_type      text NOT NULL CHECK (length(event_type) BETWEEN 1 AND 200),
+        schema_version  integer NOT NULL CHECK (schema_version >= 1),
+        payload         jsonb NOT NULL,
+        metadata        jsonb NOT NULL,
+        occurred_at     timestamptz,
+        recorded_at     timestamptz NOT NULL,
+        idempotency_key text CHECK (length(idempotency_key) BETWEEN 1 AND 256),
+        hash            bytea NOT NULL,
+        CONSTRAINT events_stream_version_unique UNIQUE (stream_id, stream_version)
+      )`);
+    // Catch-up readers walk (transaction_id, position): see read_all below.
+    await q.query(`CREATE INDEX events_global_order ON event_store.events (transaction_id, position)`);
+    await q.query(`CREATE UNIQUE INDEX events_idempotency_key ON event_store.events (idempotency_key) WHERE idempotency_key IS NOT NULL`);
+
+    await q.query(`
+      CREATE TABLE event_store.checkpoints (
+        subscription_id text PRIMARY KEY,
+        transaction_id  xid8 NOT NULL DEFAULT '0'::xid8,
+        position        bigint NOT NULL DEFAULT 0,
+        updated_at      timestamptz NOT NULL DEFAULT now()
+      )`);
+
+    // Immutability by the database itself: no role, not even the owner, changes a stored event
+    // while these triggers are enabled; disabling them takes a superuser, and verify() finds the change.
+    await q.query(`
+      CREATE FUNCTION event_store.reject_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'event_store.events is append-only: % is not allowed', TG_OP
+          USING ERRCODE = 'AE003', HINT = 'events are facts; append a correcting event instead';
+      END $$`);
+    await q.query(`CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON event_store.events FOR EACH ROW EXECUTE FUNCTION event_store.reject_change()`);
+    await q.query(`CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON event_store.events FOR EACH STATEMENT EXECUTE FUNCTION event_store.reject_change()`);
+
+    // The canonical bytes of an event and its link in the stream's hash chain. A JSON array is
+    // unambiguous (no separator can be forged inside a field) and independent of session settings:
+    // jsonb prints numbers and keys the same way everywhere; times go in as epoch microseconds.
+    await q.query(`
+      CREATE FUNCTION event_store.event_bytes(
+        p_position bigint, p_stream_id text, p_stream_version bigint, p_event_type text,
+        p_schema_version integer, p_payload jsonb, p_metadata jsonb, p_occurred_at timestamptz,
+        p_recorded_at timestamptz, p_idempotency_key text
+      ) RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE AS $$
+        SELECT convert_to(jsonb_build_array(
+          p_position, p_stream_id, p_stream_version, p_event_type, p_schema_version, p_payload, p_metadata,
+          (extract(epoch FROM p_occurred_at) * 1000000)::bigint,
+          (extract(epoch FROM p_recorded_at) * 1000000)::bigint,
+          p_idempotency_key)::text, 'UTF8')
+      $$`);
+    await q.query(`
+      CREATE FUNCTION event_store.event_hash(
+        p_previous bytea, p_position bigint, p_stream_id text, p_stream_version bigint, p_event_type text,
+        p_schema_version integer, p_payload jsonb, p_metadata jsonb, p_occurred_at timestamptz,
+        p_recorded_at timestamptz, p_idempotency_key text
+      ) RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE AS $$
+        SELECT sha256(coalesce(p_previous, ''::bytea) || event_store.event_bytes(p_position, p_stream_id, p_stream_version,
+          p_event_type, p_schema_version, p_payload, p_metadata, p_occurred_at, p_recorded_at, p_idempotency_key))
+      $$`);
+
+    /*
+     * append: one call, one transaction, one round trip.
+     *  1. lock the stream row;
+     *  2. set aside events whose idempotency key is stored already: they answer with their
+     *     original place, and when nothing new is left the call succeeds without writing;
+     *  3. create the stream row when new, and check the expected version -- before any number
+     *     is taken from the sequence, so a losing writer leaves no gap;
+     *  4. number, hash and insert the new events in one INSERT from arrays;
+     *  5. move the stream head and wake the subscribers (NOTIFY is delivered at commit).
+     * p_expected_version: n >= 0 exact (0 = the stream has no events), -1 any, -2 the stream exists.
+     * Two writers racing with the same new key into different streams: the loser gets a
+     * unique violation on events_idempotency_key and retries; step 2 then finds the key.
+     */
+    await q.query(APPEND_V1);
 
     /*
      * read_all: the next events for a catch-up reader after checkpoint (transaction_id, position).
