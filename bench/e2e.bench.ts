@@ -8,7 +8,7 @@ import type { BenchContext } from './lib/bench-context';
 import { treeSeconds } from './lib/cpu';
 import { benchReport, rng } from './lib/dataset';
 import { writeLagPlot, type LagSample } from './lib/lag-plot';
-import { PIPELINE_TABLES } from './lib/raw-pipeline';
+import { PIPELINE_TABLES } from './lib/pipeline-tables';
 import { interleaved, type Summary } from './lib/stats';
 
 /**

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** CPU time (user + system) of processes, from /proc: how the shared cores were spent. */
 const TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
 
-export function cpuSeconds(pid: number, withExitedChildren = false): number {
+function cpuSeconds(pid: number, withExitedChildren = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -16,7 +16,7 @@ export function cpuSeconds(pid: number, withExitedChildren = false): number {
 }
 
 /** The pids of a process tree: PostgreSQL's backends are children of the postmaster. */
-export function withChildren(root: number): number[] {
+function withChildren(root: number): number[] {
   const pids = [root];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

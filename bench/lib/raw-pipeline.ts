@@ -21,27 +21,6 @@ import { streamIdFor } from '@annals/domain';
 const [mode, brokers, topic, group, databaseUrl, expectedText] = process.argv.slice(2);
 const expected = Number(expectedText);
 
-/** The tables each pipeline writes (created by the benchmark before it starts the process). */
-export const PIPELINE_TABLES: Record<'raw' | 'floor', string[]> = {
-  raw: [
-    `CREATE TABLE raw_events (position bigserial PRIMARY KEY, stream_id text NOT NULL, stream_version bigint NOT NULL, event_type text NOT NULL,
-       payload jsonb NOT NULL, metadata jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream_id, stream_version))`,
-  ],
-  floor: [
-    `CREATE TABLE floor_events (position bigserial PRIMARY KEY, transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(), stream_id text NOT NULL,
-       stream_version bigint NOT NULL, event_type text NOT NULL, payload jsonb NOT NULL, metadata jsonb NOT NULL, occurred_at timestamptz,
-       recorded_at timestamptz NOT NULL DEFAULT now(), idempotency_key text NOT NULL, hash bytea NOT NULL, UNIQUE (stream_id, stream_version))`,
-    'CREATE UNIQUE INDEX ON floor_events (idempotency_key)',
-    'CREATE INDEX ON floor_events (transaction_id, position)',
-    `CREATE TABLE floor_facts (report_id text NOT NULL, position bigint NOT NULL, type text NOT NULL, coalition_id text, country text,
-       roles jsonb NOT NULL, retracts text, occurred_at timestamptz NOT NULL, known_at timestamptz NOT NULL, source jsonb NOT NULL, data jsonb NOT NULL)`,
-    'CREATE UNIQUE INDEX ON floor_facts (report_id)',
-    'CREATE INDEX ON floor_facts (coalition_id, occurred_at) WHERE coalition_id IS NOT NULL',
-    'CREATE INDEX ON floor_facts (coalition_id, country, occurred_at) WHERE country IS NOT NULL',
-    'CREATE INDEX ON floor_facts (retracts) WHERE retracts IS NOT NULL',
-  ],
-};
-
 type Store = (pool: Pool, chunk: KafkaMessage[], partition: number) => Promise<void>;
 
 const rawStore: Store = async (pool, chunk, partition) => {
@@ -135,9 +114,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ mode, inserted, seconds }));
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
