@@ -1,6 +1,35 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
+ * Indexes a version's partitions. Within a partition the version is constant, so it is in no
+ * index. A rebuild indexes facts first (the membership is computed from them) and membership
+ * after it is computed. This is the first version: 1764300004000-formed-index replaces it and
+ * restores it on the way down.
+ */
+export const INDEX_VERSION_PARTITIONS_V1 = `
+      CREATE FUNCTION read_model.index_version_partitions(v integer, tables text[] DEFAULT ARRAY['facts', 'membership', 'coalitions']) RETURNS void
+      LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
+      DECLARE s text := '_v' || v;
+      BEGIN
+        IF 'facts' = ANY(tables) THEN
+          EXECUTE format('CREATE UNIQUE INDEX IF NOT EXISTS %I ON read_model.%I (report_id)', 'facts' || s || '_report', 'facts' || s);
+          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I (coalition_id, occurred_at) WHERE coalition_id IS NOT NULL', 'facts' || s || '_coalition', 'facts' || s);
+          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I (coalition_id, country, occurred_at) WHERE country IS NOT NULL', 'facts' || s || '_pair', 'facts' || s);
+          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I (retracts) WHERE retracts IS NOT NULL', 'facts' || s || '_retracts', 'facts' || s);
+          EXECUTE format('ANALYZE read_model.%I', 'facts' || s);
+        END IF;
+        IF 'membership' = ANY(tables) THEN
+          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I USING gist (coalition_id, valid, known)', 'membership' || s || '_at', 'membership' || s);
+          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I (country)', 'membership' || s || '_country', 'membership' || s);
+          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I (coalition_id, country)', 'membership' || s || '_pair', 'membership' || s);
+          EXECUTE format('ANALYZE read_model.%I', 'membership' || s);
+        END IF;
+        IF 'coalitions' = ANY(tables) THEN
+          EXECUTE format('CREATE UNIQUE INDEX IF NOT EXISTS %I ON read_model.%I (coalition_id)', 'coalitions' || s || '_id', 'coalitions' || s);
+        END IF;
+      END $$`;
+
+/**
  * The coalition read model (docs/decisions/0006-bitemporal-read-model.md).
  *
  * Every table is partitioned by read-model `version`: a rebuild fills version n+1 next to the
@@ -80,30 +109,7 @@ export class ReadModel1764300001000 implements MigrationInterface {
         END LOOP;
       END $$`);
 
-    // Within a partition the version is constant, so it is in no index. A rebuild indexes facts
-    // first (the membership is computed from them) and membership after it is computed.
-    await q.query(`
-      CREATE FUNCTION read_model.index_version_partitions(v integer, tables text[] DEFAULT ARRAY['facts', 'membership', 'coalitions']) RETURNS void
-      LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
-      DECLARE s text := '_v' || v;
-      BEGIN
-        IF 'facts' = ANY(tables) THEN
-          EXECUTE format('CREATE UNIQUE INDEX IF NOT EXISTS %I ON read_model.%I (report_id)', 'facts' || s || '_report', 'facts' || s);
-          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I (coalition_id, occurred_at) WHERE coalition_id IS NOT NULL', 'facts' || s || '_coalition', 'facts' || s);
-          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I (coalition_id, country, occurred_at) WHERE country IS NOT NULL', 'facts' || s || '_pair', 'facts' || s);
-          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I (retracts) WHERE retracts IS NOT NULL', 'facts' || s || '_retracts', 'facts' || s);
-          EXECUTE format('ANALYZE read_model.%I', 'facts' || s);
-        END IF;
-        IF 'membership' = ANY(tables) THEN
-          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I USING gist (coalition_id, valid, known)', 'membership' || s || '_at', 'membership' || s);
-          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I (country)', 'membership' || s || '_country', 'membership' || s);
-          EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON read_model.%I (coalition_id, country)', 'membership' || s || '_pair', 'membership' || s);
-          EXECUTE format('ANALYZE read_model.%I', 'membership' || s);
-        END IF;
-        IF 'coalitions' = ANY(tables) THEN
-          EXECUTE format('CREATE UNIQUE INDEX IF NOT EXISTS %I ON read_model.%I (coalition_id)', 'coalitions' || s || '_id', 'coalitions' || s);
-        END IF;
-      END $$`);
+    await q.query(INDEX_VERSION_PARTITIONS_V1);
 
     // Fresh statistics for a fast-growing partition (autovacuum may be a minute late).
     await q.query(`
