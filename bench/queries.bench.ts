@@ -2,9 +2,13 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { Client, Pool } from 'pg';
+import { PostgresEventStore } from '@annals/event-store';
+import { CoalitionQueries } from '@annals/queries';
 import { AppProcess } from '../tools/runtime/app-process';
 import type { BenchContext } from './lib/bench-context';
 import { benchReport, rng } from './lib/dataset';
+import { resetStatements } from './lib/pg-stats';
 import type { Dataset } from './replay.bench';
 
 /**
@@ -24,9 +28,18 @@ export interface Latency {
   meanBytes: number;
 }
 
+/** The state statement's own time in PostgreSQL during the idle load (pg_stat_statements). */
+export interface StatementTime {
+  calls: number;
+  meanMs: number;
+  maxMs: number;
+}
+
 export interface QueryResult {
   events: number;
   idle: Latency;
+  /** Absent in results from before it was measured. */
+  idleSql?: StatementTime;
   underIngest: Latency;
   ingestedDuringLoad: number;
   plan: string;
@@ -68,7 +81,9 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   await load(baseUrl, 3, options.rate, 99); // warm-up: plans cached, pages in memory
+  await resetStatements(data.adminUrl);
   const idle = await load(baseUrl, options.seconds, options.rate, 1);
+  const idleSql = await stateStatementTime(data.adminUrl);
 
   // a backlog for the ingestor to take in at full speed while the same load runs
   const kafka = new Kafka({ brokers: ctx.settings.kafkaBrokers.split(','), clientId: 'bench', logLevel: logLevel.NOTHING });
@@ -87,7 +102,6 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   const appsEnv = { ...env, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: `backlog-${data.events}` };
   const ingestor = new AppProcess('ingestor', join(ROOT, '.annals/logs/bench-ingestor.log'));
   const projector = new AppProcess('projector', join(ROOT, '.annals/logs/bench-projector.log'));
-  const { Pool } = await import('pg');
   const pool = new Pool({ connectionString: data.appUrl, max: 1 });
   const count = async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_store.events')).rows[0]!.n;
   ingestor.start(appsEnv);
@@ -101,14 +115,44 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   await ingestor.stop();
   await projector.stop();
 
-  const { rows } = await pool.query<{ 'QUERY PLAN': string }>(
-    `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-     SELECT m.country, m.since, m.roles FROM read_model.membership m
-      WHERE m.version = (SELECT version FROM read_model.versions WHERE state = 'active')
-        AND m.coalition_id = 'coalition-042' AND m.valid @> '2014-10-01'::timestamptz AND m.known @> '2016-01-01'::timestamptz`,
-  );
   await pool.end();
   await api.stop();
+  const plan = await statePlan(data.adminUrl);
   console.log(`  queries at ${data.events}: idle p50 ${idle.p50.toFixed(2)} p99 ${idle.p99.toFixed(2)} ms; under ingest p99 ${underIngest.p99.toFixed(2)} ms (${ingestedDuringLoad} events ingested meanwhile)`);
-  return { events: data.events, idle, underIngest, ingestedDuringLoad, plan: rows.map((r) => r['QUERY PLAN']).join('\n') };
+  return { events: data.events, idle, idleSql, underIngest, ingestedDuringLoad, plan };
+}
+
+/** The coalition-state statement, as CoalitionQueries names it: its calls and times since the last reset. */
+async function stateStatementTime(adminUrl: string): Promise<StatementTime | undefined> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ calls: string; mean: number; max: number }>(
+      `SELECT calls, mean_exec_time AS mean, max_exec_time AS max FROM pg_stat_statements
+        WHERE query LIKE '%json_build_object(''country''%' ORDER BY calls DESC LIMIT 1`,
+    );
+    return rows[0] ? { calls: Number(rows[0].calls), meanMs: rows[0].mean, maxMs: rows[0].max } : undefined;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The plan PostgreSQL runs for one state question, through the api's own code
+ * (CoalitionQueries), read with auto_explain: actual rows per node, no timings.
+ */
+async function statePlan(adminUrl: string): Promise<string> {
+  const pool = new Pool({ connectionString: adminUrl, max: 1 });
+  const plans: string[] = [];
+  try {
+    const client = await pool.connect();
+    client.on('notice', (notice) => plans.push(notice.message ?? ''));
+    await client.query(`LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on;
+                        SET auto_explain.log_timing = off; SET auto_explain.log_level = 'notice'; SET client_min_messages = 'notice'`);
+    client.release();
+    await new CoalitionQueries(pool, new PostgresEventStore(pool)).state('coalition-042', new Date('2014-10-01'), new Date('2016-01-01'));
+    return (plans.find((p) => p.includes('membership')) ?? '').replace(/^duration: [^\n]*\n/, '').replace(/^Query Text:[\s\S]*?\n(?=\S)/m, '');
+  } finally {
+    await pool.end();
+  }
 }
