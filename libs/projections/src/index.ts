@@ -1,5 +1,6 @@
 export * from './coalition-membership/fact-row';
 export * from './coalition-membership/coalition-membership.projection';
+export * from './coalition-membership/membership-row-diff';
 export * from './projection-versions';
 export * from './projector-runner';
 export * from './projections.module';

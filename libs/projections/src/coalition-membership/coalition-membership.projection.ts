@@ -1,12 +1,25 @@
 import type { Pool, PoolClient } from 'pg';
-import { membershipHistory, type MembershipFact } from '@annals/domain';
+import { membershipHistory, type MembershipFact, type MembershipRow } from '@annals/domain';
 import type { StoredEvent } from '@annals/event-store';
 import { MEMBERSHIP_TYPE_SET, toFactRow, type FactRow } from './fact-row';
+import { diffMembershipRows, type StoredMembershipRow } from './membership-row-diff';
 
 export const COALITION_MEMBERSHIP = 'coalition-membership';
 
 /** A (coalition, country) pair, whose membership rows are computed together. */
 export type Pair = readonly [coalitionId: string, country: string];
+
+interface StoredRowRecord {
+  ctid: string;
+  coalition_id: string;
+  country: string;
+  valid_from: Date | null;
+  valid_to: Date | null;
+  known_from: Date | null;
+  known_to: Date | null;
+  since: Date;
+  roles: Array<{ kind: MembershipRow['state']['roles'][number]['kind']; theater: string | null; since: string }>;
+}
 
 interface PairFactRow {
   coalition_id: string;
@@ -183,13 +196,16 @@ export class CoalitionMembershipProjection {
     return rows.filter((r) => MEMBERSHIP_TYPE_SET.has(r.type) && r.coalition_id && r.country).map((r) => [r.coalition_id!, r.country!] as const);
   }
 
-  /** Replaces the membership rows of `pairs` with `membershipHistory` of all their facts. */
+  /**
+   * Brings the membership rows of `pairs` to `membershipHistory` of all their facts, rewriting
+   * only the rows that differ (diffMembershipRows).
+   */
   async recompute(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number): Promise<void> {
     if (pairs.length === 0) return;
     const coalitions = pairs.map((p) => p[0]);
     const countries = pairs.map((p) => p[1]);
     // One recomputation of a pair at a time, whoever does it (a live batch, the runner finishing
-    // a rebuild): the later one waits here, then reads the facts the earlier one committed.
+    // a rebuild): the later one waits here, then reads the facts and rows the earlier one committed.
     await tx.query(
       `SELECT pg_advisory_xact_lock(key)
          FROM (SELECT hashtextextended($1 || '/' || c || '/' || k, 0) AS key FROM unnest($2::text[], $3::text[]) AS p(c, k) ORDER BY 1) ordered`,
@@ -199,8 +215,8 @@ export class CoalitionMembershipProjection {
     // statistics say. (A partition growing fast is analyzed late; with stale estimates the planner
     // joined all facts against all pairs at every batch, and the projection went quadratic.)
     // LATERAL with OFFSET 0 (which keeps the planner from flattening it) fixes the plan: for
-    // each pair, an index lookup of its facts.
-    const { rows } = await tx.query<PairFactRow>(
+    // each pair, an index lookup of its facts, then of its rows.
+    const { rows: factRows } = await tx.query<PairFactRow>(
       `SELECT f.coalition_id, f.country, f.report_id, f.type, f.position, f.roles, f.occurred_at, f.known_at, f.retracted_at
          FROM unnest($2::text[], $3::text[]) AS p(coalition_id, country)
          CROSS JOIN LATERAL (
@@ -210,30 +226,58 @@ export class CoalitionMembershipProjection {
          ) f`,
       [version, coalitions, countries, MEMBERSHIP_TYPES],
     );
-    const byPair = new Map<string, MembershipFact[]>();
-    for (const r of rows) {
-      const key = `${r.coalition_id}\u0000${r.country}`;
-      const list = byPair.get(key) ?? [];
-      list.push(toMembershipFact(r));
-      byPair.set(key, list);
-    }
-    const out = new MembershipRows();
-    for (const pair of pairs) out.add(pair, byPair.get(`${pair[0]}\u0000${pair[1]}`) ?? []);
-    // the same for the rows to replace: found pair by pair, deleted by row id
-    await tx.query(
-      `DELETE FROM read_model.membership m
-        WHERE m.version = $1
-          AND m.ctid = ANY (ARRAY(
-            SELECT x.ctid FROM unnest($2::text[], $3::text[]) AS p(coalition_id, country)
-             CROSS JOIN LATERAL (
-               SELECT y.ctid FROM read_model.membership y
-                WHERE y.version = $1 AND y.coalition_id = p.coalition_id AND y.country = p.country
-               OFFSET 0
-             ) x))`,
+    const { rows: storedRows } = await tx.query<StoredRowRecord>(
+      `SELECT x.ctid::text AS ctid, p.coalition_id, p.country, lower(x.valid) AS valid_from, upper(x.valid) AS valid_to,
+              lower(x.known) AS known_from, upper(x.known) AS known_to, x.since, x.roles
+         FROM unnest($2::text[], $3::text[]) AS p(coalition_id, country)
+         CROSS JOIN LATERAL (
+           SELECT y.ctid, y.valid, y.known, y.since, y.roles FROM read_model.membership y
+            WHERE y.version = $1 AND y.coalition_id = p.coalition_id AND y.country = p.country
+           OFFSET 0
+         ) x`,
       [version, coalitions, countries],
     );
+    const facts = groupByPair(factRows, toMembershipFact);
+    const stored = groupByPair(storedRows, toStoredRow);
+    const remove: string[] = [];
+    const out = new MembershipRows();
+    for (const pair of pairs) {
+      const key = pairKey(pair[0], pair[1]);
+      const diff = diffMembershipRows(stored.get(key) ?? [], membershipHistory(facts.get(key) ?? []));
+      remove.push(...diff.remove);
+      out.addRows(pair, diff.add);
+    }
+    // The rows' ids hold: the pairs are locked, and only a recomputation changes their rows.
+    if (remove.length > 0) await tx.query('DELETE FROM read_model.membership WHERE version = $1 AND ctid = ANY($2::tid[])', [version, remove]);
     await out.insert(tx, version);
   }
+}
+
+const pairKey = (coalition: string, country: string) => `${coalition}\u0000${country}`;
+
+function groupByPair<R extends { coalition_id: string; country: string }, T>(rows: ReadonlyArray<R>, convert: (row: R) => T): Map<string, T[]> {
+  const byPair = new Map<string, T[]>();
+  for (const r of rows) {
+    const key = pairKey(r.coalition_id, r.country);
+    const list = byPair.get(key);
+    if (list) list.push(convert(r));
+    else byPair.set(key, [convert(r)]);
+  }
+  return byPair;
+}
+
+function toStoredRow(r: StoredRowRecord): StoredMembershipRow {
+  return {
+    ctid: r.ctid,
+    row: {
+      // an empty range (none is written) has no bounds: NaN matches no wanted row, so it is removed
+      validFrom: r.valid_from ? r.valid_from.getTime() : NaN,
+      validTo: r.valid_to ? r.valid_to.getTime() : null,
+      knownFrom: r.known_from ? r.known_from.getTime() : NaN,
+      knownTo: r.known_to ? r.known_to.getTime() : null,
+      state: { since: r.since.getTime(), roles: r.roles.map((role) => ({ kind: role.kind, theater: role.theater, since: Date.parse(role.since) })) },
+    },
+  };
 }
 
 function toMembershipFact(r: PairFactRow): MembershipFact {
@@ -261,8 +305,12 @@ class MembershipRows {
     return this.coalition.length;
   }
 
-  add([coalition, country]: Pair, facts: MembershipFact[]): void {
-    for (const row of membershipHistory(facts)) {
+  add(pair: Pair, facts: MembershipFact[]): void {
+    this.addRows(pair, membershipHistory(facts));
+  }
+
+  addRows([coalition, country]: Pair, rows: ReadonlyArray<MembershipRow>): void {
+    for (const row of rows) {
       this.coalition.push(coalition);
       this.country.push(country);
       this.valid.push(range(row.validFrom, row.validTo));
