@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Pool } from 'pg';
-import { consumerLag } from '@annals/kafka';
+import { consumerLag, createTopicsWithLeaders } from '@annals/kafka';
 import { AppProcess } from '../tools/runtime/app-process';
 import type { BenchContext } from './lib/bench-context';
 import { treeSeconds } from './lib/cpu';
@@ -58,7 +58,7 @@ export async function e2eBenchmark(ctx: BenchContext, options: { messages: numbe
   const admin = kafka.admin();
   await admin.connect();
   const topic = `bench-e2e-${Date.now()}`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: 6, configEntries: [{ name: 'max.message.bytes', value: String(2 * 1024 * 1024) }] }], waitForLeaders: true });
+  await createTopicsWithLeaders(admin, [{ topic, numPartitions: 6, configEntries: [{ name: 'max.message.bytes', value: String(2 * 1024 * 1024) }] }]);
   console.log(`    publishing ${options.messages} messages to ${topic}`);
   await publish(kafka, topic, options.messages, 77, 'e2e');
   const cpuTotals: Record<string, Record<string, number>> = {};
@@ -121,7 +121,7 @@ export async function e2eBenchmark(ctx: BenchContext, options: { messages: numbe
 
 async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, options: { burst: number; rate: number; plotFile: string }) {
   const topic = `bench-lag-${Date.now()}`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
+  await createTopicsWithLeaders(admin, [{ topic, numPartitions: 6 }]);
   const db = await ctx.database('bench_lag');
   const env = { KAFKA_BROKERS: ctx.settings.kafkaBrokers, DATABASE_URL: db.appUrl, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: 'annals-lag', LOG_LEVEL: 'warn' };
   const ingestor = new AppProcess('ingestor', join(ROOT, '.annals/logs/bench-ingestor.log'));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client, Pool } from 'pg';
 import { PostgresEventStore } from '@annals/event-store';
+import { createTopicsWithLeaders } from '@annals/kafka';
 import { CoalitionQueries } from '@annals/queries';
 import { AppProcess } from '../tools/runtime/app-process';
 import type { BenchContext } from './lib/bench-context';
@@ -90,7 +91,7 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   const topic = `bench-backlog-${data.events}-${Date.now()}`;
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
+  await createTopicsWithLeaders(admin, [{ topic, numPartitions: 6 }]);
   await admin.disconnect();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();

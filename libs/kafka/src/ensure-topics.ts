@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { KafkaConfig } from '@annals/config';
+import { createTopicsWithLeaders } from './create-topics-with-leaders';
 
 /** Messages up to the contract's 1 MiB limit, plus the envelope; dead letters keep whatever was sent. */
 const TOPIC_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
@@ -19,9 +20,9 @@ export async function ensureTopics(kafka: Kafka, config: KafkaConfig): Promise<s
       { topic: config.KAFKA_DLQ_TOPIC, maxBytes: DLQ_MAX_MESSAGE_BYTES },
     ].filter((t) => !existing.has(t.topic));
     if (wanted.length === 0) return [];
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: wanted.map((t) => ({
+    await createTopicsWithLeaders(
+      admin,
+      wanted.map((t) => ({
         topic: t.topic,
         numPartitions: config.KAFKA_TOPIC_PARTITIONS,
         replicationFactor: config.KAFKA_REPLICATION_FACTOR,
@@ -30,7 +31,7 @@ export async function ensureTopics(kafka: Kafka, config: KafkaConfig): Promise<s
           { name: 'min.insync.replicas', value: String(Math.min(2, config.KAFKA_REPLICATION_FACTOR)) },
         ],
       })),
-    });
+    );
     return wanted.map((t) => t.topic);
   } finally {
     await admin.disconnect();
