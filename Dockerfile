@@ -10,6 +10,8 @@ RUN npx nest build ${APP}
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# as tools/runtime/app-process.ts APP_NODE_OPTIONS (docs/decisions/0010-young-generation.md)
+ENV NODE_OPTIONS=--max-semi-space-size=32
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
 ARG APP=api
