@@ -30,6 +30,15 @@ export function randomReport(random: () => number, id: string, coalitions = 10):
   return { id, type, occurredAt: day(0, 700), source: { publisher: pick(['TASS', 'Reuters', 'AP', 'AFP']), ...(random() < 0.9 ? { publishedAt: day(365, 900) } : {}) }, data };
 }
 
+/** A report written out by hand in a test: one publisher ('Desk'), the times and data given. */
+export const deskReport = (id: string, type: string, occurredAt: string, publishedAt: string, data: Record<string, unknown>): Report => ({
+  id,
+  type,
+  occurredAt,
+  source: { publisher: 'Desk', publishedAt },
+  data,
+});
+
 export const message = (report: Report): Message => ({ key: String(report.data.coalitionId ?? report.data.country ?? report.type), value: JSON.stringify(report) });
 
 /** Every way a message can be refused, with the reason the ingestor must give. */

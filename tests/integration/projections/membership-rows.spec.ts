@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { createTestDatabase, produce, type TestDatabase } from '@annals/testing';
 import { TestSystem } from '../../support/system';
-import { message, type Report } from '../../support/news-factory';
+import { deskReport as report, message } from '../../support/news-factory';
 
 interface StoredRow {
   xmin: string;
@@ -19,13 +19,6 @@ describe('projection: the membership rows a new report rewrites', () => {
   let system: TestSystem;
   let pool: Pool;
 
-  const report = (id: string, type: string, occurredAt: string, publishedAt: string, data: Record<string, unknown>): Report => ({
-    id,
-    type,
-    occurredAt,
-    source: { publisher: 'Desk', publishedAt },
-    data,
-  });
   const rowsOfPair = async () =>
     (
       await pool.query<StoredRow>(

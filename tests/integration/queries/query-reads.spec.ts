@@ -3,7 +3,7 @@ import { PostgresEventStore } from '@annals/event-store';
 import { CoalitionQueries } from '@annals/queries';
 import { createTestDatabase, produce, type TestDatabase } from '@annals/testing';
 import { TestSystem } from '../../support/system';
-import { message, type Report } from '../../support/news-factory';
+import { deskReport as report, message, type Report } from '../../support/news-factory';
 
 /**
  * How much of the read model a point-in-time question reads. A question about one member must
@@ -19,14 +19,6 @@ describe('queries: what a question reads', () => {
   let pool: Pool;
   let queries: CoalitionQueries;
   const BUSY_FACTS = 400;
-
-  const report = (id: string, type: string, occurredAt: string, publishedAt: string, data: Record<string, unknown>): Report => ({
-    id,
-    type,
-    occurredAt,
-    source: { publisher: 'Desk', publishedAt },
-    data,
-  });
 
   beforeAll(async () => {
     db = await createTestDatabase();
