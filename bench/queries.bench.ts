@@ -42,6 +42,8 @@ export interface QueryResult {
   /** Absent in results from before it was measured. */
   idleSql?: StatementTime;
   underIngest: Latency;
+  /** Absent in results from before it was measured. */
+  underIngestSql?: StatementTime;
   ingestedDuringLoad: number;
   plan: string;
 }
@@ -111,7 +113,9 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   const before = await count();
   while ((await count()) < before + 2000) await new Promise((resolve) => setTimeout(resolve, 100));
   const atStart = await count();
+  await resetStatements(data.adminUrl);
   const underIngest = await load(baseUrl, options.seconds, options.rate, 2);
+  const underIngestSql = await stateStatementTime(data.adminUrl);
   const ingestedDuringLoad = (await count()) - atStart;
   await ingestor.stop();
   await projector.stop();
@@ -120,7 +124,7 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   await api.stop();
   const plan = await statePlan(data.adminUrl);
   console.log(`  queries at ${data.events}: idle p50 ${idle.p50.toFixed(2)} p99 ${idle.p99.toFixed(2)} ms; under ingest p99 ${underIngest.p99.toFixed(2)} ms (${ingestedDuringLoad} events ingested meanwhile)`);
-  return { events: data.events, idle, idleSql, underIngest, ingestedDuringLoad, plan };
+  return { events: data.events, idle, idleSql, underIngest, underIngestSql, ingestedDuringLoad, plan };
 }
 
 /** The coalition-state statement, as CoalitionQueries names it: its calls and times since the last reset. */
