@@ -86,7 +86,8 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   await load(baseUrl, 3, options.rate, 99); // warm-up: plans cached, pages in memory
   await resetStatements(data.adminUrl);
   const idle = await load(baseUrl, options.seconds, options.rate, 1);
-  const idleSql = await stateStatementTime(data.adminUrl);
+  const idleStatement = await stateStatementTime(data.adminUrl);
+  const idleSql = idleStatement?.time;
 
   // a backlog for the ingestor to take in at full speed while the same load runs
   const kafka = new Kafka({ brokers: ctx.settings.kafkaBrokers.split(','), clientId: 'bench', logLevel: logLevel.NOTHING });
@@ -115,7 +116,7 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   const atStart = await count();
   await resetStatements(data.adminUrl);
   const underIngest = await load(baseUrl, options.seconds, options.rate, 2);
-  const underIngestSql = await stateStatementTime(data.adminUrl);
+  const underIngestSql = (await stateStatementTime(data.adminUrl, idleStatement?.queryid))?.time;
   const ingestedDuringLoad = (await count()) - atStart;
   await ingestor.stop();
   await projector.stop();
@@ -127,16 +128,23 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   return { events: data.events, idle, idleSql, underIngest, underIngestSql, ingestedDuringLoad, plan };
 }
 
-/** The coalition-state statement, as CoalitionQueries names it: its calls and times since the last reset. */
-async function stateStatementTime(adminUrl: string): Promise<StatementTime | undefined> {
+/**
+ * The coalition-state statement: its calls and times since the last reset, found by its text,
+ * or by its queryid once known (under heavy ingest pg_stat_statements may garbage-collect its
+ * file of query texts, and the text reads as null: that measurement was lost once at 1M).
+ */
+async function stateStatementTime(adminUrl: string, queryid?: string): Promise<{ queryid: string; time: StatementTime } | undefined> {
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ calls: string; mean: number; max: number }>(
-      `SELECT calls, mean_exec_time AS mean, max_exec_time AS max FROM pg_stat_statements
-        WHERE query LIKE '%json_build_object(''country''%' ORDER BY calls DESC LIMIT 1`,
+    const { rows } = await client.query<{ queryid: string; calls: string; mean: number; max: number }>(
+      `SELECT queryid::text AS queryid, calls, mean_exec_time AS mean, max_exec_time AS max FROM pg_stat_statements
+        WHERE ($1::bigint IS NOT NULL AND queryid = $1::bigint) OR ($1::bigint IS NULL AND query LIKE '%json_build_object(''country''%')
+        ORDER BY calls DESC LIMIT 1`,
+      [queryid ?? null],
     );
-    return rows[0] ? { calls: Number(rows[0].calls), meanMs: rows[0].mean, maxMs: rows[0].max } : undefined;
+    const row = rows[0];
+    return row ? { queryid: row.queryid, time: { calls: Number(row.calls), meanMs: row.mean, maxMs: row.max } } : undefined;
   } finally {
     await client.end();
   }
