@@ -22,8 +22,11 @@ interface Segment {
   stateKey: string;
 }
 
-// role kinds are an enum and theaters country codes: '@' and ',' cannot occur inside them
-const stateKeyOf = (state: MemberState) => `${state.since}|${state.roles.map((r) => `${r.kind}@${r.theater ?? ''}@${r.since}`).join(',')}`;
+/**
+ * A member state as one string: equal states, equal keys. Role kinds are an enum and theaters
+ * country codes: '@', ',' and '|' cannot occur inside them.
+ */
+export const memberStateKey = (state: MemberState) => `${state.since}|${state.roles.map((r) => `${r.kind}@${r.theater ?? ''}@${r.since}`).join(',')}`;
 
 /** Valid-time segments in which the country is a member, from the facts (in fold order) visible at `knownAt`. */
 function segments(ordered: ReadonlyArray<MembershipFact>, knownAt: number): Segment[] {
@@ -36,7 +39,7 @@ function segments(ordered: ReadonlyArray<MembershipFact>, knownAt: number): Segm
     // every fact at the same valid time, then the state holds from there
     while (i < visible.length && visible[i]!.occurredAt === at) fold.apply(visible[i++]!);
     const state = fold.state();
-    const stateKey = state ? stateKeyOf(state) : '';
+    const stateKey = state ? memberStateKey(state) : '';
     const last = result[result.length - 1];
     if (last && last.validTo === null) {
       if (state && last.stateKey === stateKey) continue;

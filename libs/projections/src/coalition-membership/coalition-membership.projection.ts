@@ -57,7 +57,7 @@ export class CoalitionMembershipProjection {
     await this.insertFacts(facts, tx, version);
     const touched = new Map<string, Pair>();
     const touch = (coalition: string | null, country: string | null) => {
-      if (coalition && country) touched.set(`${coalition}\u0000${country}`, [coalition, country]);
+      if (coalition && country) touched.set(pairKey(coalition, country), [coalition, country]);
     };
     for (const f of facts) if (MEMBERSHIP_TYPE_SET.has(f.type)) touch(f.coalitionId, f.country);
     if (mode === 'live') {

@@ -1,4 +1,4 @@
-import type { MembershipRow } from '@annals/domain';
+import { memberStateKey, type MembershipRow } from '@annals/domain';
 
 /** A membership row as stored in a version's partition, with its row id there. */
 export interface StoredMembershipRow {
@@ -6,11 +6,9 @@ export interface StoredMembershipRow {
   row: MembershipRow;
 }
 
-// role kinds are an enum and theaters country codes: '@', ',' and '|' cannot occur inside them
 /** A row's whole value as one string: rows with equal keys are the same row. */
 export function membershipRowKey(row: MembershipRow): string {
-  const roles = row.state.roles.map((r) => `${r.kind}@${r.theater ?? ''}@${r.since}`).join(',');
-  return `${row.validFrom}|${row.validTo ?? ''}|${row.knownFrom}|${row.knownTo ?? ''}|${row.state.since}|${roles}`;
+  return `${row.validFrom}|${row.validTo ?? ''}|${row.knownFrom}|${row.knownTo ?? ''}|${memberStateKey(row.state)}`;
 }
 
 /**
