@@ -38,9 +38,10 @@ describe('foundation: creating topics', () => {
   });
 
   it("a topic Kafka refuses fails at once with Kafka's reason, not after the wait", async () => {
-    const started = Date.now();
-    await expect(createTopicsWithLeaders(admin, [{ topic: 'not a valid topic name!', numPartitions: 1 }], 60_000)).rejects.toThrow(/topic/i);
-    expect(Date.now() - started).toBeLessThan(30_000);
+    const error = (await createTopicsWithLeaders(admin, [{ topic: 'not a valid topic name!', numPartitions: 1 }], 60_000).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toMatch(/topic/i);
+    expect(error.message).not.toMatch(/not ready after/); // Kafka's refusal, not the end of our wait
   });
 
   it('ensureTopics creates the news and dead-letter topics with their partitions, then leaves them alone', async () => {
