@@ -1,9 +1,11 @@
-import { Pool } from 'pg';
+import { createHash } from 'node:crypto';
+import { Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { PostgresEventStore } from '@annals/event-store';
 import type { BenchContext } from './lib/bench-context';
 import { CpuMeter } from './lib/cpu';
+import { FLOOR_EVENTS_TABLE, PIPELINE_TABLES } from './lib/pipeline-tables';
 import { interleaved, type Summary } from './lib/stats';
 
 /**
@@ -29,8 +31,7 @@ export async function appendBenchmark(ctx: BenchContext, options: { trials: numb
   const emmett = getPostgreSQLEventStore(db.ownerUrl, { connectionOptions: { pooled: true } } as never);
   await emmett.schema.migrate();
   const owner = new Pool({ connectionString: db.ownerUrl, max: 12 });
-  await owner.query(`CREATE TABLE raw_events (position bigserial PRIMARY KEY, stream_id text NOT NULL, stream_version bigint NOT NULL, event_type text NOT NULL,
-                       payload jsonb NOT NULL, metadata jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream_id, stream_version))`);
+  for (const ddl of [...PIPELINE_TABLES.raw, ...FLOOR_EVENTS_TABLE]) await owner.query(ddl);
   const cpu = new CpuMeter(() => ({ postgres: ctx.postgresPid, node: process.pid }));
 
   const results: AppendResult[] = [];
@@ -73,6 +74,22 @@ export async function appendBenchmark(ctx: BenchContext, options: { trials: numb
             version = result.nextExpectedStreamVersion;
           }
         }),
+        // The least any append must do to keep what Annals keeps: one INSERT of the rows into a
+        // table with Annals' constraints and indexes, the hash chain computed by the writer (which
+        // owns its streams here, so it knows their heads) and the expected version enforced by the
+        // unique (stream, version) alone. No stream table, no duplicate answers, no checks in the
+        // database: an upper bound for Annals on this machine (with COPY for 100, below).
+        floor: timed('floor', async (w, prefix) => {
+          const chain = floorChain(`${prefix}-w${w}`);
+          for (let i = 0; i < appendsPerWriter; i++) {
+            const rows = chain.next(i, batch, `${prefix}-${w}-${i}`);
+            await owner.query(
+              `INSERT INTO floor_events (stream_id, stream_version, event_type, payload, metadata, occurred_at, idempotency_key, hash)
+               SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::text[], $8::bytea[])`,
+              FLOOR_COLUMNS.map((_, c) => rows.map((r) => r[c])),
+            );
+          }
+        }),
         'raw INSERT': timed('raw INSERT', async (w, prefix) => {
           for (let i = 0; i < appendsPerWriter; i++) {
             const values: string[] = [];
@@ -87,21 +104,26 @@ export async function appendBenchmark(ctx: BenchContext, options: { trials: numb
         }),
       };
       if (batch === 100) {
+        contenders['floor COPY'] = timed('floor COPY', async (w, prefix) => {
+          const chain = floorChain(`${prefix}-w${w}`);
+          const client = await owner.connect();
+          try {
+            for (let i = 0; i < appendsPerWriter; i++) {
+              const rows = chain.next(i, batch, `${prefix}-${w}-${i}`).map((r) => r.map(copyText).join('\t'));
+              await copyRows(client, `COPY floor_events (${FLOOR_COLUMNS.join(', ')}) FROM STDIN`, rows);
+            }
+          } finally {
+            client.release();
+          }
+        });
         contenders['raw COPY'] = timed('raw COPY', async (w, prefix) => {
           const client = await owner.connect();
           try {
             for (let i = 0; i < appendsPerWriter; i++) {
               const rows = Array.from({ length: batch }, (_, k) =>
-                [`${prefix}-w${w}`, i * batch + k + 1, 'coalition.member-joined', JSON.stringify(payload(k)), JSON.stringify({ correlationId: `c-${i}` })]
-                  .map((v) => String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'))
-                  .join('\t'),
+                [`${prefix}-w${w}`, i * batch + k + 1, 'coalition.member-joined', JSON.stringify(payload(k)), JSON.stringify({ correlationId: `c-${i}` })].map(copyText).join('\t'),
               );
-              await new Promise<void>((resolve, reject) => {
-                const stream = client.query(copyFrom('COPY raw_events (stream_id, stream_version, event_type, payload, metadata) FROM STDIN'));
-                stream.on('error', reject);
-                stream.on('finish', () => resolve());
-                stream.end(rows.join('\n') + '\n');
-              });
+              await copyRows(client, 'COPY raw_events (stream_id, stream_version, event_type, payload, metadata) FROM STDIN', rows);
             }
           } finally {
             client.release();
@@ -125,4 +147,35 @@ export async function appendBenchmark(ctx: BenchContext, options: { trials: numb
   await owner.end();
   await pool.end();
   return results;
+}
+
+const FLOOR_COLUMNS = ['stream_id', 'stream_version', 'event_type', 'payload', 'metadata', 'occurred_at', 'idempotency_key', 'hash'] as const;
+
+/** A floor writer's stream: the rows of its next append, each hashed onto the one before (sha256, as Annals chains). */
+function floorChain(streamId: string) {
+  let head = Buffer.alloc(0);
+  return {
+    next(append: number, batch: number, keyPrefix: string): unknown[][] {
+      return Array.from({ length: batch }, (_, k) => {
+        const row: unknown[] = [streamId, append * batch + k + 1, 'coalition.member-joined', JSON.stringify(payload(k)), JSON.stringify({ correlationId: `c-${append}` }), new Date(), `${keyPrefix}-${k}`];
+        head = createHash('sha256').update(head).update(JSON.stringify(row)).digest();
+        return [...row, head];
+      });
+    },
+  };
+}
+
+/** A value in COPY's text format. */
+function copyText(value: unknown): string {
+  const text = Buffer.isBuffer(value) ? `\\x${value.toString('hex')}` : value instanceof Date ? value.toISOString() : String(value);
+  return text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
+}
+
+async function copyRows(client: PoolClient, statement: string, rows: string[]): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const stream = client.query(copyFrom(statement));
+    stream.on('error', reject);
+    stream.on('finish', () => resolve());
+    stream.end(rows.join('\n') + '\n');
+  });
 }

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import type { AppendResult } from './append.bench';
 import type { ReplayResult } from './replay.bench';
 import type { BenchResults } from './run';
 import { fmt, ratio, type Summary } from './lib/stats';
@@ -27,19 +28,46 @@ export function writeReport(r: BenchResults, file: string): string[] {
   }
 
   if (r.append) {
-    md.push('## 1. Append throughput (events/s)', '', 'Batches of ~512-byte events; each writer appends to streams of its own with exact expected versions. Emmett: `@event-driven-io/emmett-postgresql` `appendToStream`. Raw: a multi-row `INSERT` (and `COPY` for 100) of the same rows into a table with a primary key and a unique (stream, version).', '');
-    md.push('| batch | writers | Annals | Emmett | raw INSERT | raw COPY | Annals ÷ Emmett | Annals ÷ raw INSERT |', '|---|---|---|---|---|---|---|---|');
+    md.push(
+      '## 1. Append throughput (events/s)',
+      '',
+      'Batches of ~512-byte events; each writer appends to streams of its own with exact expected versions. Emmett: `@event-driven-io/emmett-postgresql` `appendToStream`. ' +
+        'Raw: a multi-row `INSERT` (and `COPY` for 100) of the same rows into a table with a primary key and a unique (stream, version). ' +
+        'Floor: the least any append must do to keep what Annals keeps, as plainly as possible: one `INSERT` (and `COPY` for 100) of the rows into a table with the event log\'s constraints and indexes ' +
+        '(global position, transaction id order, unique stream version, unique idempotency key) and a sha256 chain computed by the writer, which knows its streams\' heads; ' +
+        'the unique (stream, version) alone enforces the expected version. It leaves out what Annals adds (the stream table, duplicate answers with their original place, ' +
+        'checks and hashing inside PostgreSQL whoever connects), so the faster of its two forms is an upper bound for Annals on this machine.',
+      '',
+    );
+    const best = (a: AppendResult, names: string[]) => Math.max(...names.map((n) => a.eventsPerSecond[n]?.median ?? 0));
+    const floorOf = (a: AppendResult) => best(a, ['floor', 'floor COPY']);
+    md.push('| batch | writers | Annals | Emmett | floor | floor COPY | raw INSERT | raw COPY | Annals ÷ Emmett | floor ÷ Emmett | Annals ÷ raw INSERT |', '|---|---|---|---|---|---|---|---|---|---|---|');
     for (const a of r.append) {
       const e = a.eventsPerSecond;
+      const cell = (name: string) => (e[name] ? spread(e[name]) : '');
       md.push(
-        `| ${a.batch} | ${a.writers} | ${spread(e.annals!)} | ${spread(e.emmett!)} | ${spread(e['raw INSERT']!)} | ${e['raw COPY'] ? spread(e['raw COPY']) : ''} | ${fmt(ratio(e.annals!.median, e.emmett!.median), 2)} | ${fmt(ratio(e.annals!.median, e['raw INSERT']!.median), 2)} |`,
+        `| ${a.batch} | ${a.writers} | ${cell('annals')} | ${cell('emmett')} | ${cell('floor')} | ${cell('floor COPY')} | ${cell('raw INSERT')} | ${cell('raw COPY')} | ${fmt(ratio(e.annals!.median, e.emmett!.median), 2)} | ${fmt(ratio(floorOf(a), e.emmett!.median), 2)} | ${fmt(ratio(e.annals!.median, e['raw INSERT']!.median), 2)} |`,
       );
     }
     md.push('', 'Targets:', '');
-    for (const a of r.append) md.push(`- ${verdict(ratio(a.eventsPerSecond.annals!.median, a.eventsPerSecond.emmett!.median) >= 1.5, `append batch ${a.batch}, ${a.writers} writer(s): Annals ≥ 1.5× Emmett (${fmt(ratio(a.eventsPerSecond.annals!.median, a.eventsPerSecond.emmett!.median), 2)}×)`)}`);
-    for (const a of r.append.filter((x) => x.batch === 100)) md.push(`- ${verdict(ratio(a.eventsPerSecond.annals!.median, a.eventsPerSecond['raw INSERT']!.median) >= 0.5, `append batch 100, ${a.writers} writer(s): Annals ≥ 50% of raw INSERT (${fmt(100 * ratio(a.eventsPerSecond.annals!.median, a.eventsPerSecond['raw INSERT']!.median))}%)`)}`);
-    md.push('', 'CPU seconds per 1,000 events:', '', '| batch | writers | ' + ['annals', 'emmett', 'raw INSERT'].map((c) => `${c}: PostgreSQL / Node`).join(' | ') + ' |', '|---|---|---|---|---|');
-    for (const a of r.append) md.push(`| ${a.batch} | ${a.writers} | ${['annals', 'emmett', 'raw INSERT'].map((c) => `${fmt(a.cpuPerThousand[c]?.postgres ?? NaN, 3)} / ${fmt(a.cpuPerThousand[c]?.node ?? NaN, 3)}`).join(' | ')} |`);
+    // A missed target that even the floor misses is out of reach for any store keeping what Annals keeps.
+    const reach = (floorRatio: number, needed: number, what: string) =>
+      floorRatio < needed ? `  \n  out of reach on this machine: the floor reaches only ${what}` : `  \n  within the floor's reach (${what}): Annals' own gap`;
+    for (const a of r.append) {
+      const got = ratio(a.eventsPerSecond.annals!.median, a.eventsPerSecond.emmett!.median);
+      const floorRatio = ratio(floorOf(a), a.eventsPerSecond.emmett!.median);
+      const line = verdict(got >= 1.5, `append batch ${a.batch}, ${a.writers} writer(s): Annals ≥ 1.5× Emmett (${fmt(got, 2)}×)`);
+      md.push(`- ${line}${got >= 1.5 || !Number.isFinite(floorRatio) ? '' : reach(floorRatio, 1.5, `${fmt(floorRatio, 2)}× Emmett`)}`);
+    }
+    for (const a of r.append.filter((x) => x.batch === 100)) {
+      const got = ratio(a.eventsPerSecond.annals!.median, a.eventsPerSecond['raw INSERT']!.median);
+      const floorRatio = ratio(floorOf(a), a.eventsPerSecond['raw INSERT']!.median);
+      const line = verdict(got >= 0.5, `append batch 100, ${a.writers} writer(s): Annals ≥ 50% of raw INSERT (${fmt(100 * got)}%)`);
+      md.push(`- ${line}${got >= 0.5 || !Number.isFinite(floorRatio) ? '' : reach(floorRatio, 0.5, `${fmt(100 * floorRatio)}% of raw INSERT`)}`);
+    }
+    const cpuOf = ['annals', 'emmett', 'floor', 'raw INSERT'];
+    md.push('', 'CPU seconds per 1,000 events:', '', `| batch | writers | ${cpuOf.map((c) => `${c}: PostgreSQL / Node`).join(' | ')} |`, `|---|---|${cpuOf.map(() => '---|').join('')}`);
+    for (const a of r.append) md.push(`| ${a.batch} | ${a.writers} | ${cpuOf.map((c) => `${fmt(a.cpuPerThousand[c]?.postgres ?? NaN, 3)} / ${fmt(a.cpuPerThousand[c]?.node ?? NaN, 3)}`).join(' | ')} |`);
     md.push('');
     if (r.appendStatements?.length) md.push(...statements(r.appendStatements));
   }

@@ -1,3 +1,17 @@
+/**
+ * The floor's event log: Annals' events table as plainly as possible, with the constraints and
+ * indexes that keep what Annals keeps (global position, transaction id for the catch-up order,
+ * a unique stream version, a unique idempotency key, the hash). The append and end-to-end floors
+ * write it.
+ */
+export const FLOOR_EVENTS_TABLE = [
+  `CREATE TABLE floor_events (position bigserial PRIMARY KEY, transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(), stream_id text NOT NULL,
+     stream_version bigint NOT NULL, event_type text NOT NULL, payload jsonb NOT NULL, metadata jsonb NOT NULL, occurred_at timestamptz,
+     recorded_at timestamptz NOT NULL DEFAULT now(), idempotency_key text NOT NULL, hash bytea NOT NULL, UNIQUE (stream_id, stream_version))`,
+  'CREATE UNIQUE INDEX ON floor_events (idempotency_key)',
+  'CREATE INDEX ON floor_events (transaction_id, position)',
+];
+
 /** The tables each pipeline writes (created by the benchmark before it starts the process). */
 export const PIPELINE_TABLES: Record<'raw' | 'floor', string[]> = {
   raw: [
@@ -5,11 +19,7 @@ export const PIPELINE_TABLES: Record<'raw' | 'floor', string[]> = {
        payload jsonb NOT NULL, metadata jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream_id, stream_version))`,
   ],
   floor: [
-    `CREATE TABLE floor_events (position bigserial PRIMARY KEY, transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(), stream_id text NOT NULL,
-       stream_version bigint NOT NULL, event_type text NOT NULL, payload jsonb NOT NULL, metadata jsonb NOT NULL, occurred_at timestamptz,
-       recorded_at timestamptz NOT NULL DEFAULT now(), idempotency_key text NOT NULL, hash bytea NOT NULL, UNIQUE (stream_id, stream_version))`,
-    'CREATE UNIQUE INDEX ON floor_events (idempotency_key)',
-    'CREATE INDEX ON floor_events (transaction_id, position)',
+    ...FLOOR_EVENTS_TABLE,
     `CREATE TABLE floor_facts (report_id text NOT NULL, position bigint NOT NULL, type text NOT NULL, coalition_id text, country text,
        roles jsonb NOT NULL, retracts text, occurred_at timestamptz NOT NULL, known_at timestamptz NOT NULL, source jsonb NOT NULL, data jsonb NOT NULL)`,
     'CREATE UNIQUE INDEX ON floor_facts (report_id)',

@@ -38,12 +38,12 @@ describe('event store: the plans inside append', () => {
     const appendPlans: string[] = [];
     for (let i = 0; i < 300; i++) {
       const batch = i % 3 === 0 ? 10 : 1;
+      const events = Array.from({ length: batch }, (_, k) => ({ type: 'reported', data: { i, k }, idempotencyKey: `plans-${i}-${k}` }));
+      // every fifth append also resends a stored key: the full idempotency path has its plan too
+      if (i % 5 === 4) events.unshift({ type: 'reported', data: { i, k: -1 }, idempotencyKey: `plans-${i - 1}-0` });
       plans.length = 0;
-      await store.append(
-        `plans-${i % 7}`,
-        Array.from({ length: batch }, (_, k) => ({ type: 'reported', data: { i, k }, idempotencyKey: `plans-${i}-${k}` })),
-        { expectedVersion: 'any' },
-      );
+      const result = await store.append(`plans-${i % 7}`, events, { expectedVersion: 'any' });
+      if (i % 5 === 4) expect(result.events[0]!.duplicate).toBe(true);
       appendPlans.push(...plans);
     }
     // auto_explain did report the statements inside the function (else this test proves nothing)

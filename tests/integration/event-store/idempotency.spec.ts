@@ -61,4 +61,26 @@ describe('event store: idempotency keys', () => {
     expect(none.events[0]).toMatchObject({ streamId: 'idem-batch', streamVersion: 1, duplicate: true });
     expect(await store.streamVersion('idem-new-stream')).toBe(0);
   });
+
+  it('a key repeated inside a batch of new keys is written once, and the chain verifies across plain and mixed appends', async () => {
+    const repeated = await store.append('idem-repeat', [event('r-1'), event('r-2'), event('r-1')], { expectedVersion: 'no-stream' });
+    expect(repeated.events.map((e) => [e.idempotencyKey, e.streamVersion, e.duplicate])).toEqual([
+      ['r-1', 1, false],
+      ['r-2', 2, false],
+      ['r-1', 1, true],
+    ]);
+    expect(repeated.events[2]!.position).toBe(repeated.events[0]!.position);
+    expect(await countKey('r-1')).toBe(1);
+    // a plain append (all keys new), a mixed one (a stored key and a new one), a plain one again
+    await store.append('idem-repeat', [event('r-3')], { expectedVersion: 2 });
+    const mixed = await store.append('idem-repeat', [event('r-2'), event('r-4')], { expectedVersion: 3 });
+    expect(mixed.events.map((e) => [e.streamVersion, e.duplicate])).toEqual([
+      [2, true],
+      [4, false],
+    ]);
+    const last = await store.append('idem-repeat', [event('r-5'), event('r-6')], { expectedVersion: 4 });
+    expect(last.events.map((e) => e.streamVersion)).toEqual([5, 6]);
+    expect((await store.readStream('idem-repeat')).map((e) => e.streamVersion)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await store.verify()).toEqual([]);
+  });
 });

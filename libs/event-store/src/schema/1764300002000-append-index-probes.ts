@@ -6,13 +6,10 @@ import { APPEND_V1 } from './1764300000000-event-store';
  * key instead of joining the events table, whose plan degraded to a sequential scan of the
  * whole log (measured: 0.37 ms of a 0.67 ms append at 4,000 events, growing with the log; see
  * docs/benchmarks.md). Everything else is as in 1764300000000-event-store, whose comments
- * explain the steps; this file holds the current definition.
+ * explain the steps. 1764300005000-append-fast-path holds the current definition and restores
+ * this one on `down`.
  */
-export class AppendIndexProbes1764300002000 implements MigrationInterface {
-  name = 'AppendIndexProbes1764300002000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export const APPEND_V2 = `
       CREATE OR REPLACE FUNCTION event_store.append(
         p_stream_id text,
         p_stream_type text,
@@ -154,7 +151,13 @@ export class AppendIndexProbes1764300002000 implements MigrationInterface {
         END LOOP;
         RETURN QUERY SELECT r.key, r.pos, r.sid, r.ver, NOT coalesce(r.i = ANY(ins_idx), false)
                        FROM unnest(p_keys, o_pos, o_stream, o_ver) WITH ORDINALITY AS r(key, pos, sid, ver, i);
-      END $$`);
+      END $$`;
+
+export class AppendIndexProbes1764300002000 implements MigrationInterface {
+  name = 'AppendIndexProbes1764300002000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(APPEND_V2);
   }
 
   async down(q: QueryRunner): Promise<void> {
