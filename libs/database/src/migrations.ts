@@ -2,6 +2,7 @@ import { EventStore1764300000000 } from '@annals/event-store/schema/176430000000
 import { AppendIndexProbes1764300002000 } from '@annals/event-store/schema/1764300002000-append-index-probes';
 import { AppendMany1764300003000 } from '@annals/event-store/schema/1764300003000-append-many';
 import { AppendFastPath1764300005000 } from '@annals/event-store/schema/1764300005000-append-fast-path';
+import { AppendManySetBased1764300006000 } from '@annals/event-store/schema/1764300006000-append-many-set-based';
 import { ReadModel1764300001000 } from '@annals/projections/schema/1764300001000-read-model';
 import { FormedIndex1764300004000 } from '@annals/projections/schema/1764300004000-formed-index';
 
@@ -9,4 +10,4 @@ import { FormedIndex1764300004000 } from '@annals/projections/schema/17643000040
  * The schema's history, oldest first. Each lib owns the migrations of its tables;
  * this list is the one place that orders them.
  */
-export const migrations = [EventStore1764300000000, ReadModel1764300001000, AppendIndexProbes1764300002000, AppendMany1764300003000, FormedIndex1764300004000, AppendFastPath1764300005000];
+export const migrations = [EventStore1764300000000, ReadModel1764300001000, AppendIndexProbes1764300002000, AppendMany1764300003000, FormedIndex1764300004000, AppendFastPath1764300005000, AppendManySetBased1764300006000];

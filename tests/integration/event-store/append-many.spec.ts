@@ -68,6 +68,39 @@ describe('event store: appends to many streams in one call', () => {
     expect(await stored('many-missing')).toEqual([]);
   });
 
+  it('a call of new keys only: events chain onto each stream\'s head in call order; expectations on missing streams conflict without creating them', async () => {
+    await store.append('many-plain-a', [event('pa-1')], { expectedVersion: 'no-stream' });
+    const results = await store.appendMany([
+      { streamId: 'many-plain-b', events: [event('pb-1'), event('pb-2'), event('pb-3')], options: { expectedVersion: 'no-stream' } },
+      { streamId: 'many-plain-gone', events: [event('pg-1')], options: { expectedVersion: 'stream-exists' } },
+      { streamId: 'many-plain-a', events: [event('pa-2'), event('pa-3')], options: { expectedVersion: 1 } },
+      { streamId: 'many-plain-ghost', events: [event('ph-1')], options: { expectedVersion: 3 } },
+    ]);
+    const [b, gone, a, ghost] = results;
+    expect((b as AppendResult).events.map((e) => [e.idempotencyKey, e.streamVersion])).toEqual([
+      ['pb-1', 1],
+      ['pb-2', 2],
+      ['pb-3', 3],
+    ]);
+    expect((a as AppendResult).events.map((e) => [e.idempotencyKey, e.streamVersion])).toEqual([
+      ['pa-2', 2],
+      ['pa-3', 3],
+    ]);
+    expect((a as AppendResult).nextExpectedVersion).toBe(3);
+    for (const missing of [gone, ghost]) {
+      expect(missing).toBeInstanceOf(ConcurrencyError);
+      expect((missing as ConcurrencyError).actualVersion).toBe(0);
+    }
+    const { rows } = await pool.query('SELECT stream_id FROM event_store.streams WHERE stream_id = ANY($1)', [['many-plain-gone', 'many-plain-ghost']]);
+    expect(rows).toEqual([]);
+    expect(await stored('many-plain-a')).toEqual(['pa-1', 'pa-2', 'pa-3']);
+    expect(await store.streamVersion('many-plain-b')).toBe(3);
+    // the heads moved to the last events, and every link recomputes
+    const next = await store.appendMany([{ streamId: 'many-plain-b', events: [event('pb-4')], options: { expectedVersion: 3 } }]);
+    expect((next[0] as AppendResult).events[0]!.streamVersion).toBe(4);
+    expect(await store.verify()).toEqual([]);
+  });
+
   it('refuses a call naming a stream twice or a malformed stream id, writing nothing', async () => {
     await expect(
       store.appendMany([
@@ -93,6 +126,33 @@ describe('event store: appends to many streams in one call', () => {
       await Promise.all([call(`w1-${round}`, streams), call(`w2-${round}`, [...streams].reverse())]);
     }
     for (const streamId of streams) expect(await stored(streamId)).toHaveLength(10);
+    expect(await store.verify()).toEqual([]);
+  });
+
+  it('four writers, calls over shared streams in random orders, streams created as they go: no deadlock, versions 1..n, every chain verifies', async () => {
+    const streams = Array.from({ length: 30 }, (_, i) => `many-mesh-${String(i).padStart(2, '0')}`);
+    let seed = 7;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const writer = async (w: number) => {
+      for (let c = 0; c < 15; c++) {
+        const picked = streams.filter(() => random() < 0.5).sort(() => random() - 0.5);
+        if (picked.length === 0) continue;
+        const results = await store.appendMany(
+          picked.map((streamId, i) => ({
+            streamId,
+            events: Array.from({ length: 1 + (i % 3) }, (_, k) => event(`mesh-${w}-${c}-${streamId}-${k}`)),
+            options: { expectedVersion: 'any' as const },
+          })),
+        );
+        expect(results.filter((r) => r instanceof ConcurrencyError)).toEqual([]);
+      }
+    };
+    await Promise.all([0, 1, 2, 3].map(writer));
+    for (const streamId of streams) {
+      const versions = (await store.readStream(streamId)).map((e) => e.streamVersion);
+      expect(versions).toEqual(versions.map((_, i) => i + 1));
+      expect(await store.streamVersion(streamId)).toBe(versions.length);
+    }
     expect(await store.verify()).toEqual([]);
   });
 
