@@ -1,5 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APPEND_MANY_V1 } from './1764300003000-append-many';
+
+/** append_many's argument types, which name the function in ALTER and DROP. */
+const SIGNATURE = 'text[], text[], bigint[], integer[], text[], integer[], jsonb[], jsonb[], timestamptz[], text[]';
 
 /**
  * event_store.append_many, second version: a plain call (no idempotency key stored already or
@@ -7,7 +9,8 @@ import { APPEND_MANY_V1 } from './1764300003000-append-many';
  * for the whole call, instead of one `append` per stream. The ingestor's calls touch a few hundred
  * streams with one or two events each, and a call of `append` costs 0.2 ms of server time
  * whatever it carries: that fixed cost was most of PostgreSQL's time end to end (docs/benchmarks.md).
- * A call with a duplicate takes the first version's path (append per stream), unchanged.
+ * A call with a duplicate takes the first version's path (append per stream), unchanged: that
+ * function stays, renamed event_store.append_many_per_stream, and the new one calls it.
  *
  * The rules are append's and the first version's: streams are locked in stream id order (so two
  * writers never deadlock); a stream whose expected version does not match is reported in its rows
@@ -20,8 +23,9 @@ export class AppendManySetBased1764300006000 implements MigrationInterface {
   name = 'AppendManySetBased1764300006000';
 
   async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER FUNCTION event_store.append_many(${SIGNATURE}) RENAME TO append_many_per_stream`);
     await q.query(`
-      CREATE OR REPLACE FUNCTION event_store.append_many(
+      CREATE FUNCTION event_store.append_many(
         p_stream_ids text[],
         p_stream_types text[],
         p_expected_versions bigint[],
@@ -40,8 +44,6 @@ export class AppendManySetBased1764300006000 implements MigrationInterface {
       DECLARE
         m integer := coalesce(cardinality(p_stream_ids), 0);
         n integer := coalesce(cardinality(p_types), 0);
-        r record;
-        v_version bigint;
         v_now timestamptz := now();
         v_txid xid8;
         -- per stream (index = its place in p_stream_ids): version and head once locked, and whether it is written
@@ -82,42 +84,13 @@ export class AppendManySetBased1764300006000 implements MigrationInterface {
           RAISE EXCEPTION 'invalid expected version %', (SELECT x FROM unnest(p_expected_versions) x WHERE x IS NULL OR x < -2 LIMIT 1) USING ERRCODE = 'AE002';
         END IF;
 
-        -- A call with a stored or repeated key: one append per stream, as in the first version.
-        -- (One probe of the unique index per key, LATERAL ... LIMIT 1, as append does.)
+        -- A call with a stored or repeated key: one append per stream, by the first version (kept
+        -- as append_many_per_stream). One probe of the unique index per key, LATERAL ... LIMIT 1, as append does.
         IF EXISTS (SELECT 1 FROM unnest(p_keys) k(key)
                     CROSS JOIN LATERAL (SELECT 1 FROM event_store.events s WHERE s.idempotency_key = k.key LIMIT 1) e)
            OR EXISTS (SELECT 1 FROM unnest(p_keys) k(key) WHERE k.key IS NOT NULL GROUP BY k.key HAVING count(*) > 1) THEN
-          FOR r IN
-            SELECT s.sid, s.stype, s.expected,
-                   array_agg(a.type ORDER BY a.i) AS types, array_agg(a.sv ORDER BY a.i) AS svs,
-                   array_agg(a.payload ORDER BY a.i) AS payloads, array_agg(a.metadata ORDER BY a.i) AS metadata,
-                   array_agg(a.occurred ORDER BY a.i) AS occurred, array_agg(a.key ORDER BY a.i) AS keys,
-                   array_agg(a.i ORDER BY a.i) AS requests
-              FROM unnest(p_stream_ids, p_stream_types, p_expected_versions) WITH ORDINALITY AS s(sid, stype, expected, i)
-              JOIN unnest(p_streams, p_types, p_schema_versions, p_payloads, p_metadata, p_occurred_at, p_keys) WITH ORDINALITY
-                   AS a(stream, type, sv, payload, metadata, occurred, key, i) ON a.stream = s.i
-             GROUP BY s.sid, s.stype, s.expected
-             ORDER BY s.sid
-          LOOP
-            SELECT st.version INTO v_version FROM event_store.streams st WHERE st.stream_id = r.sid FOR UPDATE;
-            v_version := coalesce(v_version, 0);
-            -- append raises AE001 on this condition when the stream gets a new event (an event whose
-            -- key is not stored: a stored key alone is a redelivery, which succeeds at any version).
-            -- Here it is reported instead, so that the other streams of the call are written.
-            IF ((r.expected >= 0 AND v_version <> r.expected) OR (r.expected = -2 AND v_version = 0))
-               AND EXISTS (SELECT 1 FROM unnest(r.keys) k
-                            WHERE k IS NULL
-                               OR (SELECT e.position FROM event_store.events e WHERE e.idempotency_key = k LIMIT 1) IS NULL) THEN
-              RETURN QUERY SELECT o.req::integer, o.key, NULL::bigint, r.sid, NULL::bigint, false, v_version
-                             FROM unnest(r.requests, r.keys) AS o(req, key);
-              CONTINUE;
-            END IF;
-            RETURN QUERY
-              SELECT o.req::integer, x.idempotency_key, x.position, x.stream_id, x.stream_version, x.duplicate, NULL::bigint
-                FROM event_store.append(r.sid, r.stype, r.expected, r.types, r.svs, r.payloads, r.metadata, r.occurred, r.keys)
-                     WITH ORDINALITY AS x(idempotency_key, position, stream_id, stream_version, duplicate, j)
-                JOIN unnest(r.requests) WITH ORDINALITY AS o(req, j) ON o.j = x.j;
-          END LOOP;
+          RETURN QUERY SELECT * FROM event_store.append_many_per_stream(p_stream_ids, p_stream_types, p_expected_versions, p_streams,
+                                                                           p_types, p_schema_versions, p_payloads, p_metadata, p_occurred_at, p_keys);
           RETURN;
         END IF;
 
@@ -206,6 +179,7 @@ export class AppendManySetBased1764300006000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(APPEND_MANY_V1.replace('CREATE FUNCTION event_store.append_many(', 'CREATE OR REPLACE FUNCTION event_store.append_many('));
+    await q.query(`DROP FUNCTION event_store.append_many(${SIGNATURE})`);
+    await q.query(`ALTER FUNCTION event_store.append_many_per_stream(${SIGNATURE}) RENAME TO append_many`);
   }
 }
