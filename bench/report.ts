@@ -18,7 +18,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
   md.push(
     `Measured ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; ` +
       'Kafka, PostgreSQL and Node share those cores. Every figure is a ratio to a baseline measured in the same run: contenders run interleaved (A B B A ...), ' +
-      `${r.quick ? '2 trials (--quick: a smoke run, not a result)' : '5 trials'} each, median with the range (min–max) of the trials. ` +
+      `${r.quick ? '2 trials (--quick: a smoke run, not a result)' : '5 trials or more (the count is given per section where it differs)'} each, median with the range (min–max) of the trials. ` +
       'Reproduce with `npm run bench` (its own Kafka and PostgreSQL, profile `bench`; `-- --quick` for a smoke run, `-- --only e2e` to re-measure one section and keep the others, `-- --report-only` to rewrite this page from the last raw results, `BENCH_CPU_PROF=<dir>` for the apps\' V8 CPU profiles); raw numbers: [bench/results/results.json](../bench/results/results.json).',
     '',
   );
@@ -36,9 +36,12 @@ export function writeReport(r: BenchResults, file: string): string[] {
         'Floor: the least any append must do to keep what Annals keeps, as plainly as possible: one `INSERT` (and `COPY` for 100) of the rows into a table with the event log\'s constraints and indexes ' +
         '(global position, transaction id order, unique stream version, unique idempotency key) and a sha256 chain computed by the writer, which knows its streams\' heads; ' +
         'the unique (stream, version) alone enforces the expected version. It leaves out what Annals adds (the stream table, duplicate answers with their original place, ' +
-        'checks and hashing inside PostgreSQL whoever connects), so the faster of its two forms is an upper bound for Annals on this machine.',
+        'checks and hashing inside PostgreSQL whoever connects), so the faster of its two forms is an upper bound for Annals on this machine. ' +
+        `${r.append[0]?.eventsPerSecond.annals?.trials.length ?? 0} trials per contender.`,
       '',
     );
+    // Verdict lines truncate, so that a ratio just under its target never prints as the target itself.
+    const truncated = (x: number, digits: number) => Math.floor(x * 10 ** digits) / 10 ** digits;
     const best = (a: AppendResult, names: string[]) => Math.max(...names.map((n) => a.eventsPerSecond[n]?.median ?? 0));
     const floorOf = (a: AppendResult) => best(a, ['floor', 'floor COPY']);
     md.push('| batch | writers | Annals | Emmett | floor | floor COPY | raw INSERT | raw COPY | Annals ÷ Emmett | floor ÷ Emmett | Annals ÷ raw INSERT |', '|---|---|---|---|---|---|---|---|---|---|---|');
@@ -56,13 +59,13 @@ export function writeReport(r: BenchResults, file: string): string[] {
     for (const a of r.append) {
       const got = ratio(a.eventsPerSecond.annals!.median, a.eventsPerSecond.emmett!.median);
       const floorRatio = ratio(floorOf(a), a.eventsPerSecond.emmett!.median);
-      const line = verdict(got >= 1.5, `append batch ${a.batch}, ${a.writers} writer(s): Annals ≥ 1.5× Emmett (${fmt(got, 2)}×)`);
+      const line = verdict(got >= 1.5, `append batch ${a.batch}, ${a.writers} writer(s): Annals ≥ 1.5× Emmett (${fmt(truncated(got, 2), 2)}×)`);
       md.push(`- ${line}${got >= 1.5 || !Number.isFinite(floorRatio) ? '' : reach(floorRatio, 1.5, `${fmt(floorRatio, 2)}× Emmett`)}`);
     }
     for (const a of r.append.filter((x) => x.batch === 100)) {
       const got = ratio(a.eventsPerSecond.annals!.median, a.eventsPerSecond['raw INSERT']!.median);
       const floorRatio = ratio(floorOf(a), a.eventsPerSecond['raw INSERT']!.median);
-      const line = verdict(got >= 0.5, `append batch 100, ${a.writers} writer(s): Annals ≥ 50% of raw INSERT (${fmt(100 * got)}%)`);
+      const line = verdict(got >= 0.5, `append batch 100, ${a.writers} writer(s): Annals ≥ 50% of raw INSERT (${fmt(truncated(100 * got, 1), 1)}%)`);
       md.push(`- ${line}${got >= 0.5 || !Number.isFinite(floorRatio) ? '' : reach(floorRatio, 0.5, `${fmt(100 * floorRatio)}% of raw INSERT`)}`);
     }
     const cpuOf = ['annals', 'emmett', 'floor', 'raw INSERT'];
