@@ -12,7 +12,8 @@ describe('chaos: Kafka brokers restarted and killed during ingestion', () => {
   afterEach(() => db.drop());
 
   it('a single broker restarted during ingestion: nothing lost, nothing duplicated', async () => {
-    const kafka = await new ChaosKafka('restart', 1, 49092).start();
+    // below the ephemeral port range, as tools/stack/profiles.ts explains
+    const kafka = await new ChaosKafka('restart', 1, 24092).start();
     try {
       const topic = uniqueName('chaos-kafka');
       const env = appEnv({ brokers: kafka.brokers, databaseUrl: db.appUrl, topic, group: `${topic}-g` });
@@ -36,7 +37,7 @@ describe('chaos: Kafka brokers restarted and killed during ingestion', () => {
   });
 
   it('a three-broker cluster (RF 3, min ISR 2) with one broker killed and brought back: nothing lost, nothing duplicated', async () => {
-    const kafka = await new ChaosKafka('cluster', 3, 49300).start();
+    const kafka = await new ChaosKafka('cluster', 3, 24300).start();
     try {
       const topic = uniqueName('chaos-cluster');
       const env = appEnv({ brokers: kafka.brokers, databaseUrl: db.appUrl, topic, group: `${topic}-g`, partitions: 6, replication: 3 });

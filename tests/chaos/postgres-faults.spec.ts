@@ -5,7 +5,8 @@ import { appEnv, ingestor, projector } from './support/apps';
 import { checkExactlyOnce, produceAll, recover, SHORT, until, workload } from './support/scenario';
 
 describe('chaos: PostgreSQL restarted and unreachable during ingestion', () => {
-  const postgres = new OwnPostgres('chaos-pg', 54371);
+  // below the ephemeral port range, as tools/stack/profiles.ts explains
+  const postgres = new OwnPostgres('chaos-pg', 25371);
   beforeAll(() => postgres.create());
   afterAll(() => postgres.destroy());
 

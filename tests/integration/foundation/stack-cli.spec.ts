@@ -33,7 +33,7 @@ describe('the local stack commands', () => {
 
     const status = npmStack('status');
     expect(status.out).toMatch(/Kafka: +running \(pid \d+\) on 127\.0\.0\.1:29092/);
-    expect(status.out).toMatch(/PostgreSQL: running \(pid \d+\) on 127\.0\.0\.1:54340, PostgreSQL 18/);
+    expect(status.out).toMatch(/PostgreSQL: running \(pid \d+\) on 127\.0\.0\.1:25340, PostgreSQL 18/);
 
     const dir = profile(PROFILE).dir;
     const settings = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as StackSettings;

@@ -8,7 +8,8 @@ import { message, randomReport, rng } from '../../support/news-factory';
 import { OwnPostgres } from '../../support/own-postgres';
 
 describe('ingestion: PostgreSQL down', () => {
-  const postgres = new OwnPostgres('pg-down', 54351);
+  // below the ephemeral port range, as tools/stack/profiles.ts explains
+  const postgres = new OwnPostgres('pg-down', 25351);
   const topics = ingestorTopics('pgdown');
   let app: INestMicroservice | undefined;
   let pool: Pool;
