@@ -2,6 +2,7 @@ import type { Pool, QueryResult } from 'pg';
 import { COUNTRY_CODES, MEMBERSHIP_TYPES, type httpApi } from '@annals/contracts';
 import type { PostgresEventStore } from '@annals/event-store';
 import type { ReportEventData } from '@annals/domain';
+import { isoInstant } from './iso-instant';
 import { NotFoundError } from './not-found.error';
 
 type CoalitionState = import('zod').output<typeof httpApi.coalitionState>;
@@ -27,13 +28,13 @@ interface MemberRow {
 function toMember(r: MemberRow): Member {
   return {
     country: r.country,
-    since: new Date(r.since).toISOString(),
-    roles: r.roles.map((role) => ({ kind: role.kind, theater: role.theater, since: new Date(role.since).toISOString() })),
+    since: isoInstant(r.since),
+    roles: r.roles.map((role) => ({ kind: role.kind, theater: role.theater, since: isoInstant(role.since) })),
     sources: r.sources.map((s) => ({
       reportId: s.reportId,
       publisher: s.source.publisher,
       url: s.source.url ?? null,
-      publishedAt: s.source.publishedAt ? new Date(s.source.publishedAt).toISOString() : null,
+      publishedAt: s.source.publishedAt ? isoInstant(s.source.publishedAt) : null,
     })),
   };
 }
@@ -148,7 +149,7 @@ export class CoalitionQueries {
           reportId: r.report_id,
           publisher: r.source.publisher,
           url: r.source.url ?? null,
-          publishedAt: r.source.publishedAt ? new Date(r.source.publishedAt).toISOString() : null,
+          publishedAt: r.source.publishedAt ? isoInstant(r.source.publishedAt) : null,
           details,
         };
       }),
@@ -173,7 +174,7 @@ export class CoalitionQueries {
         from: r.valid_from.toISOString(),
         to: iso(r.valid_to),
         since: r.since.toISOString(),
-        roles: r.roles.map((role) => ({ kind: role.kind, theater: role.theater, since: new Date(role.since).toISOString() })),
+        roles: r.roles.map((role) => ({ kind: role.kind, theater: role.theater, since: isoInstant(role.since) })),
       })),
     };
   }
@@ -206,7 +207,7 @@ export class CoalitionQueries {
         coalitionId: r.coalition_id,
         name: r.name,
         since: r.since.toISOString(),
-        roles: r.roles.map((role) => ({ kind: role.kind, theater: role.theater, since: new Date(role.since).toISOString() })),
+        roles: r.roles.map((role) => ({ kind: role.kind, theater: role.theater, since: isoInstant(role.since) })),
       })),
     };
   }
@@ -225,7 +226,7 @@ export class CoalitionQueries {
       id,
       type: event.type,
       status: retracted ? ('retracted' as const) : ('applied' as const),
-      occurredAt: new Date(report.occurredAt).toISOString(),
+      occurredAt: isoInstant(report.occurredAt),
       source: report.source,
       recordedAt: event.recordedAt.toISOString(),
       position: event.position,
