@@ -41,6 +41,15 @@ export interface QueryResult {
   idle: Latency;
   /** Absent in results from before it was measured. */
   idleSql?: StatementTime;
+  /**
+   * The floor server (bench/lib/query-floor-server.ts) under the same idle load, right after
+   * the api's: the least any server answering with the whole answer takes. Absent in results
+   * from before it was measured.
+   */
+  floorIdle?: Latency;
+  /** The floor server under the same ingest, right after the api's load (absent before it was measured). */
+  floorUnderIngest?: Latency;
+  floorIngestedDuringLoad?: number;
   underIngest: Latency;
   /** Absent in results from before it was measured. */
   underIngestSql?: StatementTime;
@@ -88,6 +97,9 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   const idle = await load(baseUrl, options.seconds, options.rate, 1);
   const idleStatement = await stateStatementTime(data.adminUrl);
   const idleSql = idleStatement?.time;
+  const floor = await startFloor(data.appUrl);
+  await load(floor.baseUrl, 3, options.rate, 99);
+  const floorIdle = await load(floor.baseUrl, options.seconds, options.rate, 1);
 
   // a backlog for the ingestor to take in at full speed while the same load runs
   const kafka = new Kafka({ brokers: ctx.settings.kafkaBrokers.split(','), clientId: 'bench', logLevel: logLevel.NOTHING });
@@ -118,14 +130,36 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   const underIngest = await load(baseUrl, options.seconds, options.rate, 2);
   const underIngestSql = (await stateStatementTime(data.adminUrl, idleStatement?.queryid))?.time;
   const ingestedDuringLoad = (await count()) - atStart;
+  const atFloorStart = await count();
+  const floorUnderIngest = await load(floor.baseUrl, options.seconds, options.rate, 2);
+  const floorIngestedDuringLoad = (await count()) - atFloorStart;
+  await floor.stop();
   await ingestor.stop();
   await projector.stop();
 
   await pool.end();
   await api.stop();
   const plan = await statePlan(data.adminUrl);
-  console.log(`  queries at ${data.events}: idle p50 ${idle.p50.toFixed(2)} p99 ${idle.p99.toFixed(2)} ms; under ingest p99 ${underIngest.p99.toFixed(2)} ms (${ingestedDuringLoad} events ingested meanwhile)`);
-  return { events: data.events, idle, idleSql, underIngest, underIngestSql, ingestedDuringLoad, plan };
+  console.log(`  queries at ${data.events}: idle p50 ${idle.p50.toFixed(2)} p99 ${idle.p99.toFixed(2)} ms (floor ${floorIdle.p50.toFixed(2)} / ${floorIdle.p99.toFixed(2)}); under ingest p99 ${underIngest.p99.toFixed(2)} ms (${ingestedDuringLoad} events ingested meanwhile; floor ${floorUnderIngest.p99.toFixed(2)} ms, ${floorIngestedDuringLoad} events)`);
+  return { events: data.events, idle, idleSql, floorIdle, floorUnderIngest, floorIngestedDuringLoad, underIngest, underIngestSql, ingestedDuringLoad, plan };
+}
+
+/** The floor server in a process of its own, listening; `stop` ends it. */
+async function startFloor(databaseUrl: string): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const floor = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'lib/query-floor-server.ts'), String(port), databaseUrl], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => floor.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    floor.stdout.once('data', () => resolve());
+    void exited.then(() => reject(new Error(`the floor server exited ${floor.exitCode}`)));
+  });
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      floor.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 /**

@@ -100,7 +100,7 @@ async function main(): Promise<void> {
       } else {
         await replayBenchmark(ctx, data, { trials: 1 }); // the read model the queries need
       }
-      if (only.has('queries')) queries.push(await queryBenchmark(ctx, data, { seconds: quick ? 5 : 15, rate: 50, backlog: quick ? 20_000 : 100_000 }));
+      if (only.has('queries')) queries.push(await queryBenchmark(ctx, data, { seconds: quick ? 5 : 15, rate: 50, backlog: quick ? 40_000 : 250_000 }));
     }
   }
   results.finishedAt = new Date().toISOString();
