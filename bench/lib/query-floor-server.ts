@@ -19,7 +19,7 @@ types.setTypeParser(types.builtins.JSON, (text: string) => text);
 
 const MEMBERSHIP = ['coalition.member-joined', 'coalition.member-left', 'coalition.role-started', 'coalition.role-ended'];
 
-// The members at $2 as known at $3 by the GiST index, each member's supporting reports by the
+// The members at $2 as known at $3 by the GiST index (keyed on the coalition id's hash), each member's supporting reports by the
 // pair index, the name by the formation-report index: the rows of the answer and nothing more.
 const ANSWER = `
   SELECT json_build_object(
@@ -31,7 +31,8 @@ const ANSWER = `
                                   AND f.type = ANY($4::text[]) AND f.occurred_at >= m.since AND f.occurred_at <= $2
                                   AND f.known_at <= $3 AND (f.retracted_at IS NULL OR f.retracted_at > $3))) ORDER BY m.country), '[]'::json)
                          FROM read_model.membership m
-                        WHERE m.version = c.version AND m.coalition_id = c.coalition_id AND m.valid @> $2::timestamptz AND m.known @> $3::timestamptz)) AS answer
+                        WHERE m.version = c.version AND hashtextextended(m.coalition_id, 0) = hashtextextended(c.coalition_id, 0) AND m.coalition_id = c.coalition_id
+                          AND m.valid @> $2::timestamptz AND m.known @> $3::timestamptz)) AS answer
     FROM read_model.coalitions c
     LEFT JOIN LATERAL (SELECT f.data->>'name' AS name, f.occurred_at AS formed_at FROM read_model.facts f
                         WHERE f.version = c.version AND f.coalition_id = c.coalition_id AND f.type = 'coalition.formed'

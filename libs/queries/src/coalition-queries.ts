@@ -11,6 +11,13 @@ type TimelineItem = import('zod').output<typeof httpApi.timelineItem>;
 
 const ACTIVE = `(SELECT version FROM read_model.versions WHERE state = 'active')`;
 
+/**
+ * The membership rows of one coalition, as the GiST index can find them: it is keyed on a hash
+ * of the coalition id (migration 1764300007000), so a lookup names the hash (the index condition)
+ * and the id itself (a recheck, as hashes may collide). Without the hash the index cannot serve.
+ */
+const membershipOf = (row: string, coalition: string) => `hashtextextended(${row}.coalition_id, 0) = hashtextextended(${coalition}, 0) AND ${row}.coalition_id = ${coalition}`;
+
 /** A member's sources: the visible reports about the pair during its current membership (semantics rule 4). */
 const SOURCES_SQL = `(SELECT coalesce(json_agg(json_build_object('reportId', f.report_id, 'source', f.source) ORDER BY f.occurred_at, f.known_at, f.report_id), '[]'::json)
                         FROM read_model.facts f
@@ -51,7 +58,7 @@ interface SourceJson {
 /**
  * The point-in-time questions, as SQL against the active read-model version. Each is an
  * index lookup (EXPLAINs in docs/decisions/0006-bitemporal-read-model.md): membership rows
- * by GiST on (version, coalition, valid, known); facts by btree on (version, coalition, country, occurred_at).
+ * by GiST on (hash of the coalition, valid, known) in the version's partition; facts by btree on (version, coalition, country, occurred_at).
  */
 export class CoalitionQueries {
   constructor(
@@ -81,7 +88,7 @@ export class CoalitionQueries {
     const { rows } = await this.query<{ coalition_id: string; name: string | null; formed_at: Date | null; member_count: number }>(
       `SELECT c.coalition_id, n.name, n.formed_at,
               (SELECT count(*)::int FROM read_model.membership m
-                WHERE m.version = c.version AND m.coalition_id = c.coalition_id AND m.valid @> $1::timestamptz AND m.known @> $1::timestamptz) AS member_count
+                WHERE m.version = c.version AND ${membershipOf('m', 'c.coalition_id')} AND m.valid @> $1::timestamptz AND m.known @> $1::timestamptz) AS member_count
          FROM read_model.coalitions c
          LEFT JOIN LATERAL (${formedLateral('c.version', 'c.coalition_id', '$1')}) n ON true
         WHERE c.version = ${ACTIVE}
@@ -97,7 +104,7 @@ export class CoalitionQueries {
       `SELECT n.name, n.formed_at,
               (SELECT coalesce(json_agg(json_build_object('country', m.country, 'since', m.since, 'roles', m.roles, 'sources', ${SOURCES_SQL}) ORDER BY m.country), '[]'::json)
                  FROM read_model.membership m
-                WHERE m.version = c.version AND m.coalition_id = c.coalition_id AND m.valid @> $2::timestamptz AND m.known @> $3::timestamptz) AS members
+                WHERE m.version = c.version AND ${membershipOf('m', 'c.coalition_id')} AND m.valid @> $2::timestamptz AND m.known @> $3::timestamptz) AS members
          FROM read_model.coalitions c
          LEFT JOIN LATERAL (${formedLateral('c.version', 'c.coalition_id', '$3')}) n ON true
         WHERE c.version = ${ACTIVE} AND c.coalition_id = $1`,
@@ -162,7 +169,7 @@ export class CoalitionQueries {
     const { rows } = await this.query<{ country: string; valid_from: Date; valid_to: Date | null; since: Date; roles: Array<{ kind: Member['roles'][number]['kind']; theater: string | null; since: string }> }>(
       `SELECT m.country, lower(m.valid) AS valid_from, upper(m.valid) AS valid_to, m.since, m.roles
          FROM read_model.membership m
-        WHERE m.version = ${ACTIVE} AND m.coalition_id = $1 AND m.known @> $2::timestamptz
+        WHERE m.version = ${ACTIVE} AND ${membershipOf('m', '$1')} AND m.known @> $2::timestamptz
         ORDER BY m.country, lower(m.valid)`,
       [id, knownAt],
     );
@@ -184,7 +191,7 @@ export class CoalitionQueries {
     const { rows } = await this.query<{ country: string; at_from: boolean; at_to: boolean }>(
       `SELECT m.country, bool_or(m.valid @> $2::timestamptz) AS at_from, bool_or(m.valid @> $3::timestamptz) AS at_to
          FROM read_model.membership m
-        WHERE m.version = ${ACTIVE} AND m.coalition_id = $1 AND m.known @> $4::timestamptz
+        WHERE m.version = ${ACTIVE} AND ${membershipOf('m', '$1')} AND m.known @> $4::timestamptz
           AND (m.valid @> $2::timestamptz OR m.valid @> $3::timestamptz)
         GROUP BY m.country ORDER BY m.country`,
       [id, from, to, knownAt],

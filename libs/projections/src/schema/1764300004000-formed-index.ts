@@ -1,19 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { INDEX_VERSION_PARTITIONS_V1 } from './1764300001000-read-model';
 
-/**
- * A coalition's name and formation date come from its first visible `coalition.formed` report
- * (semantics rule 1). Without an index of those reports the lookup walked every fact of the
- * coalition in valid-time order, checking each one's type: 4,934 rows and 3-14 ms at 1M stored
- * events, for every state, timeline, history and diff question, and 200 times over for the
- * coalition list (docs/benchmarks.md). A partial index holds only the formation reports, so the
- * lookup reads the few there are. Everything else is as in 1764300001000-read-model.
- */
-export class FormedIndex1764300004000 implements MigrationInterface {
-  name = 'FormedIndex1764300004000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+/** The second version of read_model.index_version_partitions (1764300007000-membership-coalition-hash replaces it; its down() restores this). */
+export const INDEX_VERSION_PARTITIONS_V2 = `
       CREATE OR REPLACE FUNCTION read_model.index_version_partitions(v integer, tables text[] DEFAULT ARRAY['facts', 'membership', 'coalitions']) RETURNS void
       LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
       DECLARE s text := '_v' || v;
@@ -36,7 +25,21 @@ export class FormedIndex1764300004000 implements MigrationInterface {
         IF 'coalitions' = ANY(tables) THEN
           EXECUTE format('CREATE UNIQUE INDEX IF NOT EXISTS %I ON read_model.%I (coalition_id)', 'coalitions' || s || '_id', 'coalitions' || s);
         END IF;
-      END $$`);
+      END $$`;
+
+/**
+ * A coalition's name and formation date come from its first visible `coalition.formed` report
+ * (semantics rule 1). Without an index of those reports the lookup walked every fact of the
+ * coalition in valid-time order, checking each one's type: 4,934 rows and 3-14 ms at 1M stored
+ * events, for every state, timeline, history and diff question, and 200 times over for the
+ * coalition list (docs/benchmarks.md). A partial index holds only the formation reports, so the
+ * lookup reads the few there are. Everything else is as in 1764300001000-read-model.
+ */
+export class FormedIndex1764300004000 implements MigrationInterface {
+  name = 'FormedIndex1764300004000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(INDEX_VERSION_PARTITIONS_V2);
     // Versions already indexed get the new index now; a version still loading gets it with the others.
     await q.query(`SELECT read_model.index_version_partitions(version, ARRAY['facts']) FROM read_model.versions WHERE state <> 'retired' AND phase = 'ready'`);
   }
