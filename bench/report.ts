@@ -182,15 +182,16 @@ export function writeReport(r: BenchResults, file: string): string[] {
     const smallest = r.queries[0]!;
     md.push('');
     // Each missed latency target with what the floor server measured against the same limit.
-    const latencyTarget = (text: string, value: number, limit: number, unit: string, floor: { value: number; says: string } | undefined) => {
+    // (NaN for a floor figure not measured: no note then.)
+    const latencyTarget = (text: string, value: number, limit: number, unit: string, floor: { value: number; says: string }) => {
       const line = target(text, value, '≤', limit, 2, unit);
-      const note = line.startsWith('FAIL') && floor && Number.isFinite(floor.value) ? `  \n  ${queryFloorLine(floor.says, floor.value <= limit)}` : '';
+      const note = line.startsWith('FAIL') && Number.isFinite(floor.value) ? `  \n  ${queryFloorLine(floor.says, floor.value <= limit)}` : '';
       md.push(`- ${line}${note}`);
     };
     const f1 = largest.floorIdle;
     const fIngest = largest.floorUnderIngest;
     latencyTarget(`queries: idle p99 ≤ 10 ms at ${fmt(largest.events)} events`, largest.idle.p99, 10, ' ms',
-      f1 && { value: f1.p99, says: `the floor server's idle p99 at ${fmt(largest.events)} events is ${fmt(f1.p99, 2)} ms` });
+      { value: f1?.p99 ?? NaN, says: `the floor server's idle p99 at ${fmt(largest.events)} events is ${fmt(f1?.p99 ?? NaN, 2)} ms` });
     const floorIngestRatio = f1 && fIngest ? ratio(fIngest.p99, f1.p99) : NaN;
     latencyTarget('queries: p99 under full ingest ≤ 3× idle p99', ratio(largest.underIngest.p99, largest.idle.p99), 3, '×',
       { value: floorIngestRatio, says: `the floor server's p99 under the same ingest is ${fmt(floorIngestRatio, 2)}× its idle p99` });
