@@ -1,4 +1,4 @@
-import { ConcurrencyError } from './errors';
+import { ConcurrencyError, InvalidAppendError } from './errors';
 import type { AppendResult, NewEvent } from './events';
 import type { AppendOptions, AppendRequest, PostgresEventStore } from './postgres-event-store';
 
@@ -13,8 +13,11 @@ interface Queued extends AppendRequest {
  * all of them instead of one each. A caller writing many streams at once (the ingestor, a Kafka
  * chunk at a time) pays per call what it paid per stream.
  *
- * A failure of the whole call (the database down, an invalid request among them) fails every
- * append of that call; a version mismatch fails only its own stream, as a ConcurrencyError.
+ * A version mismatch fails only its own stream, as a ConcurrencyError. A call refused for its
+ * data (an invalid request, a value PostgreSQL rejects: see `refusedForItsData`) is sent again one
+ * append per call, so only the append at fault fails: callers that do not know each other (the
+ * writers of one process) cannot fail each other's appends. A call that failed otherwise (the
+ * database down, the connection lost) fails every append in it, as each would have failed alone.
  * Two appends to one stream in the same tick go in consecutive calls, in submission order.
  */
 export class AppendBatcher {
@@ -73,13 +76,38 @@ export class AppendBatcher {
   private async send(call: Queued[]): Promise<void> {
     for (const queued of call) this.inFlight.add(queued.streamId);
     try {
-      const results = await this.store.appendMany(call);
-      results.forEach((result, i) => (result instanceof ConcurrencyError ? call[i]!.reject(result) : call[i]!.resolve(result)));
-    } catch (error) {
-      for (const queued of call) queued.reject(error);
+      await this.answer(call);
     } finally {
       for (const queued of call) this.inFlight.delete(queued.streamId);
       if (this.queue.length > 0) this.schedule();
     }
   }
+
+  private async answer(call: Queued[]): Promise<void> {
+    try {
+      const results = await this.store.appendMany(call);
+      results.forEach((result, i) => (result instanceof ConcurrencyError ? call[i]!.reject(result) : call[i]!.resolve(result)));
+    } catch (error) {
+      if (call.length > 1 && refusedForItsData(error)) {
+        // The whole transaction was rolled back, nothing of it is stored: each append alone finds its own answer.
+        await Promise.all(call.map((queued) => this.answer([queued])));
+        return;
+      }
+      for (const queued of call) queued.reject(error);
+    }
+  }
+}
+
+/**
+ * Whether PostgreSQL (or the store's own checks) refused a call for what it carries, so the
+ * transaction was rolled back and one of its requests is at fault: InvalidAppendError (AE002 or a
+ * client-side check), a data exception (SQLSTATE class 22: a value out of range, bad JSON...) or
+ * an integrity constraint (class 23: a CHECK on the events table, the idempotency race once its
+ * retries are spent). Anything else (connection lost, server shutting down) says nothing about
+ * the requests, and may even have committed: it is not retried.
+ */
+function refusedForItsData(error: unknown): boolean {
+  if (error instanceof InvalidAppendError) return true;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }

@@ -176,4 +176,22 @@ describe('event store: appends to many streams in one call', () => {
     // one call for the first append of each stream, one more for batch-x's second
     expect(callCount).toBe(2);
   });
+
+  it('AppendBatcher: an append PostgreSQL refuses fails alone; the others of its call are stored', async () => {
+    const batcher = new AppendBatcher(store);
+    const tooLong = 'k'.repeat(300); // the events table's CHECK allows 256 characters
+    const settled = await Promise.allSettled([
+      batcher.append('batch-fine-1', [event('bf1-1')], { expectedVersion: 'no-stream' }),
+      batcher.append('batch-refused', [event('br-1'), event(tooLong)], { expectedVersion: 'no-stream' }),
+      batcher.append('batch-fine-2', [event('bf2-1'), event('bf2-2')], { expectedVersion: 'no-stream' }),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((settled[1] as PromiseRejectedResult).reason.message)).toMatch(/idempotency_key/);
+    expect(await stored('batch-fine-1')).toEqual(['bf1-1']);
+    expect(await stored('batch-fine-2')).toEqual(['bf2-1', 'bf2-2']);
+    // nothing of the refused append, not even its valid first event or its stream
+    expect(await stored('batch-refused')).toEqual([]);
+    expect((await pool.query(`SELECT 1 FROM event_store.streams WHERE stream_id = 'batch-refused'`)).rowCount).toBe(0);
+    expect(await store.verify()).toEqual([]);
+  });
 });

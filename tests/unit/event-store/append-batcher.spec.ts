@@ -57,4 +57,14 @@ describe('AppendBatcher', () => {
     const both = await Promise.allSettled([down.append('p', [event('p')], { expectedVersion: 0 }), down.append('q', [event('q')], { expectedVersion: 0 })]);
     expect(both.map((s) => (s as PromiseRejectedResult).reason?.message)).toEqual(['connection terminated', 'connection terminated']);
   });
+
+  it('a call refused for its data is sent again one append per call, so only the append at fault fails', async () => {
+    const refused = Object.assign(new Error('new row for relation "events" violates check constraint "events_event_type_check"'), { code: '23514' });
+    const { store, calls } = scriptedStore(async (rs) => (rs.some((r) => r.streamId === 'bad') ? Promise.reject(refused) : rs.map(ok)));
+    const batcher = new AppendBatcher(store);
+    const settled = await Promise.allSettled(['a', 'bad', 'b'].map((s) => batcher.append(s, [event(s)], { expectedVersion: 0 })));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason).toBe(refused);
+    expect(calls).toEqual([['a:a', 'bad:bad', 'b:b'], ['a:a'], ['bad:bad'], ['b:b']]);
+  });
 });
