@@ -84,6 +84,12 @@ export class AppendBatcher {
   }
 
   private async answer(call: Queued[]): Promise<void> {
+    if (call.length === 1) {
+      // One append alone goes as `append`: the same rules, and PostgreSQL's leaner function for one stream.
+      const [queued] = call as [Queued];
+      await this.store.append(queued.streamId, queued.events, queued.options).then(queued.resolve, queued.reject);
+      return;
+    }
     try {
       const results = await this.store.appendMany(call);
       results.forEach((result, i) => (result instanceof ConcurrencyError ? call[i]!.reject(result) : call[i]!.resolve(result)));

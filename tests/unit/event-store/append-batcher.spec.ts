@@ -10,10 +10,17 @@ describe('AppendBatcher', () => {
 
   function scriptedStore(answer: (call: ReadonlyArray<AppendRequest>) => Promise<Array<AppendResult | ConcurrencyError>>) {
     const calls: string[][] = [];
+    // A call of one append goes as store.append, which throws a conflict instead of returning it.
     const store = {
       appendMany: (requests: ReadonlyArray<AppendRequest>) => {
         calls.push(requests.map((r) => `${r.streamId}:${r.events.map((e) => e.idempotencyKey).join('+')}`));
         return answer(requests);
+      },
+      append: async (streamId: string, events: AppendRequest['events'], options: AppendRequest['options']) => {
+        calls.push([`${streamId}:${events.map((e) => e.idempotencyKey).join('+')}`]);
+        const [result] = await answer([{ streamId, events, options }]);
+        if (result instanceof Error) throw result;
+        return result!;
       },
     } as unknown as PostgresEventStore;
     return { store, calls };
@@ -66,5 +73,15 @@ describe('AppendBatcher', () => {
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((settled[1] as PromiseRejectedResult).reason).toBe(refused);
     expect(calls).toEqual([['a:a', 'bad:bad', 'b:b'], ['a:a'], ['bad:bad'], ['b:b']]);
+  });
+
+  it('an append alone in its call goes as store.append; its conflict fails it as a ConcurrencyError', async () => {
+    const { store, calls } = scriptedStore(async (rs) => rs.map((r) => (r.streamId === 'late' ? new ConcurrencyError('late', 0, 3) : ok(r))));
+    const appendMany = jest.spyOn(store, 'appendMany');
+    const batcher = new AppendBatcher(store);
+    await expect(batcher.append('fine', [event('f')], { expectedVersion: 0 })).resolves.toMatchObject({ streamId: 'fine' });
+    await expect(batcher.append('late', [event('l')], { expectedVersion: 0 })).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(calls).toEqual([['fine:f'], ['late:l']]);
+    expect(appendMany).not.toHaveBeenCalled();
   });
 });
