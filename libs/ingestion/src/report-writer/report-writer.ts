@@ -52,7 +52,8 @@ export class ReportWriter {
     private readonly options: ReportWriterOptions = {},
   ) {
     this.states = new LRUCache({ max: options.cachedStreams ?? 10_000 });
-    this.appender = new AppendBatcher(store);
+    // calls of up to 500 events: a chunk's few hundred streams in a call or two (decision 0004)
+    this.appender = new AppendBatcher(store, 500);
   }
 
   record(report: NewsEvent, provenance: Provenance): Promise<RecordOutcome> {
