@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
-import { PostgresEventStore } from '@annals/event-store';
+import { AppendBatcher, PostgresEventStore, type AppendResult as StoreAppendResult, type NewEvent } from '@annals/event-store';
 import type { BenchContext } from './lib/bench-context';
 import { CpuMeter } from './lib/cpu';
 import { FLOOR_EVENTS_TABLE, PIPELINE_TABLES } from './lib/pipeline-tables';
@@ -11,7 +11,10 @@ import { interleaved, type Summary } from './lib/stats';
 /**
  * Append throughput: Annals' append vs Emmett's appendToStream vs a raw multi-row INSERT of
  * the same rows through pg (and COPY for batches of 100), for batches of 1, 10 and 100 events
- * of ~512 bytes, with 1 and 8 concurrent writers, each on streams of its own.
+ * of ~512 bytes, with 1 and 8 concurrent writers, each on streams of its own. Annals is measured
+ * both ways it offers: PostgresEventStore.append (one transaction per append) and
+ * AppendBatcher.append (the same contract; appends submitted in the same tick by the writers of
+ * one process share a transaction, as Annals' ingestor writes).
  */
 
 export interface AppendResult {
@@ -28,6 +31,7 @@ export async function appendBenchmark(ctx: BenchContext, options: { trials: numb
   const db = await ctx.database('bench_append');
   const pool = ctx.pool(db.appUrl, 12);
   const store = new PostgresEventStore(pool);
+  const grouped = new AppendBatcher(store);
   const emmett = getPostgreSQLEventStore(db.ownerUrl, { connectionOptions: { pooled: true } } as never);
   await emmett.schema.migrate();
   const owner = new Pool({ connectionString: db.ownerUrl, max: 12 });
@@ -42,7 +46,7 @@ export async function appendBenchmark(ctx: BenchContext, options: { trials: numb
       const events = appendsPerWriter * writers * batch;
       const cpuTotals: Record<string, Record<string, number>> = {};
       const timed = (name: string, work: (writer: number, prefix: string) => Promise<void>) => async () => {
-        const prefix = `${name}-${batch}-${writers}-${run++}`;
+        const prefix = `${name.replace(/\W/g, '_')}-${batch}-${writers}-${run++}`;
         cpu.begin();
         const started = process.hrtime.bigint();
         await Promise.all(Array.from({ length: writers }, (_, w) => work(w, prefix)));
@@ -52,17 +56,16 @@ export async function appendBenchmark(ctx: BenchContext, options: { trials: numb
         for (const [proc, s] of Object.entries(used)) cpuTotals[name]![proc] = (cpuTotals[name]![proc] ?? 0) + s;
         return events / seconds;
       };
+      const annalsWriter = async (append: typeof store.append, w: number, prefix: string) => {
+        for (let i = 0, version = 0; i < appendsPerWriter; i++) {
+          const events: NewEvent[] = Array.from({ length: batch }, (_, k) => ({ type: 'coalition.member-joined', data: payload(k), metadata: { correlationId: `c-${i}` }, occurredAt: new Date(), idempotencyKey: `${prefix}-${w}-${i}-${k}` }));
+          const result: StoreAppendResult = await append(`${prefix}-w${w}`, events, { expectedVersion: version });
+          version = result.nextExpectedVersion;
+        }
+      };
       const contenders: Record<string, () => Promise<number>> = {
-        annals: timed('annals', async (w, prefix) => {
-          for (let i = 0, version = 0; i < appendsPerWriter; i++) {
-            const result = await store.append(
-              `${prefix}-w${w}`,
-              Array.from({ length: batch }, (_, k) => ({ type: 'coalition.member-joined', data: payload(k), metadata: { correlationId: `c-${i}` }, occurredAt: new Date(), idempotencyKey: `${prefix}-${w}-${i}-${k}` })),
-              { expectedVersion: version },
-            );
-            version = result.nextExpectedVersion;
-          }
-        }),
+        annals: timed('annals', (w, prefix) => annalsWriter((...args) => store.append(...args), w, prefix)),
+        'annals grouped': timed('annals grouped', (w, prefix) => annalsWriter((...args) => grouped.append(...args), w, prefix)),
         emmett: timed('emmett', async (w, prefix) => {
           let version = 0n;
           for (let i = 0; i < appendsPerWriter; i++) {
