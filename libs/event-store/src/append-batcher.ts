@@ -9,8 +9,8 @@ interface Queued extends AppendRequest {
 
 /**
  * `append` with the same contract as PostgresEventStore.append, but the appends submitted in
- * the same tick go to PostgreSQL together, as one appendMany: one round trip and one commit for
- * all of them instead of one each. A caller writing many streams at once (the ingestor, a Kafka
+ * the same tick go to PostgreSQL together, as one appendMany (an append alone in its call, as
+ * append): one round trip and one commit for all of them instead of one each. A caller writing many streams at once (the ingestor, a Kafka
  * chunk at a time) pays per call what it paid per stream.
  *
  * A version mismatch fails only its own stream, as a ConcurrencyError. A call refused for its
@@ -99,7 +99,7 @@ export class AppendBatcher {
       const results = await this.store.appendMany(call);
       results.forEach((result, i) => (result instanceof ConcurrencyError ? call[i]!.reject(result) : call[i]!.resolve(result)));
     } catch (error) {
-      if (call.length > 1 && refusedForItsData(error)) {
+      if (refusedForItsData(error)) {
         // The whole transaction was rolled back, nothing of it is stored: each append alone finds its own answer.
         await Promise.all(call.map((queued) => this.answer([queued])));
         return;
