@@ -4,6 +4,7 @@ import { AppendMany1764300003000 } from '@annals/event-store/schema/176430000300
 import { AppendFastPath1764300005000 } from '@annals/event-store/schema/1764300005000-append-fast-path';
 import { AppendManySetBased1764300006000 } from '@annals/event-store/schema/1764300006000-append-many-set-based';
 import { StreamIdCheck1764300008000 } from '@annals/event-store/schema/1764300008000-stream-id-check';
+import { CanonicalBytesPrintedOnce1764300009000 } from '@annals/event-store/schema/1764300009000-canonical-bytes-printed-once';
 import { ReadModel1764300001000 } from '@annals/projections/schema/1764300001000-read-model';
 import { FormedIndex1764300004000 } from '@annals/projections/schema/1764300004000-formed-index';
 import { MembershipCoalitionHash1764300007000 } from '@annals/projections/schema/1764300007000-membership-coalition-hash';
@@ -12,4 +13,4 @@ import { MembershipCoalitionHash1764300007000 } from '@annals/projections/schema
  * The schema's history, oldest first. Each lib owns the migrations of its tables;
  * this list is the one place that orders them.
  */
-export const migrations = [EventStore1764300000000, ReadModel1764300001000, AppendIndexProbes1764300002000, AppendMany1764300003000, FormedIndex1764300004000, AppendFastPath1764300005000, AppendManySetBased1764300006000, MembershipCoalitionHash1764300007000, StreamIdCheck1764300008000];
+export const migrations = [EventStore1764300000000, ReadModel1764300001000, AppendIndexProbes1764300002000, AppendMany1764300003000, FormedIndex1764300004000, AppendFastPath1764300005000, AppendManySetBased1764300006000, MembershipCoalitionHash1764300007000, StreamIdCheck1764300008000, CanonicalBytesPrintedOnce1764300009000];

@@ -9,6 +9,22 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * docs/decisions/0004-append-function.md (version check before any sequence number,
  * idempotency, hash chain).
  */
+/**
+ * The first definition of event_store.event_bytes (after `CREATE ` or `CREATE OR REPLACE `): the
+ * canonical bytes as jsonb prints the array of an event's fields. Later migrations restore it on `down`.
+ */
+export const EVENT_BYTES_V1 = `FUNCTION event_store.event_bytes(
+        p_position bigint, p_stream_id text, p_stream_version bigint, p_event_type text,
+        p_schema_version integer, p_payload jsonb, p_metadata jsonb, p_occurred_at timestamptz,
+        p_recorded_at timestamptz, p_idempotency_key text
+      ) RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE AS $$
+        SELECT convert_to(jsonb_build_array(
+          p_position, p_stream_id, p_stream_version, p_event_type, p_schema_version, p_payload, p_metadata,
+          (extract(epoch FROM p_occurred_at) * 1000000)::bigint,
+          (extract(epoch FROM p_recorded_at) * 1000000)::bigint,
+          p_idempotency_key)::text, 'UTF8')
+      $$`;
+
 /** The first version of event_store.append (its steps are described above `up`'s call); later migrations restore it on `down`. */
 export const APPEND_V1 = `
       CREATE FUNCTION event_store.append(
@@ -218,18 +234,7 @@ export class EventStore1764300000000 implements MigrationInterface {
     // The canonical bytes of an event and its link in the stream's hash chain. A JSON array is
     // unambiguous (no separator can be forged inside a field) and independent of session settings:
     // jsonb prints numbers and keys the same way everywhere; times go in as epoch microseconds.
-    await q.query(`
-      CREATE FUNCTION event_store.event_bytes(
-        p_position bigint, p_stream_id text, p_stream_version bigint, p_event_type text,
-        p_schema_version integer, p_payload jsonb, p_metadata jsonb, p_occurred_at timestamptz,
-        p_recorded_at timestamptz, p_idempotency_key text
-      ) RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE AS $$
-        SELECT convert_to(jsonb_build_array(
-          p_position, p_stream_id, p_stream_version, p_event_type, p_schema_version, p_payload, p_metadata,
-          (extract(epoch FROM p_occurred_at) * 1000000)::bigint,
-          (extract(epoch FROM p_recorded_at) * 1000000)::bigint,
-          p_idempotency_key)::text, 'UTF8')
-      $$`);
+    await q.query(`CREATE ${EVENT_BYTES_V1}`);
     await q.query(`
       CREATE FUNCTION event_store.event_hash(
         p_previous bytea, p_position bigint, p_stream_id text, p_stream_version bigint, p_event_type text,
