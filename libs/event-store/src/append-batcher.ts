@@ -10,8 +10,9 @@ interface Queued extends AppendRequest {
 /**
  * `append` with the same contract as PostgresEventStore.append, but the appends submitted in
  * the same tick go to PostgreSQL together, as one appendMany (an append alone in its call, as
- * append): one round trip and one commit for all of them instead of one each. A caller writing many streams at once (the ingestor, a Kafka
- * chunk at a time) pays per call what it paid per stream.
+ * append): one round trip and one commit for all of them instead of one each. A caller writing
+ * many streams at once (the ingestor, a Kafka chunk at a time) pays per call what it paid per
+ * stream.
  *
  * A version mismatch fails only its own stream, as a ConcurrencyError. A call refused for its
  * data (an invalid request, a value PostgreSQL rejects: see `refusedForItsData`) is sent again one
