@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Checkpoint, StoredEvent } from './events';
 import { START } from './events';
-import type { PostgresEventStore } from './postgres-event-store';
+import type { PostgresEventStore, ReadAllResult } from './postgres-event-store';
 
 /**
  * Handles one batch inside the subscription's transaction: write through `tx`, and the
@@ -49,6 +49,8 @@ export class Subscription {
   private listener: PoolClient | undefined;
   private lockClient: PoolClient | undefined;
   private loop: Promise<void> | undefined;
+  /** The batch after the one being handled, read meanwhile on another connection (see `prefetch`). */
+  private next: { after: Checkpoint; read: Promise<ReadAllResult | undefined> } | undefined;
   private readonly status_: SubscriptionStatus;
 
   constructor(
@@ -107,12 +109,15 @@ export class Subscription {
         await this.sleep(Math.min(5000, 100 * 2 ** Math.min(attempt, 6)));
       }
     }
+    await this.next?.read;
+    this.next = undefined;
     await this.releaseClients(false);
     this.status_.state = 'stopped';
   }
 
   /** One transaction: lock the checkpoint, read after it, handle, move it. Returns how many events were read. */
   private async processBatch(): Promise<number> {
+    const batchSize = this.options.batchSize ?? 500;
     const client = await this.pool.connect();
     let broken = false;
     try {
@@ -127,7 +132,8 @@ export class Subscription {
         [this.options.subscriptionId],
       );
       const checkpoint = { transactionId: rows[0]!.transaction_id, position: rows[0]!.position };
-      const batch = await this.store.readAll(checkpoint, this.options.batchSize ?? 500, client);
+      const batch = (await this.prefetched(checkpoint)) ?? (await this.store.readAll(checkpoint, batchSize, client));
+      if (batch.events.length === batchSize) this.prefetch(batch.checkpoint);
       if (batch.events.length > 0) {
         await this.options.handler(batch.events, client);
         await client.query(
@@ -137,7 +143,7 @@ export class Subscription {
       }
       await client.query('COMMIT');
       this.status_.checkpoint = batch.checkpoint;
-      const caughtUp = batch.events.length < (this.options.batchSize ?? 500);
+      const caughtUp = batch.events.length < batchSize;
       if (batch.events.length > 0) this.options.onBatch?.({ events: batch.events.length, checkpoint: batch.checkpoint, caughtUp });
       return batch.events.length;
     } catch (error) {
@@ -147,6 +153,29 @@ export class Subscription {
     } finally {
       client.release(broken ? true : undefined);
     }
+  }
+
+  /**
+   * Catching up, the next batch is read while this one is handled: the handler waits on
+   * PostgreSQL most of its time, and the read (mostly decoding rows in Node) fits in those waits.
+   * A read outside the batch's transaction is as safe as one inside: catch-up reads return only
+   * events of transactions that have all ended (read_all), so a later read from the same
+   * checkpoint starts with the same events. It is used only if the checkpoint, locked, is still
+   * where the read started (another instance or an operator may have moved it meanwhile) and it
+   * came back full (else a fresh read may see more).
+   */
+  private prefetch(after: Checkpoint): void {
+    const read = this.store.readAll(after, this.options.batchSize ?? 500).catch(() => undefined);
+    this.next = { after, read };
+  }
+
+  private async prefetched(checkpoint: Checkpoint): Promise<ReadAllResult | undefined> {
+    const next = this.next;
+    this.next = undefined;
+    if (!next) return undefined;
+    const batch = await next.read;
+    const same = next.after.transactionId === checkpoint.transactionId && Number(next.after.position) === Number(checkpoint.position);
+    return same && batch && batch.events.length === (this.options.batchSize ?? 500) ? batch : undefined;
   }
 
   private async acquireLock(): Promise<void> {

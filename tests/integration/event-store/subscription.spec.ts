@@ -81,6 +81,46 @@ describe('event store: subscriptions', () => {
     expect(rows[0]).toEqual({ n: before, distinct: before });
   });
 
+  it('catching up, each batch starts at the checkpoint as stored, even when it was moved while the batch before was handled', async () => {
+    // Catching up, the next batch is read ahead while one is handled; a rewind (an operator
+    // replaying the subscription) must win over that read.
+    for (let i = 0; i < 30; i++) await store.append(`rewind-${i % 3}`, [{ type: 'n', data: { i } }], { expectedVersion: 'any' });
+    const batches: number[][] = [];
+    const operator = new Client({ connectionString: db.appUrl });
+    await operator.connect();
+    let rewound: Promise<unknown> | undefined;
+    const subscription = new Subscription(pool, store, {
+      subscriptionId: 'rewind',
+      batchSize: 10,
+      pollIntervalMs: 60_000,
+      handler: async (events) => {
+        batches.push(events.map((e) => e.position));
+        // (the first batch creates the checkpoint row; the second one's lock is a row to wait for)
+        if (batches.length !== 2) return;
+        // queued behind this batch's lock on the checkpoint row: it moves the checkpoint back to
+        // the start as soon as this batch commits, before the next batch locks the row
+        rewound = operator.query("UPDATE event_store.checkpoints SET transaction_id = '0', position = 0 WHERE subscription_id = 'rewind'");
+        await eventually('the rewind waits for the batch', async () => {
+          const { rows } = await pool.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE event_store.checkpoints%'",
+          );
+          return rows[0]!.n === 1 ? true : undefined;
+        });
+      },
+    });
+    try {
+      subscription.start();
+      await eventually('three batches', async () => (batches.length >= 3 ? true : undefined));
+      await subscription.stop();
+      await rewound;
+    } finally {
+      await operator.end();
+    }
+    expect(batches[0]).toHaveLength(10);
+    expect(batches[1]![0]).toBeGreaterThan(batches[0]![9]!);
+    expect(batches[2]).toEqual(batches[0]);
+  });
+
   it('with two exclusive instances, one works and the other takes over when its session dies', async () => {
     await store.append('takeover', [{ type: 'n', data: {} }], { expectedVersion: 'any' });
     const make = (name: string, log: string[]) =>
