@@ -92,7 +92,7 @@ export class Subscription {
           const read = await this.processBatch();
           attempt = 0;
           this.status_.lastError = undefined;
-          if (read < (this.options.batchSize ?? 500)) {
+          if (read < this.batchSize) {
             this.status_.state = 'live';
             await this.idle();
           } else {
@@ -117,7 +117,6 @@ export class Subscription {
 
   /** One transaction: lock the checkpoint, read after it, handle, move it. Returns how many events were read. */
   private async processBatch(): Promise<number> {
-    const batchSize = this.options.batchSize ?? 500;
     const client = await this.pool.connect();
     let broken = false;
     try {
@@ -132,8 +131,8 @@ export class Subscription {
         [this.options.subscriptionId],
       );
       const checkpoint = { transactionId: rows[0]!.transaction_id, position: rows[0]!.position };
-      const batch = (await this.prefetched(checkpoint)) ?? (await this.store.readAll(checkpoint, batchSize, client));
-      if (batch.events.length === batchSize) this.prefetch(batch.checkpoint);
+      const batch = (await this.prefetched(checkpoint)) ?? (await this.store.readAll(checkpoint, this.batchSize, client));
+      if (batch.events.length === this.batchSize) this.prefetch(batch.checkpoint);
       if (batch.events.length > 0) {
         await this.options.handler(batch.events, client);
         await client.query(
@@ -143,7 +142,7 @@ export class Subscription {
       }
       await client.query('COMMIT');
       this.status_.checkpoint = batch.checkpoint;
-      const caughtUp = batch.events.length < batchSize;
+      const caughtUp = batch.events.length < this.batchSize;
       if (batch.events.length > 0) this.options.onBatch?.({ events: batch.events.length, checkpoint: batch.checkpoint, caughtUp });
       return batch.events.length;
     } catch (error) {
@@ -165,7 +164,7 @@ export class Subscription {
    * came back full (else a fresh read may see more).
    */
   private prefetch(after: Checkpoint): void {
-    const read = this.store.readAll(after, this.options.batchSize ?? 500).catch(() => undefined);
+    const read = this.store.readAll(after, this.batchSize).catch(() => undefined);
     this.next = { after, read };
   }
 
@@ -175,7 +174,11 @@ export class Subscription {
     if (!next) return undefined;
     const batch = await next.read;
     const same = next.after.transactionId === checkpoint.transactionId && Number(next.after.position) === Number(checkpoint.position);
-    return same && batch && batch.events.length === (this.options.batchSize ?? 500) ? batch : undefined;
+    return same && batch && batch.events.length === this.batchSize ? batch : undefined;
+  }
+
+  private get batchSize(): number {
+    return this.options.batchSize ?? 500;
   }
 
   private async acquireLock(): Promise<void> {
