@@ -6,6 +6,21 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * after it is computed. This is the first version: 1764300004000-formed-index replaces it and
  * restores it on the way down.
  */
+/**
+ * A version's partitions, created empty. This is the first version: 1764300010000-payload-statistics
+ * replaces it and restores it on the way down.
+ */
+export const CREATE_VERSION_PARTITIONS_V1 = `
+      CREATE FUNCTION read_model.create_version_partitions(v integer) RETURNS void
+      LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
+      DECLARE t text;
+      BEGIN
+        FOREACH t IN ARRAY ARRAY['facts', 'membership', 'coalitions'] LOOP
+          EXECUTE format('CREATE TABLE IF NOT EXISTS read_model.%I PARTITION OF read_model.%I FOR VALUES IN (%s)', t || '_v' || v, t, v);
+          EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON read_model.%I TO annals_writer', t || '_v' || v);
+        END LOOP;
+      END $$`;
+
 export const INDEX_VERSION_PARTITIONS_V1 = `
       CREATE FUNCTION read_model.index_version_partitions(v integer, tables text[] DEFAULT ARRAY['facts', 'membership', 'coalitions']) RETURNS void
       LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
@@ -98,16 +113,7 @@ export class ReadModel1764300001000 implements MigrationInterface {
         first_position bigint NOT NULL
       ) PARTITION BY LIST (version)`);
 
-    await q.query(`
-      CREATE FUNCTION read_model.create_version_partitions(v integer) RETURNS void
-      LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
-      DECLARE t text;
-      BEGIN
-        FOREACH t IN ARRAY ARRAY['facts', 'membership', 'coalitions'] LOOP
-          EXECUTE format('CREATE TABLE IF NOT EXISTS read_model.%I PARTITION OF read_model.%I FOR VALUES IN (%s)', t || '_v' || v, t, v);
-          EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON read_model.%I TO annals_writer', t || '_v' || v);
-        END LOOP;
-      END $$`);
+    await q.query(CREATE_VERSION_PARTITIONS_V1);
 
     await q.query(INDEX_VERSION_PARTITIONS_V1);
 
