@@ -76,6 +76,23 @@ describe('news-event contract v1', () => {
     expect(reasonOf(value)).toBe(reason);
   });
 
+  it('finds a NUL or a lone surrogate wherever and however it is written', () => {
+    const text = JSON.stringify(joined);
+    expect(detailOf(text.replace('"data"', '"da\\u0000ta"'))).toMatch(/NUL character/);
+    expect(detailOf(text.replace('TASS', 'TASS \\uDC00'))).toMatch(/lone UTF-16 surrogate/);
+    expect(detailOf(text.replace('TASS', 'TASS \\ud83d'))).toMatch(/lone UTF-16 surrogate/);
+    // a message handed over as a string (not bytes) may carry a lone surrogate unescaped
+    const raw = parseNewsEvent(text.replace('TASS', 'TASS \ud800'));
+    expect(raw.ok ? '' : raw.rejection.detail).toMatch(/lone UTF-16 surrogate/);
+  });
+
+  it('accepts text that only looks like a NUL or a surrogate, and surrogate pairs, escaped or not', () => {
+    // a backslash followed by "u0000" (escaped in JSON as \\u0000) is six ordinary characters
+    expect(reasonOf({ ...joined, source: { publisher: 'TASS \\u0000 \\ud800' } })).toBe('ok');
+    expect(reasonOf(JSON.stringify(joined).replace('TASS', 'TASS \\ud83d\\ude00'))).toBe('ok');
+    expect(reasonOf({ ...joined, source: { publisher: 'TASS \u{1F600}' } })).toBe('ok');
+  });
+
   it('says which field is wrong and what it got', () => {
     expect(detailOf({ ...joined, data: { ...joined.data, country: 'XX' } })).toBe('data.country: is not an ISO 3166-1 alpha-2 country code (got "XX")');
     expect(detailOf({ ...joined, extra: 1 })).toMatch(/unknown field\(s\) "extra"/);
