@@ -171,10 +171,10 @@ export class Subscription {
   private async prefetched(checkpoint: Checkpoint): Promise<ReadAllResult | undefined> {
     const next = this.next;
     this.next = undefined;
-    if (!next) return undefined;
+    // (positions compared as numbers: the checkpoint row's bigint is a string unless the pool's INT8 parser is loaded)
+    if (!next || next.after.transactionId !== checkpoint.transactionId || Number(next.after.position) !== Number(checkpoint.position)) return undefined;
     const batch = await next.read;
-    const same = next.after.transactionId === checkpoint.transactionId && Number(next.after.position) === Number(checkpoint.position);
-    return same && batch && batch.events.length === this.batchSize ? batch : undefined;
+    return batch?.events.length === this.batchSize ? batch : undefined;
   }
 
   private get batchSize(): number {
