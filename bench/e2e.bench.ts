@@ -66,7 +66,8 @@ export async function e2eBenchmark(ctx: BenchContext, options: { messages: numbe
 
   const annals = async () => {
     const n = trial++;
-    const db = await ctx.database(`bench_e2e_${n}`);
+    const name = `bench_e2e_${n}`;
+    const db = await ctx.database(name);
     const env = { KAFKA_BROKERS: ctx.settings.kafkaBrokers, DATABASE_URL: db.appUrl, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: `annals-${n}`, LOG_LEVEL: 'warn' };
     const ingestor = new AppProcess('ingestor', join(ROOT, '.annals/logs/bench-ingestor.log'));
     const projector = new AppProcess('projector', join(ROOT, '.annals/logs/bench-projector.log'));
@@ -83,13 +84,15 @@ export async function e2eBenchmark(ctx: BenchContext, options: { messages: numbe
     await ingestor.stop();
     await projector.stop();
     await pool.end();
+    await ctx.dropDatabase(name);
     return options.messages / seconds;
   };
 
   /** The raw or the floor pipeline (bench/lib/raw-pipeline.ts) in a process of its own. */
   const pipeline = (mode: 'raw' | 'floor') => async () => {
     const n = trial++;
-    const db = await ctx.database(`bench_e2e_${n}`);
+    const name = `bench_e2e_${n}`;
+    const db = await ctx.database(name);
     const owner = new Pool({ connectionString: db.ownerUrl, max: 1 });
     for (const ddl of PIPELINE_TABLES[mode]) await owner.query(ddl);
     const table = mode === 'raw' ? 'raw_events' : 'floor_events';
@@ -104,6 +107,7 @@ export async function e2eBenchmark(ctx: BenchContext, options: { messages: numbe
     const seconds = await secondsSinceFirstRow(owner, table);
     await owner.end();
     addCpu(cpuTotals, `${mode} pipeline`, diff({ ...snapshotCpu(ctx), pipeline: pipelineCpu }, before));
+    await ctx.dropDatabase(name);
     return options.messages / seconds;
   };
 
@@ -173,6 +177,7 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
   await ingestor.stop();
   await projector.stop();
   await pool.end();
+  await ctx.dropDatabase('bench_lag');
   console.log(`  burst of ${options.burst}: lag back to zero ${secondsToZeroLag.toFixed(1)} s after the burst was published`);
   return { messages: options.burst, secondsToZeroLag, rate: options.rate, plot: options.plotFile };
 }
