@@ -6,7 +6,17 @@ import { CoalitionMembershipProjection } from './coalition-membership/coalition-
 import { ProjectionVersions, subscriptionIdOf } from './projection-versions';
 import type { Pair } from './coalition-membership/coalition-membership.projection';
 
+/**
+ * Events per batch at most (a subscription hands over fewer when fewer are there, so this only
+ * shapes catching up). A pair that several events of a batch touch is recomputed, and its rows
+ * rewritten, once per batch. Measured catching up 50,000 reports on a read model of 40,000
+ * (interleaved, 2 rounds): 1,000 10.3-10.6k events/s, 2,000 10.9-11.1k, 3,000 11.4-11.5k,
+ * 5,000 11.3k; at 3,000 the projector and PostgreSQL each used 7-10% less CPU than at 1,000.
+ */
+export const DEFAULT_PROJECTOR_BATCH_SIZE = 3000;
+
 export interface ProjectorRunnerOptions {
+  /** DEFAULT_PROJECTOR_BATCH_SIZE when not given. */
   batchSize?: number;
   /** How often the runner looks for new, switched or retired versions. */
   pollIntervalMs?: number;
@@ -132,7 +142,7 @@ export class ProjectorRunner {
   }
 
   private startSubscription(version: number): void {
-    const batchSize = this.options.batchSize ?? 1000;
+    const batchSize = this.options.batchSize ?? DEFAULT_PROJECTOR_BATCH_SIZE;
     const subscription = new Subscription(this.pool, this.store, {
       subscriptionId: subscriptionIdOf(version),
       exclusive: true,
