@@ -306,13 +306,25 @@ function toMembershipFact(r: PairFactRow): MembershipFact {
   };
 }
 
+/**
+ * A bigint of epoch milliseconds (or null) as a timestamptz, exactly, whatever the session's
+ * time zone: the whole seconds through to_timestamp (exact up to year 20000), the remaining
+ * milliseconds (negative before 1970) as an interval. A float8 times an interval is not exact
+ * far from 1970, hence the split. The projector sends a row's instants as numbers rather than
+ * ISO text: printing them in Node and parsing them again in range_in was the larger part of
+ * writing a membership row outside the insert itself (tests/integration/projections/membership-timestamps.spec.ts).
+ */
+const fromEpochMs = (v: string) => `(to_timestamp(${v} / 1000) + mod(${v}, 1000) * interval '1 millisecond')`;
+
 /** Membership rows waiting to be written, as the arrays one INSERT ... unnest takes. */
 class MembershipRows {
   private coalition: string[] = [];
   private country: string[] = [];
-  private valid: string[] = [];
-  private known: string[] = [];
-  private since: string[] = [];
+  private validFrom: number[] = [];
+  private validTo: Array<number | null> = [];
+  private knownFrom: number[] = [];
+  private knownTo: Array<number | null> = [];
+  private since: number[] = [];
   private roles: string[] = [];
 
   get size(): number {
@@ -327,9 +339,11 @@ class MembershipRows {
     for (const row of rows) {
       this.coalition.push(coalition);
       this.country.push(country);
-      this.valid.push(range(row.validFrom, row.validTo));
-      this.known.push(range(row.knownFrom, row.knownTo));
-      this.since.push(new Date(row.state.since).toISOString());
+      this.validFrom.push(row.validFrom);
+      this.validTo.push(row.validTo);
+      this.knownFrom.push(row.knownFrom);
+      this.knownTo.push(row.knownTo);
+      this.since.push(row.state.since);
       this.roles.push(JSON.stringify(row.state.roles.map((r) => ({ kind: r.kind, theater: r.theater, since: new Date(r.since).toISOString() }))));
     }
   }
@@ -337,22 +351,23 @@ class MembershipRows {
   /** Writes the rows added so far; rows added while it runs wait for the next insert. */
   async insert(tx: PoolClient | Pool, version: number): Promise<void> {
     if (this.size === 0) return;
-    const params = [version, this.coalition, this.country, this.valid, this.known, this.since, this.roles];
+    const params = [version, this.coalition, this.country, this.validFrom, this.validTo, this.knownFrom, this.knownTo, this.since, this.roles];
     this.coalition = [];
     this.country = [];
-    this.valid = [];
-    this.known = [];
+    this.validFrom = [];
+    this.validTo = [];
+    this.knownFrom = [];
+    this.knownTo = [];
     this.since = [];
     this.roles = [];
+    // [from, to) with an open end for null (tstzrange's default bounds)
     await tx.query(
       `INSERT INTO read_model.membership (version, coalition_id, country, valid, known, since, roles)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::tstzrange[], $5::tstzrange[], $6::timestamptz[], $7::jsonb[])`,
+       SELECT $1, r.coalition_id, r.country, tstzrange(${fromEpochMs('r.valid_from')}, ${fromEpochMs('r.valid_to')}),
+              tstzrange(${fromEpochMs('r.known_from')}, ${fromEpochMs('r.known_to')}), ${fromEpochMs('r.since')}, r.roles
+         FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::jsonb[])
+              AS r(coalition_id, country, valid_from, valid_to, known_from, known_to, since, roles)`,
       params,
     );
   }
-}
-
-/** [from, to) with an open end for null. */
-function range(from: number, to: number | null): string {
-  return `[${new Date(from).toISOString()},${to === null ? '' : new Date(to).toISOString()})`;
 }
