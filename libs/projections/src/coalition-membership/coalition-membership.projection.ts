@@ -43,6 +43,17 @@ interface PairFactRow {
  */
 const epochMs = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)::float8`;
 
+/**
+ * A bigint of epoch milliseconds (or null) as a timestamptz, exactly, whatever the session's
+ * time zone: the whole seconds through to_timestamp (exact up to year 20000), the remaining
+ * milliseconds (negative before 1970) as an interval. A float8 times an interval is not exact
+ * far from 1970, hence the split. The projector sends the instants of the facts and membership
+ * rows it writes as numbers, not as Dates or ISO text: printing them in Node and parsing them
+ * again in PostgreSQL was the larger part of writing a membership row outside the insert itself
+ * (tests/integration/projections/written-instants.spec.ts).
+ */
+const fromEpochMs = (v: string) => `(to_timestamp(${v} / 1000) + mod(${v}, 1000) * interval '1 millisecond')`;
+
 /** A pair's facts as PairFactRow, from read_model.facts aliased `f`. */
 const PAIR_FACT_COLUMNS = `f.coalition_id, f.country, f.report_id, f.type, f.position, f.roles,
   ${epochMs('f.occurred_at')} AS occurred_at, ${epochMs('f.known_at')} AS known_at, ${epochMs('f.retracted_at')} AS retracted_at`;
@@ -154,12 +165,22 @@ export class CoalitionMembershipProjection {
     }
   }
 
+  /**
+   * The facts' JSON (roles, source, data) goes as one JSON document of [roles, source, data]
+   * triples, which PostgreSQL parses once and splits (jsonb_array_elements), and their instants
+   * as epoch milliseconds: a jsonb[] parameter costs pg an escaping pass over every document in
+   * Node and array_in an unescaping pass before jsonb_in, and Dates are printed by pg's own
+   * formatter. ROWS FROM zips the columns by place.
+   */
   private async insertFacts(facts: FactRow[], tx: PoolClient, version: number): Promise<void> {
     await tx.query(
       `INSERT INTO read_model.facts
          (version, report_id, position, type, coalition_id, country, roles, retracts, occurred_at, known_at, recorded_at, source, data)
-       SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[],
-                                $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::jsonb[], $13::jsonb[])`,
+       SELECT $1, f.report_id, f.position, f.type, f.coalition_id, f.country, f.json -> 0, f.retracts,
+              ${fromEpochMs('f.occurred_at')}, ${fromEpochMs('f.known_at')}, ${fromEpochMs('f.recorded_at')}, f.json -> 1, f.json -> 2
+         FROM ROWS FROM (unnest($2::text[]), unnest($3::bigint[]), unnest($4::text[]), unnest($5::text[]), unnest($6::text[]), unnest($7::text[]),
+                         unnest($8::bigint[]), unnest($9::bigint[]), unnest($10::bigint[]), jsonb_array_elements($11::jsonb))
+              AS f(report_id, position, type, coalition_id, country, retracts, occurred_at, known_at, recorded_at, json)`,
       [
         version,
         facts.map((f) => f.reportId),
@@ -167,13 +188,11 @@ export class CoalitionMembershipProjection {
         facts.map((f) => f.type),
         facts.map((f) => f.coalitionId),
         facts.map((f) => f.country),
-        facts.map((f) => JSON.stringify(f.roles)),
         facts.map((f) => f.retracts),
-        facts.map((f) => f.occurredAt),
-        facts.map((f) => f.knownAt),
-        facts.map((f) => f.recordedAt),
-        facts.map((f) => JSON.stringify(f.source)),
-        facts.map((f) => JSON.stringify(f.data)),
+        facts.map((f) => f.occurredAt.getTime()),
+        facts.map((f) => f.knownAt.getTime()),
+        facts.map((f) => f.recordedAt.getTime()),
+        JSON.stringify(facts.map((f) => [f.roles, f.source, f.data])),
       ],
     );
   }
@@ -306,16 +325,6 @@ function toMembershipFact(r: PairFactRow): MembershipFact {
   };
 }
 
-/**
- * A bigint of epoch milliseconds (or null) as a timestamptz, exactly, whatever the session's
- * time zone: the whole seconds through to_timestamp (exact up to year 20000), the remaining
- * milliseconds (negative before 1970) as an interval. A float8 times an interval is not exact
- * far from 1970, hence the split. The projector sends a row's instants as numbers rather than
- * ISO text: printing them in Node and parsing them again in range_in was the larger part of
- * writing a membership row outside the insert itself (tests/integration/projections/membership-timestamps.spec.ts).
- */
-const fromEpochMs = (v: string) => `(to_timestamp(${v} / 1000) + mod(${v}, 1000) * interval '1 millisecond')`;
-
 /** Membership rows waiting to be written, as the arrays one INSERT ... unnest takes. */
 class MembershipRows {
   private coalition: string[] = [];
@@ -325,7 +334,7 @@ class MembershipRows {
   private knownFrom: number[] = [];
   private knownTo: Array<number | null> = [];
   private since: number[] = [];
-  private roles: string[] = [];
+  private roles: Array<Array<{ kind: string; theater: string | null; since: string }>> = [];
 
   get size(): number {
     return this.coalition.length;
@@ -344,14 +353,15 @@ class MembershipRows {
       this.knownFrom.push(row.knownFrom);
       this.knownTo.push(row.knownTo);
       this.since.push(row.state.since);
-      this.roles.push(JSON.stringify(row.state.roles.map((r) => ({ kind: r.kind, theater: r.theater, since: new Date(r.since).toISOString() }))));
+      this.roles.push(row.state.roles.map((r) => ({ kind: r.kind, theater: r.theater, since: new Date(r.since).toISOString() })));
     }
   }
 
   /** Writes the rows added so far; rows added while it runs wait for the next insert. */
   async insert(tx: PoolClient | Pool, version: number): Promise<void> {
     if (this.size === 0) return;
-    const params = [version, this.coalition, this.country, this.validFrom, this.validTo, this.knownFrom, this.knownTo, this.since, this.roles];
+    // the roles as one JSON document, as insertFacts sends the facts' JSON
+    const params = [version, this.coalition, this.country, this.validFrom, this.validTo, this.knownFrom, this.knownTo, this.since, JSON.stringify(this.roles)];
     this.coalition = [];
     this.country = [];
     this.validFrom = [];
@@ -365,7 +375,8 @@ class MembershipRows {
       `INSERT INTO read_model.membership (version, coalition_id, country, valid, known, since, roles)
        SELECT $1, r.coalition_id, r.country, tstzrange(${fromEpochMs('r.valid_from')}, ${fromEpochMs('r.valid_to')}),
               tstzrange(${fromEpochMs('r.known_from')}, ${fromEpochMs('r.known_to')}), ${fromEpochMs('r.since')}, r.roles
-         FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::jsonb[])
+         FROM ROWS FROM (unnest($2::text[]), unnest($3::text[]), unnest($4::bigint[]), unnest($5::bigint[]), unnest($6::bigint[]),
+                         unnest($7::bigint[]), unnest($8::bigint[]), jsonb_array_elements($9::jsonb))
               AS r(coalition_id, country, valid_from, valid_to, known_from, known_to, since, roles)`,
       params,
     );
