@@ -15,18 +15,21 @@ describe('event store: the plans inside append', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    // Superuser: LOAD 'auto_explain' needs it. One connection, so every append shares its plan cache.
-    pool = new Pool({ connectionString: db.adminUrl, max: 1 });
-    pool.on('connect', (client) => {
-      client.on('notice', (notice) => plans.push(notice.message ?? ''));
-      void client.query(
-        `LOAD 'auto_explain';
-         SET auto_explain.log_min_duration = 0;
-         SET auto_explain.log_nested_statements = on;
-         SET auto_explain.log_level = 'notice';
-         SET client_min_messages = 'notice';`,
-      );
+    // Superuser: loading auto_explain needs it. Loaded and set at connection start (not by a
+    // query on 'connect', which the pool would not wait for). One connection, so every append
+    // shares its plan cache.
+    pool = new Pool({
+      connectionString: db.adminUrl,
+      max: 1,
+      options: [
+        '-c session_preload_libraries=auto_explain',
+        '-c auto_explain.log_min_duration=0',
+        '-c auto_explain.log_nested_statements=on',
+        '-c auto_explain.log_level=notice',
+        '-c client_min_messages=notice',
+      ].join(' '),
     });
+    pool.on('connect', (client) => client.on('notice', (notice) => plans.push(notice.message ?? '')));
   });
   afterAll(async () => {
     await pool.end();
