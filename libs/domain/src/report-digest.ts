@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
 import type { NewsEvent } from '@annals/contracts';
 
@@ -8,7 +8,8 @@ import type { NewsEvent } from '@annals/contracts';
  * ("2014-09-19" vs "2014-09-19T00:00:00Z") have the same digest: a redelivery.
  */
 export function reportDigest(event: NewsEvent): string {
-  return createHash('sha256').update(stringify(event)!).digest('hex');
+  // crypto.hash, one shot: half the time of a createHash object for a report's few hundred bytes
+  return hash('sha256', stringify(event)!, 'hex');
 }
 
 /**
@@ -16,5 +17,5 @@ export function reportDigest(event: NewsEvent): string {
  * data. Reports with the same fact key corroborate each other.
  */
 export function factKey(event: NewsEvent): string {
-  return createHash('sha256').update(stringify({ type: event.type, occurredAt: event.occurredAt, data: event.data })!).digest('hex');
+  return hash('sha256', stringify({ type: event.type, occurredAt: event.occurredAt, data: event.data })!, 'hex');
 }
