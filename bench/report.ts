@@ -132,7 +132,6 @@ export function writeReport(r: BenchResults, file: string): string[] {
         `- Annals reaches ${fmt(100 * ratio(e.Annals!.median, e['floor pipeline'].median))}% of the floor pipeline: what Annals' own work (the membership intervals, the domain, concurrency control, the separate projector) costs on top.`,
       );
     }
-    // results from before bursts were repeated hold one run and no `trials`
     const bursts = r.e2e.burst.trials ?? [r.e2e.burst.secondsToZeroLag];
     const burstRuns = bursts.length > 1 ? `, median of ${bursts.length} bursts: ${bursts.map((t) => fmt(t, 1)).join(', ')} s` : ', one burst';
     md.push(`- ${target(`after a burst of ${fmt(r.e2e.burst.messages)} messages, lag back to zero within 5 s`, r.e2e.burst.secondsToZeroLag, '≤', 5, 1, ` s${burstRuns}`)}`);

@@ -9,6 +9,9 @@ export const COALITION_MEMBERSHIP = 'coalition-membership';
 /** A (coalition, country) pair, whose membership rows are computed together. */
 export type Pair = readonly [coalitionId: string, country: string];
 
+/** A member's role as a membership row's `roles` holds it (`since` as ISO text). */
+type StoredRole = { kind: MembershipRow['state']['roles'][number]['kind']; theater: string | null; since: string };
+
 /** Timestamps come as epoch milliseconds (`epochMs`). */
 interface StoredRowRecord {
   ctid: string;
@@ -19,7 +22,7 @@ interface StoredRowRecord {
   known_from: number | null;
   known_to: number | null;
   since: number;
-  roles: Array<{ kind: MembershipRow['state']['roles'][number]['kind']; theater: string | null; since: string }>;
+  roles: StoredRole[];
 }
 
 /** Timestamps come as epoch milliseconds (`epochMs`). */
@@ -334,7 +337,7 @@ class MembershipRows {
   private knownFrom: number[] = [];
   private knownTo: Array<number | null> = [];
   private since: number[] = [];
-  private roles: Array<Array<{ kind: string; theater: string | null; since: string }>> = [];
+  private roles: StoredRole[][] = [];
 
   get size(): number {
     return this.coalition.length;

@@ -1,12 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Indexes a version's partitions. Within a partition the version is constant, so it is in no
- * index. A rebuild indexes facts first (the membership is computed from them) and membership
- * after it is computed. This is the first version: 1764300004000-formed-index replaces it and
- * restores it on the way down.
- */
-/**
  * A version's partitions, created empty. This is the first version: 1764300010000-payload-statistics
  * replaces it and restores it on the way down.
  */
@@ -21,6 +15,12 @@ export const CREATE_VERSION_PARTITIONS_V1 = `
         END LOOP;
       END $$`;
 
+/**
+ * Indexes a version's partitions. Within a partition the version is constant, so it is in no
+ * index. A rebuild indexes facts first (the membership is computed from them) and membership
+ * after it is computed. This is the first version: 1764300004000-formed-index replaces it and
+ * restores it on the way down.
+ */
 export const INDEX_VERSION_PARTITIONS_V1 = `
       CREATE FUNCTION read_model.index_version_partitions(v integer, tables text[] DEFAULT ARRAY['facts', 'membership', 'coalitions']) RETURNS void
       LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
