@@ -1,5 +1,5 @@
 import { Client, Pool } from 'pg';
-import { createPgPool, runMigrations } from '@annals/database';
+import { createPgPool, dropDatabase, runMigrations } from '@annals/database';
 import { LocalStack, type StackSettings } from '../../tools/stack/stack';
 
 /** The servers of a benchmark run: the `bench` profile's own Kafka and PostgreSQL. */
@@ -44,13 +44,7 @@ export class BenchContext {
    * burst) is measured on, and charged to it: the benchmark drops each one when its numbers are taken.
    */
   async dropDatabase(name: string): Promise<void> {
-    const admin = new Client({ connectionString: this.settings.adminDatabaseUrl });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    } finally {
-      await admin.end();
-    }
+    await dropDatabase(this.settings.adminDatabaseUrl, name);
   }
 
   pool(url: string, max = 10): Pool {

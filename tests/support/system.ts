@@ -60,7 +60,7 @@ export class TestSystem {
     this.projector = await startProjector(this.env());
     this.api = await startApi(this.env({ PORT: String(port), ANNALS_ADMIN_TOKEN: ADMIN_TOKEN }));
     this.baseUrl = `http://127.0.0.1:${port}`;
-    this.pool = new Pool({ connectionString: this.db.appUrl, max: 2 });
+    this.pool = this.db.appPool({ max: 2 });
     return this;
   }
 

@@ -4,3 +4,4 @@ export * from './run-migrations';
 export * from './pg-pool';
 export * from './database.module';
 export * from './in-transaction';
+export * from './drop-database';

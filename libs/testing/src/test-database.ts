@@ -1,6 +1,7 @@
 import { Client, Pool } from 'pg';
 import { runMigrations } from '@annals/database/run-migrations';
 import { createPgPool } from '@annals/database/pg-pool';
+import { dropDatabase } from '@annals/database/drop-database';
 import { testServers, uniqueName } from './test-servers';
 
 /** A migrated database of its own for one test suite, reached as the app, the owner and a superuser. */
@@ -54,13 +55,7 @@ export async function createTestDatabase(prefix = 'annals_test'): Promise<TestDa
     },
     async drop() {
       await Promise.all(pools.map((p) => p.end().catch(() => undefined)));
-      const client = new Client({ connectionString: servers.adminDatabaseUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
+      await dropDatabase(servers.adminDatabaseUrl, name);
     },
   };
 }
