@@ -142,8 +142,8 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
   const env = { KAFKA_BROKERS: ctx.settings.kafkaBrokers, DATABASE_URL: db.appUrl, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: group, LOG_LEVEL: 'warn' };
   const ingestor = new AppProcess('ingestor', join(ROOT, '.annals/logs/bench-ingestor.log'));
   const projector = new AppProcess('projector', join(ROOT, '.annals/logs/bench-projector.log'));
-  ingestor.start(env);
-  projector.start(env);
+  ingestor.start(env, cpuProfile('ingestor-burst', run));
+  projector.start(env, cpuProfile('projector-burst', run));
   const pool = new Pool({ connectionString: db.appUrl, max: 2 });
   await until(async () => {
     const { groups } = await admin.describeGroups([group]);
