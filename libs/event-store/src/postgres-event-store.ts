@@ -77,6 +77,15 @@ export interface AppendRequest {
   options: AppendOptions;
 }
 
+/**
+ * A parameter holding a JSON array, as the jsonb[] of its elements, in order. The payloads and the
+ * metadata go as one JSON document each, not as jsonb[] parameters: pg escapes every element of an
+ * array parameter (a regex pass over each document) and PostgreSQL's array_in unescapes it again
+ * before jsonb_in parses it. Measured on calls of 500 ingestor-shaped events (6 rounds interleaved):
+ * Node 10.7 against 18.9 us per event, PostgreSQL 34.3 against 36.5.
+ */
+const jsonbArray = (param: string) => `ARRAY(SELECT x.v FROM jsonb_array_elements(${param}::jsonb) WITH ORDINALITY AS x(v, i) ORDER BY x.i)`;
+
 const STREAM_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
 
 function checkAppend(streamId: string, events: ReadonlyArray<NewEvent>): void {
@@ -126,7 +135,7 @@ export class PostgresEventStore {
         const { rows } = await this.pool.query<AppendedRow>({
           // Named: each connection parses and plans the call once, not on every append.
           name: 'event_store.append',
-          text: 'SELECT * FROM event_store.append($1, $2, $3, $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::timestamptz[], $9::text[])',
+          text: `SELECT * FROM event_store.append($1, $2, $3, $4::text[], $5::int[], ${jsonbArray('$6')}, ${jsonbArray('$7')}, $8::timestamptz[], $9::text[])`,
           values: [streamId, streamTypeOf(streamId, options), encodeExpectedVersion(options.expectedVersion), ...columns],
         });
         return rows;
@@ -154,7 +163,7 @@ export class PostgresEventStore {
     const rows = await this.withIdempotencyRaceRetries(async () => {
       const { rows } = await this.pool.query<AppendedRow & { request: number; conflict: number | null }>({
         name: 'event_store.append_many',
-        text: 'SELECT * FROM event_store.append_many($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::timestamptz[], $10::text[])',
+        text: `SELECT * FROM event_store.append_many($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::int[], ${jsonbArray('$7')}, ${jsonbArray('$8')}, $9::timestamptz[], $10::text[])`,
         values: [
           requests.map((r) => r.streamId),
           requests.map((r) => streamTypeOf(r.streamId, r.options)),
@@ -176,13 +185,13 @@ export class PostgresEventStore {
     });
   }
 
-  /** The per-event columns of event_store.append and append_many, in their order. */
+  /** The per-event columns of event_store.append and append_many, in their order (payloads and metadata as one JSON document each: see jsonbArray). */
   private eventColumns(events: ReadonlyArray<NewEvent>): unknown[] {
     return [
       events.map((e) => e.type),
       events.map((e) => e.schemaVersion ?? this.registry.currentVersion(e.type)),
-      events.map((e) => JSON.stringify(e.data ?? null)),
-      events.map((e) => JSON.stringify(e.metadata ?? {})),
+      JSON.stringify(events.map((e) => e.data ?? null)),
+      JSON.stringify(events.map((e) => e.metadata ?? {})),
       events.map((e) => e.occurredAt ?? null),
       events.map((e) => e.idempotencyKey ?? null),
     ];
