@@ -28,3 +28,21 @@ describe('contract dates', () => {
     if (!result.ok) expect(result.error).toMatch(message);
   });
 });
+
+describe('contract dates against the calendar of Date (and PostgreSQL)', () => {
+  // leap years by all three rules (÷4, not ÷100, but ÷400), the range's ends, and some others
+  const years = [1000, 1200, 1582, 1600, 1700, 1900, 1999, 2000, 2014, 2015, 2016, 2100, 2400, 2800, 9996, 9999];
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+  it.each(years)('every day of %i is accepted as 00:00 UTC, and the day after each month\'s last is refused', (year) => {
+    for (let month = 1; month <= 12; month++) {
+      const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
+      for (let day = 1; day <= last; day++) {
+        const text = `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+        expect(parseInstant(text)).toEqual({ ok: true, iso: new Date(Date.UTC(year, month - 1, day)).toISOString(), dateOnly: true });
+      }
+      const after = parseInstant(`${pad(year, 4)}-${pad(month)}-${pad(last + 1)}`);
+      expect(after.ok).toBe(false);
+    }
+  });
+});

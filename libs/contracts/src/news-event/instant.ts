@@ -14,8 +14,11 @@ export const DATE_OR_DATETIME_PATTERN =
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days in a month of the proleptic Gregorian calendar (the one Date and PostgreSQL use). */
 function daysIn(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : DAYS_IN_MONTH[month - 1]!;
 }
 
 function checkDate(year: number, month: number, day: number): string | undefined {
@@ -29,10 +32,11 @@ function checkDate(year: number, month: number, day: number): string | undefined
 export function parseInstant(text: string): InstantParse {
   const date = DATE.exec(text);
   if (date) {
-    const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
-    const problem = checkDate(year, month, day);
+    const problem = checkDate(Number(date[1]), Number(date[2]), Number(date[3]));
     if (problem) return { ok: false, error: problem };
-    return { ok: true, iso: new Date(Date.UTC(year, month - 1, day)).toISOString(), dateOnly: true };
+    // what toISOString prints for 00:00 UTC of a real day of a four-digit year, without a Date:
+    // every report has two instants, and most are dates
+    return { ok: true, iso: `${text}T00:00:00.000Z`, dateOnly: true };
   }
   const dt = DATE_TIME.exec(text);
   if (!dt) return { ok: false, error: 'must be YYYY-MM-DD or an RFC 3339 date-time with an offset, like 2014-09-19T10:00:00Z' };
