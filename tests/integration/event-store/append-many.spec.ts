@@ -42,6 +42,30 @@ describe('event store: appends to many streams in one call', () => {
     expect(await store.verify()).toEqual([]);
   });
 
+  // Small calls send payloads and metadata as jsonb[] parameters, large ones as one JSON document
+  // each (PostgresEventStore's PAYLOAD_FORMS): both must put every document on its own event.
+  it.each([1, 7, 60, 130])('a call of %i events stores each payload and metadata on its own event, in either form', async (count) => {
+    const tricky = (i: number) => ({ i, text: `quote " backslash \\ ${'\u00e9'} \u2028 ${'{'.repeat(i % 3)}`, list: [i, `${i}`] });
+    const events = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ type: 'reported', data: tricky(i), metadata: { correlationId: `${prefix}-${i}`, n: i }, idempotencyKey: `${prefix}-${count}-${i}` }));
+    const check = async (streamId: string, prefix: string, n: number) => {
+      const read = await store.readStream(streamId);
+      expect(read.map((e) => [e.idempotencyKey, e.data, e.metadata])).toEqual(
+        events(prefix, n).map((e) => [e.idempotencyKey, e.data, e.metadata]),
+      );
+    };
+    await store.append(`forms-one-${count}`, events('one', count), { expectedVersion: 'no-stream' });
+    await check(`forms-one-${count}`, 'one', count);
+    const half = Math.ceil(count / 2);
+    await store.appendMany([
+      { streamId: `forms-x-${count}`, events: events('x', half), options: { expectedVersion: 'no-stream' } },
+      { streamId: `forms-y-${count}`, events: events('y', count - half + 1), options: { expectedVersion: 'no-stream' } },
+    ]);
+    await check(`forms-x-${count}`, 'x', half);
+    await check(`forms-y-${count}`, 'y', count - half + 1);
+    expect(await store.verify()).toEqual([]);
+  });
+
   it('a stream at another version comes back as a ConcurrencyError and nothing of it is written; the others are', async () => {
     await store.append('many-stale', [event('s-1'), event('s-2')], { expectedVersion: 'no-stream' });
     const [stale, fresh] = await store.appendMany([
