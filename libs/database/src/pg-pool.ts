@@ -16,6 +16,12 @@ export function createPgPool(config: DatabaseConfig, applicationName: string): P
     max: config.DATABASE_POOL_SIZE,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
+    // Statements issued on one client without awaiting the one before are sent at once, and
+    // PostgreSQL runs them in order while Node works on earlier results: the projector's
+    // recomputation (coalition-membership.projection.ts) overlaps its reads, computing and
+    // writes that way. Code that awaits each statement sees no difference. (Without it, pg
+    // queues such statements itself, and deprecates doing so.)
+    pipeline: true,
     options: [
       `-c idle_in_transaction_session_timeout=${config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
       `-c statement_timeout=${config.DATABASE_STATEMENT_TIMEOUT_MS}`,

@@ -235,24 +235,58 @@ export class CoalitionMembershipProjection {
   /**
    * Brings the membership rows of `pairs` to `membershipHistory` of all their facts, rewriting
    * only the rows that differ (diffMembershipRows).
+   *
+   * In slices of RECOMPUTE_SLICE pairs, pipelined on the transaction's connection: every slice's
+   * reads are queued at once, so PostgreSQL reads the next slices while Node computes this one,
+   * and writes this one while Node computes the next (pg sends a queued statement as soon as the
+   * one before it completes). Done in one go, PostgreSQL and Node took turns and each idled half
+   * of the time. Slices are disjoint sets of locked pairs, so their order does not matter.
    */
   async recompute(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number): Promise<void> {
     if (pairs.length === 0) return;
-    const coalitions = pairs.map((p) => p[0]);
-    const countries = pairs.map((p) => p[1]);
     // One recomputation of a pair at a time, whoever does it (a live batch, the runner finishing
     // a rebuild): the later one waits here, then reads the facts and rows the earlier one committed.
     await tx.query(
       `SELECT pg_advisory_xact_lock(key)
          FROM (SELECT hashtextextended($1 || '/' || c || '/' || k, 0) AS key FROM unnest($2::text[], $3::text[]) AS p(c, k) ORDER BY 1) ordered`,
-      [String(version), coalitions, countries],
+      [String(version), pairs.map((p) => p[0]), pairs.map((p) => p[1])],
     );
-    // A pair's facts and rows are always few among many: index lookups per pair, whatever the
-    // statistics say. (A partition growing fast is analyzed late; with stale estimates the planner
-    // joined all facts against all pairs at every batch, and the projection went quadratic.)
-    // LATERAL with OFFSET 0 (which keeps the planner from flattening it) fixes the plan: for
-    // each pair, an index lookup of its facts, then of its rows.
-    const { rows: factRows } = await tx.query<PairFactRow>(
+    const slices: Array<ReadonlyArray<Pair>> = [];
+    for (let i = 0; i < pairs.length; i += RECOMPUTE_SLICE) slices.push(pairs.slice(i, i + RECOMPUTE_SLICE));
+    const pending = new InFlight();
+    const reads = slices.map((slice) => ({ facts: pending.add(this.readFacts(slice, tx, version)), rows: pending.add(this.readRows(slice, tx, version)) }));
+    try {
+      for (const [i, slice] of slices.entries()) {
+        const facts = groupByPair(await reads[i]!.facts, toMembershipFact);
+        const stored = groupByPair(await reads[i]!.rows, toStoredRow);
+        const remove: string[] = [];
+        const out = new MembershipRows();
+        for (const pair of slice) {
+          const key = pairKey(pair[0], pair[1]);
+          const diff = diffMembershipRows(stored.get(key) ?? [], membershipHistory(facts.get(key) ?? []));
+          remove.push(...diff.remove);
+          out.addRows(pair, diff.add);
+        }
+        // The rows' ids hold: the pairs are locked, and only a recomputation changes their rows.
+        if (remove.length > 0) pending.add(tx.query('DELETE FROM read_model.membership WHERE version = $1 AND ctid = ANY($2::tid[])', [version, remove]));
+        pending.add(out.insert(tx, version));
+      }
+    } finally {
+      // every statement queued has ended (on an error, the transaction's rollback follows)
+      await pending.settled();
+    }
+    await pending.done();
+  }
+
+  /**
+   * A pair's facts and rows are always few among many: index lookups per pair, whatever the
+   * statistics say. (A partition growing fast is analyzed late; with stale estimates the planner
+   * joined all facts against all pairs at every batch, and the projection went quadratic.)
+   * LATERAL with OFFSET 0 (which keeps the planner from flattening it) fixes the plan: for
+   * each pair, an index lookup of its facts, then of its rows.
+   */
+  private async readFacts(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number): Promise<PairFactRow[]> {
+    const { rows } = await tx.query<PairFactRow>(
       `SELECT ${PAIR_FACT_COLUMNS}
          FROM unnest($2::text[], $3::text[]) AS p(coalition_id, country)
          CROSS JOIN LATERAL (
@@ -260,9 +294,13 @@ export class CoalitionMembershipProjection {
             WHERE x.version = $1 AND x.coalition_id = p.coalition_id AND x.country = p.country AND x.type = ANY($4::text[])
            OFFSET 0
          ) f`,
-      [version, coalitions, countries, MEMBERSHIP_TYPES],
+      [version, pairs.map((p) => p[0]), pairs.map((p) => p[1]), MEMBERSHIP_TYPES],
     );
-    const { rows: storedRows } = await tx.query<StoredRowRecord>(
+    return rows;
+  }
+
+  private async readRows(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number): Promise<StoredRowRecord[]> {
+    const { rows } = await tx.query<StoredRowRecord>(
       `SELECT x.ctid::text AS ctid, p.coalition_id, p.country, ${epochMs('lower(x.valid)')} AS valid_from, ${epochMs('upper(x.valid)')} AS valid_to,
               ${epochMs('lower(x.known)')} AS known_from, ${epochMs('upper(x.known)')} AS known_to, ${epochMs('x.since')} AS since, x.roles
          FROM unnest($2::text[], $3::text[]) AS p(coalition_id, country)
@@ -271,21 +309,38 @@ export class CoalitionMembershipProjection {
             WHERE y.version = $1 AND y.coalition_id = p.coalition_id AND y.country = p.country
            OFFSET 0
          ) x`,
-      [version, coalitions, countries],
+      [version, pairs.map((p) => p[0]), pairs.map((p) => p[1])],
     );
-    const facts = groupByPair(factRows, toMembershipFact);
-    const stored = groupByPair(storedRows, toStoredRow);
-    const remove: string[] = [];
-    const out = new MembershipRows();
-    for (const pair of pairs) {
-      const key = pairKey(pair[0], pair[1]);
-      const diff = diffMembershipRows(stored.get(key) ?? [], membershipHistory(facts.get(key) ?? []));
-      remove.push(...diff.remove);
-      out.addRows(pair, diff.add);
-    }
-    // The rows' ids hold: the pairs are locked, and only a recomputation changes their rows.
-    if (remove.length > 0) await tx.query('DELETE FROM read_model.membership WHERE version = $1 AND ctid = ANY($2::tid[])', [version, remove]);
-    await out.insert(tx, version);
+    return rows;
+  }
+}
+
+/**
+ * Pairs per slice of a recomputation. A batch of 3,000 reports touches about 2,800 pairs: four
+ * slices. Each slice costs three statements more, so a slice is kept large.
+ */
+export const RECOMPUTE_SLICE = 750;
+
+/**
+ * Statements queued on one connection and not yet awaited. Each one's failure is held (so that
+ * none is an unhandled rejection while an earlier one is awaited) and the first is rethrown by
+ * done(), once settled() has seen every one end.
+ */
+class InFlight {
+  private readonly all: Array<Promise<unknown>> = [];
+
+  add<T>(statement: Promise<T>): Promise<T> {
+    this.all.push(statement);
+    statement.catch(() => undefined);
+    return statement;
+  }
+
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.all);
+  }
+
+  async done(): Promise<void> {
+    await Promise.all(this.all);
   }
 }
 
