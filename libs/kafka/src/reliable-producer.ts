@@ -1,5 +1,21 @@
 import { Partitioners, type Admin, type Kafka, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
 
+/** Broker errors that mean the producer's idempotence state is out of step with the partition's leader. */
+const IDEMPOTENCE_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+
+/** A send refused for the producer's idempotence state; the producer was replaced, and a retry goes through the new one. */
+export class ProducerReplacedError extends Error {
+  override readonly name = 'ProducerReplacedError';
+  /** Retry: callers that tell transient failures apart (as kafkajs marks its own) retry with backoff. */
+  readonly retriable = true;
+  constructor(
+    readonly brokerError: string,
+    override readonly cause?: unknown,
+  ) {
+    super(`Kafka refused a send for the producer's idempotence state (${brokerError}); the producer was replaced, retry the send`);
+  }
+}
+
 /**
  * The one way Annals produces: an idempotent producer, every send acknowledged by all in-sync
  * replicas, so a retried send is never written twice and an acknowledged one survives the loss
@@ -33,13 +49,33 @@ export class ReliableProducer {
     }
     await Promise.all(
       [...byPartition].map(async ([partition, group]) => {
-        const acknowledged = await producer.send({ topic, acks: -1, messages: group });
+        const acknowledged = await producer.send({ topic, acks: -1, messages: group }).catch((error: unknown) => {
+          throw this.afterFailedSend(producer, error);
+        });
         // what a silent skip would look like: resolved, but no acknowledgement for the partition
         if (!acknowledged.some((r) => r.partition === partition && r.errorCode === 0)) {
           throw new Error(`Kafka acknowledged no write of ${group.length} message(s) to ${topic}[${partition}]; they were not stored`);
         }
       }),
     );
+  }
+
+  /**
+   * A send the broker refused for the producer's idempotence state (its sequence numbers or
+   * its id): kafkajs 2.2.4 keeps that producer's state and fails every later send the same way.
+   * Seen in the three-broker chaos test after a leader was killed: OUT_OF_ORDER_SEQUENCE_NUMBER
+   * on every retry until the test timed out. The producer is replaced (a new id, sequences from
+   * zero) and the error comes back retriable: the refused messages were not written, and the
+   * caller's retry sends them once through the new producer.
+   */
+  private afterFailedSend(producer: Producer, error: unknown): unknown {
+    const type = (error as { type?: unknown } | null)?.type;
+    if (typeof type !== 'string' || !IDEMPOTENCE_STATE_ERRORS.has(type)) return error;
+    if (this.producer === producer) {
+      this.producer = undefined;
+      producer.disconnect().catch(() => undefined);
+    }
+    return new ProducerReplacedError(type, error);
   }
 
   async disconnect(): Promise<void> {
