@@ -237,10 +237,11 @@ export class CoalitionMembershipProjection {
    * only the rows that differ (diffMembershipRows).
    *
    * In slices of RECOMPUTE_SLICE pairs, pipelined on the transaction's connection: every slice's
-   * reads are queued at once, so PostgreSQL reads the next slices while Node computes this one,
-   * and writes this one while Node computes the next (pg sends a queued statement as soon as the
-   * one before it completes). Done in one go, PostgreSQL and Node took turns and each idled half
-   * of the time. Slices are disjoint sets of locked pairs, so their order does not matter.
+   * reads are sent at once (the pool's clients are in pg's pipeline mode, createPgPool), so
+   * PostgreSQL, which runs them in order, reads the next slices while Node computes this one, and
+   * writes this one while Node computes the next. Done in one go, PostgreSQL and Node took turns
+   * and each idled half of the time. Slices are disjoint sets of locked pairs, so their order
+   * does not matter (decision 0011).
    */
   async recompute(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number): Promise<void> {
     if (pairs.length === 0) return;
