@@ -48,6 +48,13 @@ describe('event store: the plans inside append', () => {
       const result = await store.append(`plans-${i % 7}`, events, { expectedVersion: 'any' });
       if (i % 5 === 4) expect(result.events[0]!.duplicate).toBe(true);
       appendPlans.push(...plans);
+      // and a single event resent alone: a call of one event has its own probe
+      if (i % 7 === 6) {
+        plans.length = 0;
+        const again = await store.append('plans-again', [{ type: 'reported', data: {}, idempotencyKey: `plans-${i}-0` }], { expectedVersion: 'any' });
+        expect(again.events[0]).toMatchObject({ duplicate: true, streamId: `plans-${i % 7}` });
+        appendPlans.push(...plans);
+      }
     }
     // auto_explain did report the statements inside the function (else this test proves nothing)
     expect(appendPlans.some((plan) => plan.includes('idempotency_key'))).toBe(true);

@@ -6,14 +6,11 @@ import { APPEND_V2 } from './1764300002000-append-index-probes';
  * is stored already or repeated within the call (step 2a). It skips the per-event bookkeeping
  * that duplicates need and two statements, which is most of what a call of one event costs
  * beyond its INSERT (measured in docs/decisions/0004-append-function.md). Calls with a
- * duplicate take the full path of the second version, unchanged. This file holds the current
- * definition; 1764300000000-event-store's comments explain the steps.
+ * duplicate take the full path of the second version, unchanged. 1764300000000-event-store's
+ * comments explain the steps; 1764300011000-append-single-event holds the current definition
+ * and restores this one on `down`.
  */
-export class AppendFastPath1764300005000 implements MigrationInterface {
-  name = 'AppendFastPath1764300005000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export const APPEND_V3 = `
       CREATE OR REPLACE FUNCTION event_store.append(
         p_stream_id text,
         p_stream_type text,
@@ -184,7 +181,13 @@ export class AppendFastPath1764300005000 implements MigrationInterface {
         END LOOP;
         RETURN QUERY SELECT r.key, r.pos, r.sid, r.ver, NOT coalesce(r.i = ANY(ins_idx), false)
                        FROM unnest(p_keys, o_pos, o_stream, o_ver) WITH ORDINALITY AS r(key, pos, sid, ver, i);
-      END $$`);
+      END $$`;
+
+export class AppendFastPath1764300005000 implements MigrationInterface {
+  name = 'AppendFastPath1764300005000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(APPEND_V3);
   }
 
   async down(q: QueryRunner): Promise<void> {
