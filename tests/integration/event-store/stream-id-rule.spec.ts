@@ -42,7 +42,7 @@ describe('event store: the stream id rule, enforced by PostgreSQL', () => {
     ['a letter outside ASCII', 'coalitión'],
     ['a line break at the end', 'coalition\n'],
   ])('refuses %s and stores nothing', async (_what, streamId) => {
-    await expect(append(streamId)).rejects.toMatchObject({ code: '23514', constraint: 'streams_stream_id_check' });
+    await expect(append(streamId)).rejects.toMatchObject({ code: '23514', constraint: 'stream_identifier_check' });
     const { rows } = await pool.query('SELECT count(*)::int AS n FROM event_store.events WHERE stream_id = $1', [streamId]);
     expect(rows[0].n).toBe(0);
   });

@@ -55,6 +55,8 @@ describe('event store: schema evolution and aggregate time travel', () => {
     const store = new PostgresEventStore(pool);
     const evolve = (total: number, e: StoredEvent) => total + (e.data as { amount: number }).amount;
     await store.append('account-1', [{ type: 'added', data: { amount: 10 } }], { expectedVersion: 'no-stream' });
+    // a Date holds milliseconds: read the instant well after the first append's, or its truncation could precede it
+    await new Promise((r) => setTimeout(r, 5));
     const [{ now: between }] = (await pool.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows as [{ now: Date }];
     await new Promise((r) => setTimeout(r, 20));
     await store.append('account-1', [{ type: 'added', data: { amount: 5 } }, { type: 'added', data: { amount: 100 } }], { expectedVersion: 1 });
