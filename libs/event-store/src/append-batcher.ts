@@ -114,7 +114,7 @@ export class AppendBatcher {
  * Whether PostgreSQL (or the store's own checks) refused a call for what it carries, so the
  * transaction was rolled back and one of its requests is at fault: InvalidAppendError (AE002 or a
  * client-side check), a data exception (SQLSTATE class 22: a value out of range, bad JSON...) or
- * an integrity constraint (class 23: a CHECK on the events table, the idempotency race once its
+ * an integrity constraint (class 23: a rule of the log's columns, the idempotency race once its
  * retries are spent). Anything else (connection lost, server shutting down) says nothing about
  * the requests, and may even have committed: it is not retried.
  */

@@ -66,7 +66,7 @@ describe('AppendBatcher', () => {
   });
 
   it('a call refused for its data is sent again one append per call, so only the append at fault fails', async () => {
-    const refused = Object.assign(new Error('new row for relation "events" violates check constraint "events_event_type_check"'), { code: '23514' });
+    const refused = Object.assign(new Error('value for domain event_store.event_type_name violates check constraint "event_type_name_check"'), { code: '23514' });
     const { store, calls } = scriptedStore(async (rs) => (rs.some((r) => r.streamId === 'bad') ? Promise.reject(refused) : rs.map(ok)));
     const batcher = new AppendBatcher(store);
     const settled = await Promise.allSettled(['a', 'bad', 'b'].map((s) => batcher.append(s, [event(s)], { expectedVersion: 0 })));
