@@ -110,6 +110,12 @@ const PAYLOAD_FORMS = {
   },
 } as const;
 
+/**
+ * A call of one event (a command handler's usual call): event_store.append_one, its arguments as
+ * scalars, which neither side has to print, escape and parse as arrays (migration 1764300013000).
+ */
+const APPEND_ONE = { name: 'event_store.append_one', text: 'SELECT * FROM event_store.append_one($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9)' };
+
 type PayloadForm = keyof typeof PAYLOAD_FORMS;
 const payloadForm = (events: number): PayloadForm => (events >= DOCUMENT_FROM_EVENTS ? 'documents' : 'arrays');
 
@@ -156,12 +162,12 @@ export class PostgresEventStore {
   /** Appends in one round trip and one transaction. Throws ConcurrencyError on a version mismatch. */
   async append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
     checkAppend(streamId, events);
-    const form = payloadForm(events.length);
-    const columns = this.eventColumns(events, form);
+    const statement = events.length === 1 ? APPEND_ONE : PAYLOAD_FORMS[payloadForm(events.length)].append;
+    const columns = events.length === 1 ? this.eventValues(events[0]!) : this.eventColumns(events, payloadForm(events.length));
     const rows = await this.withIdempotencyRaceRetries(async () => {
       try {
         const { rows } = await this.pool.query<AppendedRow>({
-          ...PAYLOAD_FORMS[form].append,
+          ...statement,
           values: [streamId, streamTypeOf(streamId, options), encodeExpectedVersion(options.expectedVersion), ...columns],
         });
         return rows;
@@ -222,6 +228,18 @@ export class PostgresEventStore {
       form === 'documents' ? JSON.stringify(metadata) : metadata.map((m) => JSON.stringify(m)),
       events.map((e) => e.occurredAt ?? null),
       events.map((e) => e.idempotencyKey ?? null),
+    ];
+  }
+
+  /** One event's arguments of event_store.append_one, in their order. */
+  private eventValues(event: NewEvent): unknown[] {
+    return [
+      event.type,
+      event.schemaVersion ?? this.registry.currentVersion(event.type),
+      JSON.stringify(event.data ?? null),
+      JSON.stringify(event.metadata ?? {}),
+      event.occurredAt ?? null,
+      event.idempotencyKey ?? null,
     ];
   }
 

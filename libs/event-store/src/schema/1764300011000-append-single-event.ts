@@ -13,7 +13,8 @@ import { APPEND_V3 } from './1764300005000-append-fast-path';
  * The rules and the bytes are the same: the same lock, checks and error codes, the same
  * event_store.event_bytes chained onto the head, a stored key answering with its original place
  * at any expected version. Calls of more events take the third version's paths, unchanged.
- * This file holds the current definition; 1764300000000-event-store's comments explain the steps.
+ * 1764300000000-event-store's comments explain the steps; 1764300013000-append-one holds the current
+ * definition (this single-event path moved into event_store.append_one) and restores this one on `down`.
  */
 export const APPEND_V4 = `
       CREATE OR REPLACE FUNCTION event_store.append(
