@@ -162,8 +162,10 @@ export class PostgresEventStore {
   /** Appends in one round trip and one transaction. Throws ConcurrencyError on a version mismatch. */
   async append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
     checkAppend(streamId, events);
-    const statement = events.length === 1 ? APPEND_ONE : PAYLOAD_FORMS[payloadForm(events.length)].append;
-    const columns = events.length === 1 ? this.eventValues(events[0]!) : this.eventColumns(events, payloadForm(events.length));
+    const form = payloadForm(events.length);
+    const [statement, columns] = events.length === 1
+      ? [APPEND_ONE, this.eventValues(events[0]!)]
+      : [PAYLOAD_FORMS[form].append, this.eventColumns(events, form)];
     const rows = await this.withIdempotencyRaceRetries(async () => {
       try {
         const { rows } = await this.pool.query<AppendedRow>({
@@ -217,30 +219,23 @@ export class PostgresEventStore {
     });
   }
 
+  /** One event's arguments, in the functions' order, with the defaults every form applies. */
+  private eventArguments(e: NewEvent): [type: string, schemaVersion: number, data: unknown, metadata: unknown, occurredAt: Date | null, key: string | null] {
+    return [e.type, e.schemaVersion ?? this.registry.currentVersion(e.type), e.data ?? null, e.metadata ?? {}, e.occurredAt ?? null, e.idempotencyKey ?? null];
+  }
+
   /** The per-event columns of event_store.append and append_many, in their order, the payloads and metadata in `form`. */
   private eventColumns(events: ReadonlyArray<NewEvent>, form: PayloadForm): unknown[] {
-    const payloads = events.map((e) => e.data ?? null);
-    const metadata = events.map((e) => e.metadata ?? {});
-    return [
-      events.map((e) => e.type),
-      events.map((e) => e.schemaVersion ?? this.registry.currentVersion(e.type)),
-      form === 'documents' ? JSON.stringify(payloads) : payloads.map((p) => JSON.stringify(p)),
-      form === 'documents' ? JSON.stringify(metadata) : metadata.map((m) => JSON.stringify(m)),
-      events.map((e) => e.occurredAt ?? null),
-      events.map((e) => e.idempotencyKey ?? null),
-    ];
+    const rows = events.map((e) => this.eventArguments(e));
+    const column = (i: number) => rows.map((row) => row[i]);
+    const json = (values: unknown[]) => (form === 'documents' ? JSON.stringify(values) : values.map((v) => JSON.stringify(v)));
+    return [column(0), column(1), json(column(2)), json(column(3)), column(4), column(5)];
   }
 
   /** One event's arguments of event_store.append_one, in their order. */
   private eventValues(event: NewEvent): unknown[] {
-    return [
-      event.type,
-      event.schemaVersion ?? this.registry.currentVersion(event.type),
-      JSON.stringify(event.data ?? null),
-      JSON.stringify(event.metadata ?? {}),
-      event.occurredAt ?? null,
-      event.idempotencyKey ?? null,
-    ];
+    const [type, schemaVersion, data, metadata, occurredAt, key] = this.eventArguments(event);
+    return [type, schemaVersion, JSON.stringify(data), JSON.stringify(metadata), occurredAt, key];
   }
 
   /** Two writers racing with the same new key into different streams: the loser's retry finds the key stored. */

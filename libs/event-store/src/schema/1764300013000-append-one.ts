@@ -1,23 +1,30 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APPEND_V4 } from './1764300011000-append-single-event';
+import { APPEND_V3 } from './1764300005000-append-fast-path';
 
 /**
- * event_store.append_one: the append of one event, with scalar arguments, one row back. A
- * command handler appends one event per call, and through `append` such a call paid for what
- * arrays cost: six array arguments printed and escaped by the client and parsed back by
- * PostgreSQL (array_in: 4% of a backend's time at 8 writers), their cardinality checks, and a
- * set-returning function's result store. Measured with 8 writers appending one event at a time,
- * 6 rounds interleaved: append_one stored 4,630-5,360 appends/s against 3,970-5,230 through
- * append (each round +2% to +22%), PostgreSQL 221-257 against 233-313 us of CPU per append.
+ * event_store.append_one: the append of one event, with scalar arguments, one row back; and
+ * event_store.append, fourth version, which hands it every call of one event.
+ *
+ * A command handler appends one event per call. Through the third version of `append`, such a
+ * call ran six statements built for arrays (the plain check's unnest and GROUP BY, the positions
+ * and bytes from unnest with two ordered array_aggs, the insert from unnest, the answer from
+ * unnest), and a backend's profile (8 writers) put 17% of its time in starting the executor for
+ * them, against 11% in the insert itself; its six array arguments were printed and escaped by
+ * the client and parsed back by PostgreSQL (array_in: 4%). append_one probes its key with one
+ * index lookup, computes the position, the canonical bytes and the hash as PL/pgSQL expressions
+ * (which need no executor), inserts a VALUES row and returns one row, its arguments scalars.
+ * Measured in two steps (docs/decisions/0004-append-function.md): the scalar statements inside
+ * `append` took the server time of a call from 0.199 to 0.146 ms and 8 writers from
+ * 2,850-3,170 to 3,460-3,770 events/s; the separate function with scalar arguments then took
+ * 8 writers from 2,670-4,282 to 3,534-4,332 events/s (every interleaved pair in favour).
  *
  * One definition of the rules for one event: `append` hands a call of one event to append_one
- * (SQL callers and append_many's per-stream path get the same), so the single-event path of the
- * fourth version moves here, unchanged in its steps: the lock, one probe of the key (a stored key
- * answers with its original place at any expected version, nothing written, no stream created),
- * the stream's row and the expected version (AE001 with the actual version), the position, the
- * canonical bytes chained onto the head, the head. `append` otherwise is the third version's
- * (1764300005000-append-fast-path), whose comments explain the steps. This file holds the
- * current definitions of both.
+ * (SQL callers and append_many's per-stream path get the same). Its steps are `append`'s: the
+ * lock, the key (a stored key answers with its original place at any expected version, nothing
+ * written, no stream created), the stream's row and the expected version (AE001 with the actual
+ * version), the position, the canonical bytes chained onto the head, the head. `append`
+ * otherwise is the third version (1764300005000-append-fast-path), whose comments, with
+ * 1764300000000-event-store's, explain the steps. This file holds the current definitions of both.
  */
 export const APPEND_ONE = `
       CREATE FUNCTION event_store.append_one(
@@ -95,7 +102,7 @@ export const APPEND_ONE = `
         duplicate := false;
       END $$`;
 
-export const APPEND_V5 = `
+export const APPEND_V4 = `
       CREATE OR REPLACE FUNCTION event_store.append(
         p_stream_id text,
         p_stream_type text,
@@ -143,7 +150,7 @@ export const APPEND_V5 = `
         IF p_expected_version < -2 THEN
           RAISE EXCEPTION 'invalid expected version %', p_expected_version USING ERRCODE = 'AE002';
         END IF;
-        -- one event: event_store.append_one's rules, which hold them for a call of one event
+        -- a call of one event goes to event_store.append_one, which holds the rules for one event
         IF n = 1 THEN
           RETURN QUERY SELECT * FROM event_store.append_one(p_stream_id, p_stream_type, p_expected_version, p_types[1],
                                                             p_schema_versions[1], p_payloads[1], p_metadata[1], p_occurred_at[1], p_keys[1]);
@@ -279,11 +286,11 @@ export class AppendOne1764300013000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(APPEND_ONE);
-    await q.query(APPEND_V5);
+    await q.query(APPEND_V4);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(APPEND_V4);
+    await q.query(APPEND_V3);
     await q.query('DROP FUNCTION event_store.append_one(text, text, bigint, text, integer, jsonb, jsonb, timestamptz, text)');
   }
 }
