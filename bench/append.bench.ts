@@ -27,8 +27,11 @@ export interface AppendResult {
 const FILLER = 'x'.repeat(380);
 const payload = (i: number) => ({ reportId: `r-${i}`, coalitionId: 'coalition-against-isis', country: 'FR', roles: [{ kind: 'air-strikes', theater: 'IQ' }], note: FILLER });
 
+/** The section's database: every contender's tables side by side, dropped by the caller once its statements are read. */
+export const APPEND_DATABASE = 'bench_append';
+
 export async function appendBenchmark(ctx: BenchContext, options: { trials: number }): Promise<AppendResult[]> {
-  const db = await ctx.database('bench_append');
+  const db = await ctx.database(APPEND_DATABASE);
   const pool = ctx.pool(db.appUrl, 12);
   const store = new PostgresEventStore(pool);
   const grouped = new AppendBatcher(store);

@@ -56,7 +56,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
     ].filter((f) => r.append!.some((a) => a.eventsPerSecond[f.key]));
     if (forms.length > 1) {
       md.push(
-        'Annals is measured both ways it offers. `append`: `PostgresEventStore.append`, one transaction per append. `AppendBatcher`: the same contract, but the appends that the writers of one process submit in the same tick share one call and one transaction (a version mismatch still fails only its own append, and a call refused for one append\'s data is resent one append per call); Annals\' ingestor writes this way. With 1 writer each call carries one append, and an append alone in its call goes as `append`: the two forms do the same work, and differ only by noise.',
+        'Annals is measured both ways it offers. `append`: `PostgresEventStore.append`, one transaction per append. `AppendBatcher`: the same contract, but the appends that the writers of one process submit in the same tick share calls of up to 50 events, one transaction each, spread evenly (8 appends of 10 events go as two calls of 40, side by side; an append of 50 or more goes alone); a version mismatch still fails only its own append, and a call refused for one append\'s data is resent one append per call. Annals\' ingestor writes this way, with calls of up to 500 events. With 1 writer each call carries one append, and an append alone in its call goes as `append`: the two forms do the same work, and differ only by noise.',
         '',
       );
     }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { appendBenchmark, type AppendResult } from './append.bench';
+import { APPEND_DATABASE, appendBenchmark, type AppendResult } from './append.bench';
 import { e2eBenchmark, type E2eResult } from './e2e.bench';
 import { BenchContext } from './lib/bench-context';
 import { resetStatements, topStatements, type StatementCost } from './lib/pg-stats';
@@ -78,6 +78,8 @@ async function main(): Promise<void> {
     await resetStatements(admin());
     results.append = await appendBenchmark(ctx, { trials: appendTrials });
     results.appendStatements = await topStatements(admin());
+    // left in place, its gigabytes would be vacuumed on the cores the next section is measured on
+    await ctx.dropDatabase(APPEND_DATABASE);
   }
   if (only.has('e2e')) {
     console.log('bench: end to end');
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
         await replayBenchmark(ctx, data, { trials: 1 }); // the read model the queries need
       }
       if (only.has('queries')) queries.push(await queryBenchmark(ctx, data, { seconds: quick ? 5 : 15, rate: 50, backlog: quick ? 40_000 : 250_000 }));
+      await ctx.dropDatabase(`bench_${events}`); // (as the append section's, for the next scale)
     }
   }
   results.finishedAt = new Date().toISOString();

@@ -34,6 +34,36 @@ describe('AppendBatcher', () => {
     expect(calls).toEqual([['a:a1', 'b:b1+b2'], ['c:c1+c2'], ['d:d1+d2']]);
   });
 
+  it('the calls of one flush are filled evenly, so that side by side they finish together', async () => {
+    const { store, calls } = scriptedStore(async (rs) => rs.map(ok));
+    const batcher = new AppendBatcher(store, 50);
+    const tenEvents = (s: string) => Array.from({ length: 10 }, (_, i) => event(`${s}${i}`));
+    const streams = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    await Promise.all(streams.map((s) => batcher.append(s, tenEvents(s), { expectedVersion: 'any' })));
+    // 80 events under a limit of 50: two calls of 40, not 50 and 30
+    expect(calls.map((call) => call.map((c) => c.split(':')[0]).join(''))).toEqual(['abcd', 'efgh']);
+  });
+
+  it('appends held back behind their stream do not count towards spreading the others', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { store, calls } = scriptedStore(async (rs) => {
+      if (calls.length === 1) await gate;
+      return rs.map(ok);
+    });
+    const batcher = new AppendBatcher(store, 40);
+    const tenEvents = (s: string) => Array.from({ length: 10 }, (_, i) => event(`${s}${i}`));
+    const first = batcher.append('x', tenEvents('x'), { expectedVersion: 0 });
+    await new Promise((resolve) => setImmediate(resolve));
+    // x's call is out; its next append waits, and the 40 events that can go now fit one call
+    const rest = ['x', 'a', 'b', 'c', 'd'].map((s) => batcher.append(s, tenEvents(s === 'x' ? 'y' : s), { expectedVersion: 'any' }));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.map((call) => call.map((c) => c.split(':')[0]).join(''))).toEqual(['x', 'abcd']);
+    release();
+    await Promise.all([first, ...rest]);
+    expect(calls.map((call) => call.map((c) => c.split(':')[0]).join(''))).toEqual(['x', 'abcd', 'x']);
+  });
+
   it('a second append to a stream waits until the call holding the first has been answered', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
