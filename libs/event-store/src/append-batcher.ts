@@ -64,15 +64,17 @@ export class AppendBatcher {
    */
   private flush(): void {
     this.scheduled = false;
-    const perCall = this.eventsPerCall();
-    for (;;) {
+    const { calls, perCall } = this.spread();
+    for (let made = 0; ; made++) {
+      // (the last call takes up to the limit: what the earlier ones left, when appends did not pack exactly)
+      const limit = made < calls - 1 ? perCall : this.maxEventsPerCall;
       const call: Queued[] = [];
       const kept: Queued[] = [];
       // a stream with an append kept back keeps its later appends back too (submission order)
       const blocked = new Set(this.inFlight);
       let events = 0;
       for (const queued of this.queue) {
-        const fits = call.length === 0 || events + queued.events.length <= perCall;
+        const fits = call.length === 0 || events + queued.events.length <= limit;
         if (fits && !blocked.has(queued.streamId)) {
           call.push(queued);
           events += queued.events.length;
@@ -87,15 +89,16 @@ export class AppendBatcher {
     }
   }
 
-  /** The events each call of this flush should carry: those that can go now, spread evenly over as few calls as the limit allows. */
-  private eventsPerCall(): number {
+  /** How the events that can go now spread: over as few calls as the limit allows, perCall events each. */
+  private spread(): { calls: number; perCall: number } {
     let ready = 0;
     const streams = new Set(this.inFlight);
     for (const queued of this.queue) {
       if (!streams.has(queued.streamId)) ready += queued.events.length;
       streams.add(queued.streamId);
     }
-    return Math.ceil(ready / Math.max(1, Math.ceil(ready / this.maxEventsPerCall)));
+    const calls = Math.max(1, Math.ceil(ready / this.maxEventsPerCall));
+    return { calls, perCall: Math.ceil(ready / calls) };
   }
 
   private async send(call: Queued[]): Promise<void> {

@@ -44,6 +44,16 @@ describe('AppendBatcher', () => {
     expect(calls.map((call) => call.map((c) => c.split(':')[0]).join(''))).toEqual(['abcd', 'efgh']);
   });
 
+  it('spreading never takes more calls than the limit needs: the last call takes what the others left', async () => {
+    const { store, calls } = scriptedStore(async (rs) => rs.map(ok));
+    const batcher = new AppendBatcher(store, 6);
+    const sized = (s: string, n: number) => Array.from({ length: n }, (_, i) => event(`${s}${i}`));
+    const appends: Array<[string, number]> = [['a', 3], ['b', 3], ['c', 3], ['d', 1]];
+    await Promise.all(appends.map(([s, n]) => batcher.append(s, sized(s, n), { expectedVersion: 'any' })));
+    // 10 events under a limit of 6: two calls of about 5; a and d make 4, so b and c (6) share the second
+    expect(calls.map((call) => call.map((c) => c.split(':')[0]).join(''))).toEqual(['ad', 'bc']);
+  });
+
   it('appends held back behind their stream do not count towards spreading the others', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
