@@ -7,8 +7,9 @@ import { APPEND_V2 } from './1764300002000-append-index-probes';
  * that duplicates need and two statements, which is most of what a call of one event costs
  * beyond its INSERT (measured in docs/decisions/0004-append-function.md). Calls with a
  * duplicate take the full path of the second version, unchanged. 1764300000000-event-store's
- * comments explain the steps; 1764300013000-append-one holds the current definition (this one,
- * with calls of one event handed to event_store.append_one) and restores this one on `down`.
+ * comments explain the steps; 1764300013000-append-one holds the fourth version (this one,
+ * with calls of one event handed to event_store.append_one) and restores this one on `down`;
+ * 1764300014000-append-chain-loop holds the current definition.
  */
 export const APPEND_V3 = `
       CREATE OR REPLACE FUNCTION event_store.append(

@@ -24,7 +24,8 @@ import { APPEND_V3 } from './1764300005000-append-fast-path';
  * written, no stream created), the stream's row and the expected version (AE001 with the actual
  * version), the position, the canonical bytes chained onto the head, the head. `append`
  * otherwise is the third version (1764300005000-append-fast-path), whose comments, with
- * 1764300000000-event-store's, explain the steps. This file holds the current definitions of both.
+ * 1764300000000-event-store's, explain the steps. This file holds append_one's current definition
+ * and `append`'s fourth version; 1764300014000-append-chain-loop holds `append`'s current one.
  */
 export const APPEND_ONE = `
       CREATE FUNCTION event_store.append_one(
