@@ -2,15 +2,16 @@ import { Client, type Pool } from 'pg';
 import type { QueryRunner } from 'typeorm';
 import { PostgresEventStore, type NewEvent } from '@annals/event-store';
 import { AppendChainLoop1764300014000 } from '@annals/event-store/schema/1764300014000-append-chain-loop';
+import { AppendManyChainLoop1764300015000 } from '@annals/event-store/schema/1764300015000-append-many-chain-loop';
 import { createTestDatabase, type TestDatabase } from '@annals/testing';
 
 /**
- * Since migration 1764300014000, `append` makes each new event's position, canonical bytes and
- * link of the chain in one PL/pgSQL loop, subscripting its array arguments. The chain must
- * continue across the change in both directions, and a large call with repeated keys must store
- * each new event once, in call order, with the bytes of the event it stores.
+ * Since migrations 1764300014000 and 1764300015000, `append` and `append_many` make each new
+ * event's position, canonical bytes and link of the chain in one PL/pgSQL loop, subscripting
+ * their array arguments. The chains must continue across the changes in both directions, and a
+ * large call must store each new event once, in order, with the bytes of the event it stores.
  */
-describe('event store: positions, bytes and chain made in one loop', () => {
+describe('event store: positions, bytes and chains made in one loop', () => {
   let db: TestDatabase;
   let pool: Pool;
   let store: PostgresEventStore;
@@ -38,31 +39,61 @@ describe('event store: positions, bytes and chain made in one loop', () => {
     expect(await store.verify()).toEqual([]);
   });
 
-  it('the chain continues across the migration, down and up again', async () => {
+  const sourceOf = async (owner: Client, fn: 'append' | 'append_many') =>
+    (await owner.query<{ src: string }>(`SELECT md5(prosrc) AS src FROM pg_proc WHERE proname = $1 AND pronamespace = 'event_store'::regnamespace`, [fn])).rows[0]!.src;
+
+  it.each([
+    ['append (1764300014000)', 'append' as const, new AppendChainLoop1764300014000()],
+    ['append_many (1764300015000)', 'append_many' as const, new AppendManyChainLoop1764300015000()],
+  ])('%s: the chains continue across the migration, down and up again', async (_, fn, migration) => {
     const owner = new Client({ connectionString: db.ownerUrl });
     await owner.connect();
     try {
       const runner = { query: (sql: string) => owner.query(sql) } as unknown as QueryRunner;
-      const source = async () =>
-        (await owner.query<{ src: string }>(`SELECT md5(prosrc) AS src FROM pg_proc WHERE oid = 'event_store.append(text,text,bigint,text[],integer[],jsonb[],jsonb[],timestamptz[],text[])'::regprocedure`)).rows[0]!.src;
-      const migration = new AppendChainLoop1764300014000();
+      const streams = [`${fn}-across-1`, `${fn}-across-2`];
       const calls = async (round: string, from: number) => {
-        await store.append('loop-across', [event(`${round}-a`, 1), event(`${round}-b`, 2)], { expectedVersion: from });
+        const plain = (s: string) => [event(`${s}-${round}-a`, 1), event(`${s}-${round}-b`, 2)];
         // a mixed call: one stored key, one new, one repeated
-        await store.append('loop-across', [event(`${round}-a`, 1), event(`${round}-c`, 3), event(`${round}-c`, 3)], { expectedVersion: from + 2 });
+        const mixed = (s: string) => [event(`${s}-${round}-a`, 1), event(`${s}-${round}-c`, 3), event(`${s}-${round}-c`, 3)];
+        if (fn === 'append') {
+          for (const s of streams) await store.append(s, plain(s), { expectedVersion: from });
+          for (const s of streams) await store.append(s, mixed(s), { expectedVersion: from + 2 });
+        } else {
+          await store.appendMany(streams.map((s) => ({ streamId: s, events: plain(s), options: { expectedVersion: from } })));
+          await store.appendMany(streams.map((s) => ({ streamId: s, events: mixed(s), options: { expectedVersion: from + 2 } })));
+        }
       };
-      const current = await source();
-      await calls('v5', 0);
+      const current = await sourceOf(owner, fn);
+      await calls('new', 0);
       await migration.down(runner);
-      expect(await source()).not.toBe(current);
-      await calls('v4', 3);
+      expect(await sourceOf(owner, fn)).not.toBe(current);
+      await calls('old', 3);
       await migration.up(runner);
-      expect(await source()).toBe(current);
-      await calls('v5-again', 6);
-      expect((await store.readStream('loop-across')).map((e) => e.idempotencyKey)).toEqual(['v5-a', 'v5-b', 'v5-c', 'v4-a', 'v4-b', 'v4-c', 'v5-again-a', 'v5-again-b', 'v5-again-c']);
+      expect(await sourceOf(owner, fn)).toBe(current);
+      await calls('again', 6);
+      for (const s of streams) {
+        const keys = ['new', 'old', 'again'].flatMap((round) => ['a', 'b', 'c'].map((k) => `${s}-${round}-${k}`));
+        expect((await store.readStream(s)).map((e) => e.idempotencyKey)).toEqual(keys);
+      }
       expect(await store.verify()).toEqual([]);
     } finally {
       await owner.end();
     }
+  });
+
+  it('append_many: a call of 1,200 events over 300 streams stores each in stream id order, each stream chained onto its head', async () => {
+    const streamIds = Array.from({ length: 300 }, (_, s) => `many-big-${String(s).padStart(3, '0')}`);
+    await store.appendMany(streamIds.map((s) => ({ streamId: s, events: [event(`${s}-0`, 0)], options: { expectedVersion: 'no-stream' } })));
+    // shuffled stream order in the call: positions still go by stream id, then call order
+    const order = [...streamIds].reverse();
+    const results = await store.appendMany(order.map((s) => ({ streamId: s, events: [1, 2, 3, 4].map((i) => event(`${s}-${i}`, i)), options: { expectedVersion: 1 } })));
+    const written = results.flatMap((r) => ('events' in r ? r.events : []));
+    expect(written).toHaveLength(1200);
+    const byPosition = [...written].sort((a, b) => a.position - b.position);
+    expect(byPosition.map((e) => `${e.streamId}:${e.streamVersion}`)).toEqual(streamIds.flatMap((s) => [2, 3, 4, 5].map((v) => `${s}:${v}`)));
+    for (const s of [streamIds[0]!, streamIds[299]!]) {
+      expect((await store.readStream(s)).map((e) => (e.data as { key: string }).key)).toEqual([0, 1, 2, 3, 4].map((i) => `${s}-${i}`));
+    }
+    expect(await store.verify()).toEqual([]);
   });
 });

@@ -17,14 +17,9 @@ const SIGNATURE = 'text[], text[], bigint[], integer[], text[], integer[], jsonb
  * and nothing of it is written, and no stream row is created for it; positions are taken after
  * every check, in stream id order and call order within a stream; each event's hash chains onto
  * its stream's head (event_store.event_bytes, as `verify` recomputes it).
- * This file holds the current definition.
+ * 1764300015000-append-many-chain-loop holds the current definition.
  */
-export class AppendManySetBased1764300006000 implements MigrationInterface {
-  name = 'AppendManySetBased1764300006000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER FUNCTION event_store.append_many(${SIGNATURE}) RENAME TO append_many_per_stream`);
-    await q.query(`
+export const APPEND_MANY_V2 = `
       CREATE FUNCTION event_store.append_many(
         p_stream_ids text[],
         p_stream_types text[],
@@ -175,7 +170,14 @@ export class AppendManySetBased1764300006000 implements MigrationInterface {
             FROM unnest(p_streams, p_keys) WITH ORDINALITY AS a(stream, key, i)
             JOIN unnest(p_stream_ids, s_version, s_ok) WITH ORDINALITY AS s(sid, version, ok, i) ON s.i = a.stream
            WHERE NOT s.ok;
-      END $$`);
+      END $$`;
+
+export class AppendManySetBased1764300006000 implements MigrationInterface {
+  name = 'AppendManySetBased1764300006000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER FUNCTION event_store.append_many(${SIGNATURE}) RENAME TO append_many_per_stream`);
+    await q.query(APPEND_MANY_V2);
   }
 
   async down(q: QueryRunner): Promise<void> {
