@@ -58,47 +58,51 @@ export class AppendBatcher {
 
   /**
    * Sends what can go now, in calls of at most maxEventsPerCall events; keeps the rest queued in
-   * order. The calls are filled evenly rather than the first to the brim: 80 events under a limit
-   * of 50 go as two calls of 40, which run side by side on two cores and finish together, instead
-   * of 50 and 30, whose larger call sets the pace.
+   * order. What can go now: each stream's first queued append, unless the stream has a call out
+   * (a stream's later appends wait, in submission order).
    */
   private flush(): void {
     this.scheduled = false;
-    const { calls, perCall } = this.spread();
-    for (let made = 0; ; made++) {
-      // (the last call takes up to the limit: what the earlier ones left, when appends did not pack exactly)
-      const limit = made < calls - 1 ? perCall : this.maxEventsPerCall;
-      const call: Queued[] = [];
-      const kept: Queued[] = [];
-      // a stream with an append kept back keeps its later appends back too (submission order)
-      const blocked = new Set(this.inFlight);
-      let events = 0;
-      for (const queued of this.queue) {
-        const fits = call.length === 0 || events + queued.events.length <= limit;
-        if (fits && !blocked.has(queued.streamId)) {
-          call.push(queued);
-          events += queued.events.length;
-        } else {
-          kept.push(queued);
-        }
-        blocked.add(queued.streamId);
-      }
-      this.queue = kept;
-      if (call.length === 0) return;
-      void this.send(call);
+    const ready: Queued[] = [];
+    const kept: Queued[] = [];
+    const blocked = new Set(this.inFlight);
+    for (const queued of this.queue) {
+      (blocked.has(queued.streamId) ? kept : ready).push(queued);
+      blocked.add(queued.streamId);
     }
+    this.queue = kept;
+    for (const call of this.calls(ready)) void this.send(call);
   }
 
-  /** How the events that can go now spread: over as few calls as the limit allows, perCall events each. */
-  private spread(): { calls: number; perCall: number } {
-    let ready = 0;
-    const streams = new Set(this.inFlight);
-    for (const queued of this.queue) {
-      if (!streams.has(queued.streamId)) ready += queued.events.length;
-      streams.add(queued.streamId);
+  /**
+   * The calls that carry `ready`: as few as the limit allows, filled evenly rather than the first
+   * to the brim. 80 events under a limit of 50 go as two calls of 40, which run side by side on two
+   * cores and finish together, instead of 50 and 30, whose larger call sets the pace. An append that
+   * does not fit a call waits for the next; the last takes up to the limit, so appends of uneven
+   * sizes never need a call more.
+   */
+  private calls(ready: Queued[]): Queued[][] {
+    const events = ready.reduce((sum, queued) => sum + queued.events.length, 0);
+    const count = Math.max(1, Math.ceil(events / this.maxEventsPerCall));
+    const perCall = Math.ceil(events / count);
+    const calls: Queued[][] = [];
+    for (let rest = ready; rest.length > 0; ) {
+      const limit = calls.length < count - 1 ? perCall : this.maxEventsPerCall;
+      const call: Queued[] = [];
+      const next: Queued[] = [];
+      let size = 0;
+      for (const queued of rest) {
+        if (call.length === 0 || size + queued.events.length <= limit) {
+          call.push(queued);
+          size += queued.events.length;
+        } else {
+          next.push(queued);
+        }
+      }
+      calls.push(call);
+      rest = next;
     }
-    const calls = Math.max(1, Math.ceil(ready / this.maxEventsPerCall));
-    return { calls, perCall: Math.ceil(ready / calls) };
+    return calls;
   }
 
   private async send(call: Queued[]): Promise<void> {

@@ -63,6 +63,8 @@ describe('event store: positions, bytes and chains made in one loop', () => {
           await store.appendMany(streams.map((s) => ({ streamId: s, events: mixed(s), options: { expectedVersion: from + 2 } })));
         }
       };
+      // (the source is compared only to know that `down` did put the other version in place: else
+      // the chains written "before" the migration would prove nothing)
       const current = await sourceOf(owner, fn);
       await calls('new', 0);
       await migration.down(runner);

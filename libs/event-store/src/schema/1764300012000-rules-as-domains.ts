@@ -53,10 +53,11 @@ const RULES: ColumnRule[] = [
  * events (four CHECKs) and one UPDATE of its stream's head (which re-checked the stream id and
  * type rules, although the head update never changes them). A domain's constraints are parsed
  * once per session (the type cache), and an UPDATE that does not set the column does not check
- * them. Measured (pg_stat_statements, 3,000 appends of one event, one writer, 2 rounds each
- * interleaved): the INSERT 40 against 21-24 us, the head UPDATE 23-24 against 12-13 us, the whole
- * call 0.167-0.178 against 0.131-0.145 ms. Dropping the checks altogether measured the same as
- * domains: what they cost was the per-statement preparation, not the rules.
+ * them. Measured (pg_stat_statements, 3,000 appends of one event, one writer, 3 rounds
+ * interleaved): the INSERT 35-38 against 28 us, the head UPDATE 21-23 against 11-12 us, the whole
+ * call 0.152-0.161 against 0.133-0.136 ms (docs/decisions/0004-append-function.md). Dropping the
+ * checks altogether measured the same as domains: what they cost was the per-statement
+ * preparation, not the rules.
  *
  * How, without rewriting the log: a column changed to a domain with constraints is rewritten, to
  * a domain without any is not (the same bytes, the indexes kept). So each domain is created
@@ -65,9 +66,9 @@ const RULES: ColumnRule[] = [
  * same transaction. The idempotency key keeps its table CHECK: its unique index is partial
  * (`WHERE idempotency_key IS NOT NULL`), and a predicate naming a column whose type changes makes
  * PostgreSQL rebuild the index, which on a large log would hold an exclusive lock for minutes
- * (column-rules.spec.ts compares the files of the tables and indexes before and after). `stream_version >= 1` and the others refuse exactly what they refused: a
- * value of a domain is checked when it is written to such a column, by INSERT or by an UPDATE
- * that sets it. `streams.version >= 0` stays a table CHECK: every head update sets it anyway.
+ * (column-rules.spec.ts compares the files of the tables and indexes before and after).
+ * `stream_version >= 1` and the others refuse exactly what they refused: a value of a domain is
+ * checked when it is written to such a column, by INSERT or by an UPDATE that sets it. `streams.version >= 0` stays a table CHECK: every head update sets it anyway.
  *
  * Clients see the base types (PostgreSQL describes a domain's column by its base type).
  */
