@@ -25,7 +25,8 @@ export interface AppendResult {
 }
 
 const FILLER = 'x'.repeat(380);
-const payload = (i: number) => ({ reportId: `r-${i}`, coalitionId: 'coalition-against-isis', country: 'FR', roles: [{ kind: 'air-strikes', theater: 'IQ' }], note: FILLER });
+/** The payload of a benchmark event (~512 bytes as stored). */
+export const payload = (i: number) => ({ reportId: `r-${i}`, coalitionId: 'coalition-against-isis', country: 'FR', roles: [{ kind: 'air-strikes', theater: 'IQ' }], note: FILLER });
 
 /** The section's database: every contender's tables side by side, dropped by the caller once its statements are read. */
 export const APPEND_DATABASE = 'bench_append';
@@ -90,11 +91,7 @@ export async function appendBenchmark(ctx: BenchContext, options: { trials: numb
           const chain = floorChain(`${prefix}-w${w}`);
           for (let i = 0; i < appendsPerWriter; i++) {
             const rows = chain.next(i, batch, `${prefix}-${w}-${i}`);
-            await owner.query(
-              `INSERT INTO floor_events (stream_id, stream_version, event_type, payload, metadata, occurred_at, idempotency_key, hash)
-               SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::text[], $8::bytea[])`,
-              FLOOR_COLUMNS.map((_, c) => rows.map((r) => r[c])),
-            );
+            await owner.query(FLOOR_INSERT, FLOOR_COLUMNS.map((_, c) => rows.map((r) => r[c])));
           }
         }),
         'raw INSERT': timed('raw INSERT', async (w, prefix) => {
@@ -156,10 +153,14 @@ export async function appendBenchmark(ctx: BenchContext, options: { trials: numb
   return results;
 }
 
-const FLOOR_COLUMNS = ['stream_id', 'stream_version', 'event_type', 'payload', 'metadata', 'occurred_at', 'idempotency_key', 'hash'] as const;
+export const FLOOR_COLUMNS = ['stream_id', 'stream_version', 'event_type', 'payload', 'metadata', 'occurred_at', 'idempotency_key', 'hash'] as const;
+
+/** The floor's append in its INSERT form: one statement, a column array per FLOOR_COLUMNS. */
+export const FLOOR_INSERT = `INSERT INTO floor_events (stream_id, stream_version, event_type, payload, metadata, occurred_at, idempotency_key, hash)
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::text[], $8::bytea[])`;
 
 /** A floor writer's stream: the rows of its next append, each hashed onto the one before (sha256, as Annals chains). */
-function floorChain(streamId: string) {
+export function floorChain(streamId: string) {
   let head = Buffer.alloc(0);
   return {
     next(append: number, batch: number, keyPrefix: string): unknown[][] {

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { AppendResult } from './append.bench';
+import type { AppendAnatomy } from './lib/append-anatomy';
 import type { ReplayResult } from './replay.bench';
 import type { BenchResults } from './run';
 import { fmt, ratio, type Summary } from './lib/stats';
@@ -82,7 +83,8 @@ export function writeReport(r: BenchResults, file: string): string[] {
       const share = `Annals would have to run at ${fmt((100 * needed) / floorRatio)}% of the floor's rate`;
       const insertForm = a.eventsPerSecond.floor?.median ?? 0;
       const copyOnly = insertForm > 0 && insertForm < floorOf(a) * (needed / floorRatio) ? `, faster than the floor's INSERT form: only its COPY form gets there` : '';
-      return `  \n  within the floor's reach (${what}; ${share}${copyOnly}): Annals' own gap`;
+      const anatomyBelow = r.appendAnatomy?.batch === a.batch ? ` (where an append's server time goes: "An append of ${a.batch} events, statement by statement", below)` : '';
+      return `  \n  within the floor's reach (${what}; ${share}${copyOnly}): Annals' own gap${anatomyBelow}`;
     };
     for (const a of r.append) {
       for (const f of forms) {
@@ -105,6 +107,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
     for (const a of r.append) md.push(`| ${a.batch} | ${a.writers} | ${cpuOf.map((c) => `${fmt(a.cpuPerThousand[c]?.postgres ?? NaN, 3)} / ${fmt(a.cpuPerThousand[c]?.node ?? NaN, 3)}`).join(' | ')} |`);
     md.push('');
     if (r.appendStatements?.length) md.push(...statements(r.appendStatements));
+    if (r.appendAnatomy) md.push(...anatomy(r.appendAnatomy, r.append));
   }
 
   if (r.e2e) {
@@ -249,6 +252,51 @@ function statements(rows: Array<{ query: string; calls: number; totalMs: number;
     ...rows.map((s) => `| \`${s.query.replace(/\|/g, '\\|')}\` | ${fmt(s.calls)} | ${fmt(s.totalMs)} | ${fmt(s.meanMs, 2)} |`),
     '',
   ];
+}
+
+/** Where an append's server time goes, statement by statement, against the time the 1.5× target leaves an append. */
+function anatomy(a: AppendAnatomy, results: AppendResult[]): string[] {
+  const lines = [
+    `### An append of ${a.batch} events, statement by statement`,
+    '',
+    `One writer, ${fmt(a.calls)} appends of ${a.batch} events by each contender, interleaved in blocks, apart from the trials above, with pg_stat_statements tracking the statements inside functions too. ` +
+      'Server time is pg_stat_statements\' execution time: a statement\'s planning and executor start-up are not in it, so for the statements inside the function they are in the last row. ' +
+      `Per append: Annals' \`append\` ${fmt(a.annalsUs)} µs; Emmett's function ${fmt(a.emmettUs)} µs, in ${fmt(a.emmettStatements)} statements (each a round trip: Emmett sends BEGIN and COMMIT apart); the floor's INSERT ${fmt(a.floorUs)} µs.`,
+    '',
+    "| part of Annals' append | µs per append | share |",
+    '|---|---|---|',
+    // (a part under a microsecond is a statement of the rare paths, run a few times: not worth a row)
+    ...a.parts.filter((p) => p.us >= 1).map((p) => `| ${p.part} | ${fmt(p.us)} | ${fmt((100 * p.us) / a.annalsUs)}% |`),
+    '',
+  ];
+  const chain = a.unchainedUs === undefined ? undefined : a.annalsUs - a.unchainedUs;
+  if (chain !== undefined) {
+    lines.push(
+      `The chain, measured: a copy of \`append\` made in the same database whose loop makes no canonical bytes and no sha256 link (a constant instead), called alongside, took ${fmt(a.unchainedUs!)} µs: ` +
+        `the chain costs ${fmt(chain)} µs per append of ${a.batch} events (${fmt((100 * chain) / a.annalsUs)}% of its server time), made in PostgreSQL so that it holds whoever writes. The floor makes its chain in the writer.`,
+      '',
+    );
+  }
+  const measured = results.find((x) => x.batch === a.batch && x.writers === 1);
+  const annals = measured?.eventsPerSecond.annals?.median;
+  const emmett = measured?.eventsPerSecond.emmett?.median;
+  if (annals && emmett) {
+    const took = (1e6 * a.batch) / annals;
+    const asked = (1e6 * a.batch) / (1.5 * emmett);
+    lines.push(
+      `At batch ${a.batch} and 1 writer, 1.5× Emmett's rate leaves an append ${fmt(asked)} µs end to end (Node, the round trip, the call and its commit); Annals' \`append\` took ${fmt(took)} µs` +
+        (took > asked
+          ? `, ${fmt(took - asked)} µs more than that (${fmt((100 * (took - asked)) / a.annalsUs)}% of its server time)` +
+            (chain === undefined
+              ? '.'
+              : chain >= took - asked
+                ? `: less than the chain costs, so without it the append would be within the time (one writer waits for each call, so server time adds up end to end).`
+                : `: more than the chain costs (${fmt(chain)} µs).`)
+          : ', within it.'),
+      '',
+    );
+  }
+  return lines;
 }
 
 /**

@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { APPEND_DATABASE, appendBenchmark, type AppendResult } from './append.bench';
 import { e2eBenchmark, type E2eResult } from './e2e.bench';
+import { appendAnatomy, type AppendAnatomy } from './lib/append-anatomy';
 import { BenchContext } from './lib/bench-context';
 import { resetStatements, topStatements, type StatementCost } from './lib/pg-stats';
 import { queryBenchmark, type QueryResult } from './queries.bench';
@@ -22,6 +23,7 @@ export interface BenchResults {
   quick: boolean;
   append?: AppendResult[];
   appendStatements?: StatementCost[];
+  appendAnatomy?: AppendAnatomy;
   e2e?: E2eResult;
   e2eStatements?: StatementCost[];
   replay?: ReplayResult[];
@@ -80,6 +82,8 @@ async function main(): Promise<void> {
     results.appendStatements = await topStatements(admin());
     // left in place, its gigabytes would be vacuumed on the cores the next section is measured on
     await ctx.dropDatabase(APPEND_DATABASE);
+    console.log('bench: append, statement by statement (batch 10)');
+    results.appendAnatomy = await appendAnatomy(ctx, { batch: 10, calls: quick ? 300 : 1200, blocks: 6 });
   }
   if (only.has('e2e')) {
     console.log('bench: end to end');

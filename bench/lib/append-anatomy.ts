@@ -1,0 +1,156 @@
+import { Client, Pool } from 'pg';
+import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
+import { PostgresEventStore } from '@annals/event-store';
+import { FLOOR_COLUMNS, FLOOR_INSERT, floorChain, payload } from '../append.bench';
+import type { BenchContext } from './bench-context';
+import { FLOOR_EVENTS_TABLE } from './pipeline-tables';
+
+/**
+ * Where one append spends PostgreSQL's time, statement by statement: Annals' `append` with
+ * pg_stat_statements tracking the statements inside its function too (`track = all`), next to
+ * Emmett's function, the floor's INSERT and a copy of `append` without its chain, each called
+ * the same number of times by one writer, interleaved in blocks. Measured apart from the throughput trials (tracking nested statements
+ * costs a little itself), in a database of its own, after them.
+ */
+export interface AppendAnatomy {
+  batch: number;
+  /** Calls of each contender. */
+  calls: number;
+  /** Server time per call (µs, pg_stat_statements' execution time). */
+  annalsUs: number;
+  emmettUs: number;
+  /** Statements Emmett sends per append (its function, and BEGIN and COMMIT around it): each a round trip. */
+  emmettStatements: number;
+  floorUs: number;
+  /**
+   * Server time per call of a copy of `append` (made in this database only) whose loop makes no
+   * canonical bytes and no sha256 link: what the chain costs. Absent when the loop has changed
+   * shape and the copy could not be made.
+   */
+  unchainedUs?: number;
+  /** Annals' call, part by part (µs per call); the last part is what no statement inside the function accounts for. */
+  parts: Array<{ part: string; us: number }>;
+}
+
+export const ANATOMY_DATABASE = 'bench_anatomy';
+
+/** Annals' statements inside event_store.append, by what they do (the first pattern that matches). */
+const PARTS: Array<[RegExp, string]> = [
+  [/INSERT INTO event_store\.events/, 'the INSERT of the events (the log\'s 4 indexes)'],
+  [/v_plain :=/, 'the idempotency check: one index probe per key'],
+  [/FROM event_store\.streams s WHERE s\.stream_id = p_stream_id FOR UPDATE/, 'the stream\'s row, locked'],
+  [/UPDATE event_store\.streams/, 'the stream\'s new head'],
+  [/SELECT r\.key/, 'the answer rows'],
+];
+export const UNTRACKED_PART =
+  'the rest: each event\'s position, canonical bytes and sha256 link (PL/pgSQL expressions, which pg_stat_statements does not track), the start-up of the statements above and the function\'s own';
+
+const APPEND_SIGNATURE = 'event_store.append(text,text,bigint,text[],integer[],jsonb[],jsonb[],timestamptz[],text[])';
+/** The link of the chain in append's loop: the assignment that makes an event's bytes and hashes them. */
+const CHAIN_LINK = /v_hash := sha256\([\s\S]*?\)\);/;
+
+/** Makes event_store.append_unchained: `append` with a constant where the chain's link is made; false if the loop has no such link. */
+async function createUnchainedAppend(admin: Client): Promise<boolean> {
+  const { rows } = await admin.query<{ def: string }>(`SELECT pg_get_functiondef('${APPEND_SIGNATURE}'::regprocedure) AS def`);
+  const def = rows[0]!.def;
+  if (!CHAIN_LINK.test(def)) return false;
+  await admin.query(def.replace('FUNCTION event_store.append(', 'FUNCTION event_store.append_unchained(').replace(CHAIN_LINK, "v_hash := '\\x00'::bytea;"));
+  await admin.query(`GRANT EXECUTE ON FUNCTION ${APPEND_SIGNATURE.replace('append(', 'append_unchained(')} TO annals_app`);
+  return true;
+}
+
+export async function appendAnatomy(ctx: BenchContext, options: { batch: number; calls: number; blocks: number }): Promise<AppendAnatomy> {
+  const db = await ctx.database(ANATOMY_DATABASE);
+  const admin = new Client({ connectionString: db.adminUrl });
+  await admin.connect();
+  // sessions opened from here on track the statements inside functions
+  await admin.query(`ALTER DATABASE ${ANATOMY_DATABASE} SET pg_stat_statements.track = 'all'`);
+  const pool = ctx.pool(db.appUrl, 1);
+  const owner = new Pool({ connectionString: db.ownerUrl, max: 1 });
+  const store = new PostgresEventStore(pool);
+  const emmett = getPostgreSQLEventStore(db.ownerUrl, { connectionOptions: { pooled: true } } as never);
+  try {
+    await emmett.schema.migrate();
+    for (const ddl of FLOOR_EVENTS_TABLE) await owner.query(ddl);
+    const { batch } = options;
+    let stream = 0;
+    const newEvents = (id: string, i: number) =>
+      Array.from({ length: batch }, (_, k) => ({ type: 'coalition.member-joined', data: payload(k), metadata: { correlationId: `c-${i}` }, occurredAt: new Date(), idempotencyKey: `${id}-${i}-${k}` }));
+    const contenders: Partial<Record<'annals' | 'unchained' | 'emmett' | 'floor', (calls: number) => Promise<void>>> = {
+      annals: async (calls) => {
+        const id = `anatomy-${stream++}`;
+        for (let i = 0, version = 0; i < calls; i++) version = (await store.append(id, newEvents(id, i), { expectedVersion: version })).nextExpectedVersion;
+      },
+      emmett: async (calls) => {
+        const id = `anatomy-${stream++}`;
+        for (let i = 0, version = 0n; i < calls; i++) {
+          const events = Array.from({ length: batch }, (_, k) => ({ type: 'coalition.member-joined', data: payload(k), metadata: { correlationId: `c-${i}` } }));
+          version = (await emmett.appendToStream(id, events, { expectedStreamVersion: version })).nextExpectedStreamVersion;
+        }
+      },
+      floor: async (calls) => {
+        const id = `anatomy-${stream++}`;
+        const chain = floorChain(id);
+        for (let i = 0; i < calls; i++) {
+          const rows = chain.next(i, batch, `${id}-${i}`);
+          await owner.query(FLOOR_INSERT, FLOOR_COLUMNS.map((_, c) => rows.map((r) => r[c])));
+        }
+      },
+    };
+    if (batch > 1 && batch < 50 && (await createUnchainedAppend(admin))) {
+      // called as PostgresEventStore calls `append` for this many events (its arrays form)
+      contenders.unchained = async (calls) => {
+        const id = `anatomy-${stream++}`;
+        for (let i = 0; i < calls; i++) {
+          const events = newEvents(id, i);
+          await pool.query({
+            name: 'append_unchained',
+            text: 'SELECT * FROM event_store.append_unchained($1, $2, $3, $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::timestamptz[], $9::text[])',
+            values: [id, 'anatomy', i * batch, events.map((e) => e.type), events.map(() => 1), events.map((e) => JSON.stringify(e.data)), events.map((e) => JSON.stringify(e.metadata)), events.map((e) => e.occurredAt), events.map((e) => e.idempotencyKey)],
+          });
+        }
+      };
+    }
+    const names = Object.keys(contenders) as Array<keyof typeof contenders>;
+    for (const name of names) await contenders[name]!(50); // plans cached, connections open
+    await admin.query('SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)');
+    const perBlock = Math.ceil(options.calls / options.blocks);
+    for (let b = 0; b < options.blocks; b++) for (const name of b % 2 === 0 ? names : [...names].reverse()) await contenders[name]!(perBlock);
+    const calls = perBlock * options.blocks;
+
+    const { rows } = await admin.query<{ query: string; toplevel: boolean; app: boolean; calls: number; total: number }>(
+      `SELECT s.query, s.toplevel, r.rolname = 'annals_app' AS app, s.calls::float8 AS calls, s.total_exec_time AS total
+         FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+        WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    const us = (total: number) => (total * 1000) / calls;
+    const top = (pattern: RegExp) => us(rows.filter((r) => r.toplevel && pattern.test(r.query)).reduce((sum, r) => sum + r.total, 0));
+    const annalsUs = top(/event_store\.append\(/);
+    const parts = new Map<string, number>();
+    // The unchained copy runs the same statements, which pg_stat_statements counts as one with
+    // append's (it keys them by their text): each function's share is half of it.
+    const functions = contenders.unchained ? 2 : 1;
+    for (const r of rows.filter((x) => !x.toplevel && x.app)) {
+      const part = PARTS.find(([pattern]) => pattern.test(r.query))?.[1] ?? 'other statements';
+      parts.set(part, (parts.get(part) ?? 0) + us(r.total) / functions);
+    }
+    const tracked = [...parts.values()].reduce((a, b) => a + b, 0);
+    return {
+      batch,
+      calls,
+      annalsUs,
+      emmettUs: top(/emt_append_to_stream/),
+      // the owner's statements are Emmett's and the floor's; the floor sends its INSERT alone
+      emmettStatements: rows.filter((r) => r.toplevel && !r.app && !/INSERT INTO floor_events|pg_stat_statements_reset/.test(r.query)).reduce((sum, r) => sum + r.calls, 0) / calls,
+      floorUs: top(/INSERT INTO floor_events/),
+      unchainedUs: contenders.unchained ? top(/event_store\.append_unchained\(/) : undefined,
+      parts: [...[...parts].map(([part, v]) => ({ part, us: v })).sort((a, b) => b.us - a.us), { part: UNTRACKED_PART, us: annalsUs - tracked }],
+    };
+  } finally {
+    await emmett.close();
+    await owner.end();
+    await pool.end();
+    await admin.end();
+    await ctx.dropDatabase(ANATOMY_DATABASE);
+  }
+}
