@@ -28,6 +28,10 @@ const FILLER = 'x'.repeat(380);
 /** The payload of a benchmark event (~512 bytes as stored). */
 export const payload = (i: number) => ({ reportId: `r-${i}`, coalitionId: 'coalition-against-isis', country: 'FR', roles: [{ kind: 'air-strikes', theater: 'IQ' }], note: FILLER });
 
+/** The events of a writer's append number `append` as Annals' writers send them, each with its idempotency key `<keyPrefix>-<k>`. */
+export const benchEvents = (batch: number, append: number, keyPrefix: string) =>
+  Array.from({ length: batch }, (_, k) => ({ type: 'coalition.member-joined', data: payload(k), metadata: { correlationId: `c-${append}` }, occurredAt: new Date(), idempotencyKey: `${keyPrefix}-${k}` }));
+
 /** The section's database: every contender's tables side by side, dropped by the caller once its statements are read. */
 export const APPEND_DATABASE = 'bench_append';
 
@@ -63,8 +67,7 @@ export async function appendBenchmark(ctx: BenchContext, options: { trials: numb
       // Both of Annals' ways to append take the same arguments and give the same answer.
       const annalsWriter = async (appender: Pick<PostgresEventStore, 'append'>, w: number, prefix: string) => {
         for (let i = 0, version = 0; i < appendsPerWriter; i++) {
-          const events = Array.from({ length: batch }, (_, k) => ({ type: 'coalition.member-joined', data: payload(k), metadata: { correlationId: `c-${i}` }, occurredAt: new Date(), idempotencyKey: `${prefix}-${w}-${i}-${k}` }));
-          const result = await appender.append(`${prefix}-w${w}`, events, { expectedVersion: version });
+          const result = await appender.append(`${prefix}-w${w}`, benchEvents(batch, i, `${prefix}-${w}-${i}`), { expectedVersion: version });
           version = result.nextExpectedVersion;
         }
       };

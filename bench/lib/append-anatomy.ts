@@ -1,7 +1,7 @@
 import { Client, Pool } from 'pg';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { PostgresEventStore } from '@annals/event-store';
-import { FLOOR_COLUMNS, FLOOR_INSERT, floorChain, payload } from '../append.bench';
+import { benchEvents, FLOOR_COLUMNS, FLOOR_INSERT, floorChain, payload } from '../append.bench';
 import type { BenchContext } from './bench-context';
 import { FLOOR_EVENTS_TABLE } from './pipeline-tables';
 
@@ -74,12 +74,10 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
     for (const ddl of FLOOR_EVENTS_TABLE) await owner.query(ddl);
     const { batch } = options;
     let stream = 0;
-    const newEvents = (id: string, i: number) =>
-      Array.from({ length: batch }, (_, k) => ({ type: 'coalition.member-joined', data: payload(k), metadata: { correlationId: `c-${i}` }, occurredAt: new Date(), idempotencyKey: `${id}-${i}-${k}` }));
     const contenders: Partial<Record<'annals' | 'unchained' | 'emmett' | 'floor', (calls: number) => Promise<void>>> = {
       annals: async (calls) => {
         const id = `anatomy-${stream++}`;
-        for (let i = 0, version = 0; i < calls; i++) version = (await store.append(id, newEvents(id, i), { expectedVersion: version })).nextExpectedVersion;
+        for (let i = 0, version = 0; i < calls; i++) version = (await store.append(id, benchEvents(batch, i, `${id}-${i}`), { expectedVersion: version })).nextExpectedVersion;
       },
       emmett: async (calls) => {
         const id = `anatomy-${stream++}`;
@@ -102,7 +100,7 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
       contenders.unchained = async (calls) => {
         const id = `anatomy-${stream++}`;
         for (let i = 0; i < calls; i++) {
-          const events = newEvents(id, i);
+          const events = benchEvents(batch, i, `${id}-${i}`);
           await pool.query({
             name: 'append_unchained',
             text: 'SELECT * FROM event_store.append_unchained($1, $2, $3, $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::timestamptz[], $9::text[])',

@@ -68,7 +68,8 @@ const RULES: ColumnRule[] = [
  * PostgreSQL rebuild the index, which on a large log would hold an exclusive lock for minutes
  * (column-rules.spec.ts compares the files of the tables and indexes before and after).
  * `stream_version >= 1` and the others refuse exactly what they refused: a value of a domain is
- * checked when it is written to such a column, by INSERT or by an UPDATE that sets it. `streams.version >= 0` stays a table CHECK: every head update sets it anyway.
+ * checked when it is written to such a column, by INSERT or by an UPDATE that sets it.
+ * `streams.version >= 0` stays a table CHECK: every head update sets it anyway.
  *
  * Clients see the base types (PostgreSQL describes a domain's column by its base type).
  */
