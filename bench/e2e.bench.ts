@@ -5,7 +5,7 @@ import { Pool } from 'pg';
 import { consumerLag, createTopicsWithLeaders } from '@annals/kafka';
 import { AppProcess } from '../tools/runtime/app-process';
 import type { BenchContext } from './lib/bench-context';
-import { treeSeconds } from './lib/cpu';
+import { machineSeconds, treeSeconds } from './lib/cpu';
 import { benchReport, rng } from './lib/dataset';
 import { writeLagPlot, type LagSample } from './lib/lag-plot';
 import { PIPELINE_TABLES } from './lib/pipeline-tables';
@@ -23,7 +23,23 @@ export interface E2eResult {
   eventsPerSecond: Record<string, Summary>;
   cpuPerThousand: Record<string, Record<string, number>>;
   /** secondsToZeroLag: the median of the bursts (`trials`; results from before bursts were repeated have one and no `trials`); the plot shows the median one. */
-  burst: { messages: number; secondsToZeroLag: number; trials?: number[]; rate: number; plot: string };
+  burst: { messages: number; secondsToZeroLag: number; trials?: number[]; rate: number; plot: string; phases?: BurstPhases };
+}
+
+/**
+ * Where the median burst's time went, from the end of its publishing: until the consumer group's
+ * lag was zero (every message stored and its offset committed), then until the read model had
+ * caught up. CPU seconds by process over each phase; `idle` is the share of the machine's cores
+ * left unused (idle or waiting on I/O) in it.
+ */
+export interface BurstPhases {
+  ingested: BurstPhase;
+  caughtUp: BurstPhase;
+}
+export interface BurstPhase {
+  seconds: number;
+  cpu: Record<string, number>;
+  idle: number;
 }
 
 const ROOT = join(__dirname, '..');
@@ -120,12 +136,13 @@ export async function e2eBenchmark(
 
   // Lag over time: a steady rate, then a burst, with both apps running; several times, as one
   // burst is one sample of a noisy machine. The plot is the median run's.
-  const bursts: Array<{ secondsToZeroLag: number; plot: () => void }> = [];
+  const bursts: Array<{ secondsToZeroLag: number; phases: BurstPhases; plot: () => void }> = [];
   for (let run = 0; run < options.burstTrials; run++) bursts.push(await lagOverTime(ctx, kafka, admin, options, run));
   const secondsToZeroLag = summarize(bursts.map((b) => b.secondsToZeroLag));
-  [...bursts].sort((a, b) => a.secondsToZeroLag - b.secondsToZeroLag)[Math.floor((bursts.length - 1) / 2)]!.plot();
+  const median = [...bursts].sort((a, b) => a.secondsToZeroLag - b.secondsToZeroLag)[Math.floor((bursts.length - 1) / 2)]!;
+  median.plot();
   console.log(`  burst of ${options.burst}: lag back to zero ${secondsToZeroLag.median.toFixed(1)} s after the burst was published (median of ${bursts.length}: ${secondsToZeroLag.trials.map((t) => t.toFixed(1)).join(', ')})`);
-  const burst = { messages: options.burst, secondsToZeroLag: secondsToZeroLag.median, trials: secondsToZeroLag.trials, rate: options.rate, plot: options.plotFile };
+  const burst = { messages: options.burst, secondsToZeroLag: secondsToZeroLag.median, trials: secondsToZeroLag.trials, rate: options.rate, plot: options.plotFile, phases: median.phases };
   await admin.disconnect();
   const cpuPerThousand = Object.fromEntries(
     Object.entries(cpuTotals).map(([name, procs]) => [name, Object.fromEntries(Object.entries(procs).map(([p, s]) => [p, (s / (options.messages * options.trials)) * 1000]))]),
@@ -175,8 +192,28 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
     await producer.send({ topic, acks: -1, messages: Array.from({ length: Math.min(5000, options.burst - done) }, () => ({ value: JSON.stringify(benchReport(random, `burst-${n++}`)) })) });
   }
   const burstEnd = Date.now();
-  await until(async () => (await consumerLag(admin, group, topic)) === 0 && (await projectionLag(pool)) === 0, 600_000);
-  const secondsToZeroLag = (Date.now() - burstEnd) / 1000;
+  // CPU by process and the machine's idle share, at the end of publishing, when the consumer
+  // group's lag is zero (it only falls once publishing ends) and when the read model has caught up
+  const snapshot = () => ({
+    at: Date.now(),
+    cpu: { ...snapshotCpu(ctx), ingestor: procCpu(ingestor.pid), projector: procCpu(projector.pid), benchmark: benchmarkCpu() },
+    machine: machineSeconds(),
+  });
+  const published = snapshot();
+  let ingested: ReturnType<typeof snapshot> | undefined;
+  await until(async () => {
+    if ((await consumerLag(admin, group, topic)) !== 0) return false;
+    ingested ??= snapshot();
+    return (await projectionLag(pool)) === 0;
+  }, 600_000);
+  const caughtUp = snapshot();
+  const secondsToZeroLag = (caughtUp.at - burstEnd) / 1000;
+  const phase = (from: ReturnType<typeof snapshot>, to: ReturnType<typeof snapshot>): BurstPhase => ({
+    seconds: (to.at - from.at) / 1000,
+    cpu: diff(to.cpu, from.cpu),
+    idle: (to.machine.idle - from.machine.idle) / Math.max(1e-9, to.machine.total - from.machine.total),
+  });
+  const phases: BurstPhases = { ingested: phase(published, ingested!), caughtUp: phase(ingested!, caughtUp) };
   await sleep(2000);
   sampling = false;
   await sampler;
@@ -192,7 +229,7 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
   await pool.end();
   await ctx.dropDatabase('bench_lag');
   console.log(`    burst ${run + 1}: lag back to zero ${secondsToZeroLag.toFixed(1)} s after the burst was published`);
-  return { secondsToZeroLag, plot };
+  return { secondsToZeroLag, phases, plot };
 }
 
 /**
@@ -226,6 +263,12 @@ function cpuProfile(app: string, trial: number): string[] {
 
 function procCpu(pid: number | undefined): number {
   return pid ? treeSeconds(pid) : 0;
+}
+
+/** This process: after publishing, it only polls the lags (kafkajs admin requests, a count in PostgreSQL). */
+function benchmarkCpu(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
 function snapshotCpu(ctx: BenchContext): Record<string, number> {

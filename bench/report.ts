@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { AppendResult } from './append.bench';
 import type { AppendAnatomy } from './lib/append-anatomy';
+import type { BurstPhases } from './e2e.bench';
 import type { ReplayResult } from './replay.bench';
 import type { BenchResults } from './run';
 import { fmt, ratio, type Summary } from './lib/stats';
@@ -149,6 +150,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
             : 'even the floor pipeline would not drain it in 5 s: the target is out of reach on this machine.'),
       );
     }
+    if (r.e2e.burst.phases) md.push(...burstPhases(r.e2e.burst.phases, r.e2e.burst.secondsToZeroLag));
     md.push('');
     md.push(
       `![Lag over time](images/lag.png)`,
@@ -364,4 +366,28 @@ function floorLine(name: string, floorRate: number, baseRate: number, cpu: Recor
   if (ceiling < target) return head + `the target is out of reach on this machine for any ${who}.`;
   if (floorRate < target) return head + `within reach only for a ${who} and keeps every core busy (the floor runs one step at a time); the rest of the gap is Annals' own.`;
   return head + `within reach for a ${who}; the rest of the gap is Annals' own.`;
+}
+
+/** The median burst, measured: how long each lag took to reach zero, and what the cores did meanwhile. */
+function burstPhases(p: BurstPhases, seconds: number): string[] {
+  const procs: Array<[string, string]> = [['postgres', 'PostgreSQL'], ['ingestor', 'ingestor'], ['projector', 'projector'], ['kafka', 'Kafka'], ['benchmark', 'this benchmark']];
+  const row = (label: string, ph: BurstPhases['ingested']) =>
+    `| ${label} | ${fmt(ph.seconds, 1)} | ${fmt(100 * ph.idle)}% | ${procs.map(([k]) => fmt(ph.cpu[k] ?? 0, 2)).join(' | ')} |`;
+  const lines = [
+    '',
+    "Where the median burst's time went, from the end of its publishing (CPU seconds by process; PostgreSQL's include the benchmark's own lag counts, and this benchmark's process only polls the lags by then):",
+    '',
+    `| phase | seconds | cores idle | ${procs.map(([, label]) => label).join(' | ')} |`,
+    `|---|---|---|${procs.map(() => '---|').join('')}`,
+    row('until the consumer group\'s lag is zero (every message stored, its offset committed)', p.ingested),
+    row('then until the read model has caught up', p.caughtUp),
+  ];
+  if (seconds > 5) {
+    const used = [p.ingested, p.caughtUp].reduce((sum, ph) => sum + Object.values(ph.cpu).reduce((a, b) => a + b, 0), 0);
+    lines.push(
+      '',
+      `At the same use of the cores, 5 s would leave the drain ${fmt((used * 5) / seconds, 1)} of the ${fmt(used, 1)} CPU seconds it took: ${fmt(100 * (1 - 5 / seconds))}% less CPU per event, or the idle cores put to work.`,
+    );
+  }
+  return lines;
 }

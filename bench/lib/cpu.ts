@@ -58,3 +58,14 @@ export class CpuMeter {
     return result;
   }
 }
+
+/**
+ * The machine's CPU time so far from /proc/stat, in seconds summed over its cores: `idle` (idle
+ * and waiting on I/O) and `total` (everything, stolen time included). Its share of idle over a
+ * window says whether the work left the cores unused.
+ */
+export function machineSeconds(): { idle: number; total: number } {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const ticks = fields.slice(0, 8).map(Number); // user nice system idle iowait irq softirq steal
+  return { idle: (ticks[3]! + ticks[4]!) / TICKS, total: ticks.reduce((a, b) => a + b, 0) / TICKS };
+}
