@@ -9,6 +9,7 @@ import { ReadModel1764300001000 } from '@annals/projections/schema/1764300001000
 import { FormedIndex1764300004000 } from '@annals/projections/schema/1764300004000-formed-index';
 import { MembershipCoalitionHash1764300007000 } from '@annals/projections/schema/1764300007000-membership-coalition-hash';
 import { PayloadStatistics1764300010000 } from '@annals/projections/schema/1764300010000-payload-statistics';
+import { CoarseStatisticsRefresh1764300016000 } from '@annals/projections/schema/1764300016000-coarse-statistics-refresh';
 import { RulesAsDomains1764300012000 } from '@annals/event-store/schema/1764300012000-rules-as-domains';
 import { AppendOne1764300013000 } from '@annals/event-store/schema/1764300013000-append-one';
 import { AppendChainLoop1764300014000 } from '@annals/event-store/schema/1764300014000-append-chain-loop';
@@ -18,4 +19,4 @@ import { AppendManyChainLoop1764300015000 } from '@annals/event-store/schema/176
  * The schema's history, oldest first. Each lib owns the migrations of its tables;
  * this list is the one place that orders them.
  */
-export const migrations = [EventStore1764300000000, ReadModel1764300001000, AppendIndexProbes1764300002000, AppendMany1764300003000, FormedIndex1764300004000, AppendFastPath1764300005000, AppendManySetBased1764300006000, MembershipCoalitionHash1764300007000, StreamIdCheck1764300008000, CanonicalBytesPrintedOnce1764300009000, PayloadStatistics1764300010000, RulesAsDomains1764300012000, AppendOne1764300013000, AppendChainLoop1764300014000, AppendManyChainLoop1764300015000];
+export const migrations = [EventStore1764300000000, ReadModel1764300001000, AppendIndexProbes1764300002000, AppendMany1764300003000, FormedIndex1764300004000, AppendFastPath1764300005000, AppendManySetBased1764300006000, MembershipCoalitionHash1764300007000, StreamIdCheck1764300008000, CanonicalBytesPrintedOnce1764300009000, PayloadStatistics1764300010000, RulesAsDomains1764300012000, AppendOne1764300013000, AppendChainLoop1764300014000, AppendManyChainLoop1764300015000, CoarseStatisticsRefresh1764300016000];

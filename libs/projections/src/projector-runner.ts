@@ -130,8 +130,9 @@ export class ProjectorRunner {
 
   /**
    * A live partition that doubled since it was last analyzed is analyzed now: with estimates
-   * from when it was small, the planner would scan it whole at every batch. (Loading versions
-   * are not counted: see the handler.)
+   * from when it was small, the planner would scan it whole at every batch. The sample is coarse
+   * (migration 1764300016000): autovacuum's ANALYZE refines it later. (Loading versions are not
+   * counted: see the handler.)
    */
   private async refreshStatistics(version: number): Promise<void> {
     const stats = this.sinceAnalyze.get(version);

@@ -16,6 +16,17 @@ export const CREATE_VERSION_PARTITIONS_V1 = `
       END $$`;
 
 /**
+ * Statistics for a version's growing partitions, at once. This is the first version:
+ * 1764300016000-coarse-statistics-refresh replaces it and restores it on the way down.
+ */
+export const ANALYZE_VERSION_PARTITIONS_V1 = `
+      CREATE FUNCTION read_model.analyze_version_partitions(v integer) RETURNS void
+      LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
+      BEGIN
+        EXECUTE format('ANALYZE read_model.%I, read_model.%I', 'facts_v' || v, 'membership_v' || v);
+      END $$`;
+
+/**
  * Indexes a version's partitions. Within a partition the version is constant, so it is in no
  * index. A rebuild indexes facts first (the membership is computed from them) and membership
  * after it is computed. This is the first version: 1764300004000-formed-index replaces it and
@@ -118,12 +129,7 @@ export class ReadModel1764300001000 implements MigrationInterface {
     await q.query(INDEX_VERSION_PARTITIONS_V1);
 
     // Fresh statistics for a fast-growing partition (autovacuum may be a minute late).
-    await q.query(`
-      CREATE FUNCTION read_model.analyze_version_partitions(v integer) RETURNS void
-      LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
-      BEGIN
-        EXECUTE format('ANALYZE read_model.%I, read_model.%I', 'facts_v' || v, 'membership_v' || v);
-      END $$`);
+    await q.query(ANALYZE_VERSION_PARTITIONS_V1);
 
     await q.query(`
       CREATE FUNCTION read_model.drop_version_partitions(v integer) RETURNS void
