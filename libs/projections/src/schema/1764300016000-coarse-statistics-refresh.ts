@@ -15,10 +15,12 @@ import { ANALYZE_VERSION_PARTITIONS_V1 } from './1764300001000-read-model';
  * rebuild's final ANALYZE (index_version_partitions) keeps the default target.
  * This file holds the current definition.
  */
-export const ANALYZE_VERSION_PARTITIONS_V2 = ANALYZE_VERSION_PARTITIONS_V1.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION').replace(
-  'SET search_path = read_model, pg_temp AS',
-  'SET search_path = read_model, pg_temp SET default_statistics_target = 10 AS',
-);
+export const ANALYZE_VERSION_PARTITIONS_V2 = `
+      CREATE OR REPLACE FUNCTION read_model.analyze_version_partitions(v integer) RETURNS void
+      LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp SET default_statistics_target = 10 AS $$
+      BEGIN
+        EXECUTE format('ANALYZE read_model.%I, read_model.%I', 'facts_v' || v, 'membership_v' || v);
+      END $$`;
 
 export class CoarseStatisticsRefresh1764300016000 implements MigrationInterface {
   name = 'CoarseStatisticsRefresh1764300016000';
