@@ -37,8 +37,10 @@ export class AppendBatcher {
      * default appends of 50 events or more go alone (8 writers appending 100 events at a time
      * stored 28-34k events/s sharing calls of 500 events, 32-42k alone), and 8 writers appending
      * 10 events at a time share two calls of 40, one per core, rather than one of 80 (22,092
-     * against 17,890 events/s). The ingestor, whose appends are one or two events per stream,
-     * uses 500 (docs/decisions/0004-append-function.md).
+     * against 17,890 events/s). More, smaller calls are slower too, each paying a commit: three
+     * calls of 27, four of 20 and eight of 10 stored 0.79-0.81, 0.77 and 0.82-0.86 times what two
+     * of 40 stored (two runs of 6 interleaved rounds, on 2026-11-29). The ingestor, whose appends
+     * are one or two events per stream, uses 500 (docs/decisions/0004-append-function.md).
      */
     private readonly maxEventsPerCall = 50,
   ) {}
