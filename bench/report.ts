@@ -282,6 +282,32 @@ function anatomy(a: AppendAnatomy, results: AppendResult[]): string[] {
   const measured = results.find((x) => x.batch === a.batch && x.writers === 1);
   const annals = measured?.eventsPerSecond.annals?.median;
   const emmett = measured?.eventsPerSecond.emmett?.median;
+  const trialRatio = annals && emmett ? annals / emmett : undefined;
+  if (a.wallUs) {
+    const rows: Array<[string, number, number]> = [
+      ["Annals' `append`", a.wallUs.annals, a.annalsUs],
+      [`Emmett (${fmt(a.emmettStatements)} statements)`, a.wallUs.emmett, a.emmettUs],
+      ["the floor's INSERT", a.wallUs.floor, a.floorUs],
+    ];
+    lines.push(
+      `End to end, on the writer's clock in the same blocks: the server time above, and the rest (the round trips, the commit and its flush, the writer's own work, waking up). ` +
+        `In these blocks Annals' \`append\` ran at ${fmt(a.wallUs.emmett / a.wallUs.annals, 2)}× Emmett's rate` +
+        (trialRatio === undefined ? '.' : ` (in the trials above, ${fmt(trialRatio, 2)}×).`),
+      '',
+      `| per append of ${a.batch} events, 1 writer | end to end (µs) | server time (µs) | the rest (µs) |`,
+      '|---|---|---|---|',
+      ...rows.map(([who, wall, server]) => `| ${who} | ${fmt(wall)} | ${fmt(server)} | ${fmt(wall - server)} |`),
+      '',
+    );
+  }
+  if (a.commitUs) {
+    const flush = a.commitUs.flushed - a.commitUs.unflushed;
+    lines.push(
+      `Every contender commits each append and waits for the disk to flush the commit: a one-row INSERT took ${fmt(a.commitUs.flushed)} µs committed so, ${fmt(a.commitUs.unflushed)} µs without waiting for the flush (\`synchronous_commit = off\`, interleaved blocks), ` +
+        `so about ${fmt(flush)} µs of each contender's "rest" is the disk's. It is the same for all three, so the longer it takes, the closer every ratio of one writer's rates comes to 1.`,
+      '',
+    );
+  }
   if (annals && emmett) {
     const took = (1e6 * a.batch) / annals;
     const asked = (1e6 * a.batch) / (1.5 * emmett);

@@ -4,13 +4,16 @@ import { PostgresEventStore } from '@annals/event-store';
 import { benchEvents, FLOOR_COLUMNS, FLOOR_INSERT, floorChain, payload } from '../append.bench';
 import type { BenchContext } from './bench-context';
 import { FLOOR_EVENTS_TABLE } from './pipeline-tables';
+import { summarize } from './stats';
 
 /**
  * Where one append spends PostgreSQL's time, statement by statement: Annals' `append` with
  * pg_stat_statements tracking the statements inside its function too (`track = all`), next to
  * Emmett's function, the floor's INSERT and a copy of `append` without its chain, each called
- * the same number of times by one writer, interleaved in blocks. Measured apart from the throughput trials (tracking nested statements
- * costs a little itself), in a database of its own, after them.
+ * the same number of times by one writer, interleaved in blocks; and end to end, each
+ * contender's time per append on the writer's clock in the same blocks, with what a commit's
+ * flush to disk costs, which every contender pays. Measured apart from the throughput trials
+ * (tracking nested statements costs a little itself), in a database of its own, after them.
  */
 export interface AppendAnatomy {
   batch: number;
@@ -30,6 +33,14 @@ export interface AppendAnatomy {
   unchainedUs?: number;
   /** Annals' call, part by part (µs per call); the last part is what no statement inside the function accounts for. */
   parts: Array<{ part: string; us: number }>;
+  /** Time per append on the writer's clock (µs), in the same blocks: the call, its round trips, its commit and the writer's own work. */
+  wallUs?: { annals: number; emmett: number; floor: number };
+  /**
+   * A one-row INSERT committed by the same writer, waiting for the disk's flush of the commit
+   * (synchronous_commit on, as every contender commits) and not (off), interleaved in blocks (µs
+   * each): the flush is a cost of every append's commit, whoever writes.
+   */
+  commitUs?: { flushed: number; unflushed: number };
 }
 
 export const ANATOMY_DATABASE = 'bench_anatomy';
@@ -57,6 +68,27 @@ async function createUnchainedAppend(admin: Client): Promise<boolean> {
   await admin.query(def.replace('FUNCTION event_store.append(', 'FUNCTION event_store.append_unchained(').replace(CHAIN_LINK, "v_hash := '\\x00'::bytea;"));
   await admin.query(`GRANT EXECUTE ON FUNCTION ${APPEND_SIGNATURE.replace('append(', 'append_unchained(')} TO annals_app`);
   return true;
+}
+
+/** A one-row INSERT's commit with and without waiting for the flush (see AppendAnatomy.commitUs): the median of `blocks` interleaved blocks each. */
+async function commitTimes(owner: Pool, blocks: number): Promise<{ flushed: number; unflushed: number }> {
+  const client = await owner.connect();
+  try {
+    await client.query('CREATE TABLE anatomy_commits (x integer)');
+    const times: Record<'on' | 'off', number[]> = { on: [], off: [] };
+    for (let b = 0; b < blocks; b++) {
+      for (const mode of b % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+        await client.query(`SET synchronous_commit = ${mode}`);
+        const started = process.hrtime.bigint();
+        for (let i = 0; i < 100; i++) await client.query('INSERT INTO anatomy_commits VALUES (1)');
+        times[mode].push(Number(process.hrtime.bigint() - started) / 1e3 / 100);
+      }
+    }
+    await client.query('RESET synchronous_commit');
+    return { flushed: summarize(times.on).median, unflushed: summarize(times.off).median };
+  } finally {
+    client.release();
+  }
 }
 
 export async function appendAnatomy(ctx: BenchContext, options: { batch: number; calls: number; blocks: number }): Promise<AppendAnatomy> {
@@ -113,7 +145,14 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
     for (const name of names) await contenders[name]!(50); // plans cached, connections open
     await admin.query('SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)');
     const perBlock = Math.ceil(options.calls / options.blocks);
-    for (let b = 0; b < options.blocks; b++) for (const name of b % 2 === 0 ? names : [...names].reverse()) await contenders[name]!(perBlock);
+    const wall = new Map<string, number>();
+    for (let b = 0; b < options.blocks; b++) {
+      for (const name of b % 2 === 0 ? names : [...names].reverse()) {
+        const started = process.hrtime.bigint();
+        await contenders[name]!(perBlock);
+        wall.set(name, (wall.get(name) ?? 0) + Number(process.hrtime.bigint() - started) / 1e3);
+      }
+    }
     const calls = perBlock * options.blocks;
 
     const { rows } = await admin.query<{ query: string; toplevel: boolean; app: boolean; calls: number; total: number }>(
@@ -133,6 +172,8 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
       parts.set(part, (parts.get(part) ?? 0) + us(r.total) / functions);
     }
     const tracked = [...parts.values()].reduce((a, b) => a + b, 0);
+    // after the statements are read: the owner's statements are counted as Emmett's
+    const commitUs = await commitTimes(owner, options.blocks);
     return {
       batch,
       calls,
@@ -143,6 +184,8 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
       floorUs: top(/INSERT INTO floor_events/),
       unchainedUs: contenders.unchained ? top(/event_store\.append_unchained\(/) : undefined,
       parts: [...[...parts].map(([part, v]) => ({ part, us: v })).sort((a, b) => b.us - a.us), { part: UNTRACKED_PART, us: annalsUs - tracked }],
+      wallUs: { annals: wall.get('annals')! / calls, emmett: wall.get('emmett')! / calls, floor: wall.get('floor')! / calls },
+      commitUs,
     };
   } finally {
     await emmett.close();
