@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { AppendResult } from './append.bench';
 import type { AppendAnatomy } from './lib/append-anatomy';
-import type { BurstPhases } from './e2e.bench';
+import type { BurstPhase, BurstPhases } from './e2e.bench';
 import type { ReplayResult } from './replay.bench';
 import type { BenchResults } from './run';
 import { fmt, ratio, type Summary } from './lib/stats';
@@ -397,7 +397,7 @@ function floorLine(name: string, floorRate: number, baseRate: number, cpu: Recor
 /** The median burst, measured: how long each lag took to reach zero, and what the cores did meanwhile. */
 function burstPhases(p: BurstPhases, seconds: number): string[] {
   const procs: Array<[string, string]> = [['postgres', 'PostgreSQL'], ['ingestor', 'ingestor'], ['projector', 'projector'], ['kafka', 'Kafka'], ['benchmark', 'this benchmark']];
-  const row = (label: string, ph: BurstPhases['ingested']) =>
+  const row = (label: string, ph: BurstPhase) =>
     `| ${label} | ${fmt(ph.seconds, 1)} | ${fmt(100 * ph.idle)}% | ${procs.map(([k]) => fmt(ph.cpu[k] ?? 0, 2)).join(' | ')} |`;
   const lines = [
     '',
