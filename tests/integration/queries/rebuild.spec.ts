@@ -71,21 +71,24 @@ describe('queries: rebuilding the read model while ingesting and querying', () =
       }
     })();
 
+    let askedAtStart = 0;
+    let askedAtSwitch = 0;
     try {
-    const started = await system.post<{ version: number; state: string }>('/admin/replay', auth);
-    expect(started).toEqual({ status: 202, body: { projection: 'coalition-membership', version: 2, state: 'building', created: true } });
-    await eventually(
-      'version 2 to become active',
-      async () => {
-        const { body } = await system.get<{ items: Version[] }>('/admin/projections', auth);
-        return body.items.find((v) => v.version === 2)?.state === 'active' ? true : undefined;
-      },
-      120_000,
-      200,
-    );
-    // keep both loops running a little past the switch
-    const askedAtSwitch = asked;
-    await eventually('queries after the switch', async () => (asked > askedAtSwitch + 50 ? true : undefined));
+      askedAtStart = asked;
+      const started = await system.post<{ version: number; state: string }>('/admin/replay', auth);
+      expect(started).toEqual({ status: 202, body: { projection: 'coalition-membership', version: 2, state: 'building', created: true } });
+      await eventually(
+        'version 2 to become active',
+        async () => {
+          const { body } = await system.get<{ items: Version[] }>('/admin/projections', auth);
+          return body.items.find((v) => v.version === 2)?.state === 'active' ? true : undefined;
+        },
+        120_000,
+        200,
+      );
+      // keep both loops running a little past the switch
+      askedAtSwitch = asked;
+      await eventually('queries after the switch', async () => (asked > askedAtSwitch + 50 ? true : undefined));
     } finally {
       ingesting = false;
       querying = false;
@@ -93,7 +96,10 @@ describe('queries: rebuilding the read model while ingesting and querying', () =
     }
 
     expect(failures).toEqual([]);
-    expect(asked).toBeGreaterThan(100);
+    // queries were answered while version 2 was building and after it took over; how many
+    // depends on the machine's speed, so the test asks for both phases, not for a count
+    expect(askedAtSwitch).toBeGreaterThan(askedAtStart);
+    expect(asked).toBeGreaterThan(askedAtSwitch + 50);
     expect(published).toBeGreaterThan(0);
     const { body } = await system.get<{ items: Version[] }>('/admin/projections', auth);
     expect(body.items.map((v) => [v.version, v.state])).toEqual([
