@@ -14,9 +14,10 @@ import { RulesAsDomains1764300012000 } from '@annals/event-store/schema/17643000
 import { AppendOne1764300013000 } from '@annals/event-store/schema/1764300013000-append-one';
 import { AppendChainLoop1764300014000 } from '@annals/event-store/schema/1764300014000-append-chain-loop';
 import { AppendManyChainLoop1764300015000 } from '@annals/event-store/schema/1764300015000-append-many-chain-loop';
+import { EventPayloadStatistics1764300017000 } from '@annals/event-store/schema/1764300017000-event-payload-statistics';
 
 /**
  * The schema's history, oldest first. Each lib owns the migrations of its tables;
  * this list is the one place that orders them.
  */
-export const migrations = [EventStore1764300000000, ReadModel1764300001000, AppendIndexProbes1764300002000, AppendMany1764300003000, FormedIndex1764300004000, AppendFastPath1764300005000, AppendManySetBased1764300006000, MembershipCoalitionHash1764300007000, StreamIdCheck1764300008000, CanonicalBytesPrintedOnce1764300009000, PayloadStatistics1764300010000, RulesAsDomains1764300012000, AppendOne1764300013000, AppendChainLoop1764300014000, AppendManyChainLoop1764300015000, CoarseStatisticsRefresh1764300016000];
+export const migrations = [EventStore1764300000000, ReadModel1764300001000, AppendIndexProbes1764300002000, AppendMany1764300003000, FormedIndex1764300004000, AppendFastPath1764300005000, AppendManySetBased1764300006000, MembershipCoalitionHash1764300007000, StreamIdCheck1764300008000, CanonicalBytesPrintedOnce1764300009000, PayloadStatistics1764300010000, RulesAsDomains1764300012000, AppendOne1764300013000, AppendChainLoop1764300014000, AppendManyChainLoop1764300015000, CoarseStatisticsRefresh1764300016000, EventPayloadStatistics1764300017000];
