@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { ConcurrencyError, InvalidAppendError } from './errors';
 import { encodeExpectedVersion, type ExpectedVersion } from './expected-version';
-import type { AppendResult, Checkpoint, NewEvent, StoredEvent } from './events';
+import type { AppendResult, Checkpoint, NewEvent, StoredEvent, StoredEventCore } from './events';
 import { START } from './events';
 import { EventTypeRegistry } from './upcasting/event-type-registry';
 
@@ -20,8 +20,8 @@ export interface ReadStreamOptions {
   limit?: number;
 }
 
-export interface ReadAllResult {
-  events: StoredEvent[];
+export interface ReadAllResult<E extends StoredEventCore = StoredEvent> {
+  events: E[];
   /** Where the next read starts: the last event's checkpoint, or the given one when nothing was read. */
   checkpoint: Checkpoint;
 }
@@ -44,7 +44,7 @@ export interface HorizonHolder {
   query: string | null;
 }
 
-interface EventRow {
+interface EventCoreRow {
   position: number;
   transaction_id: string;
   stream_id: string;
@@ -52,15 +52,18 @@ interface EventRow {
   event_type: string;
   schema_version: number;
   payload: unknown;
+  recorded_at: Date;
+}
+
+interface EventRow extends EventCoreRow {
   metadata: Record<string, unknown>;
   occurred_at: Date | null;
-  recorded_at: Date;
   idempotency_key: string | null;
   hash: Buffer;
 }
 
-const EVENT_COLUMNS =
-  'position, transaction_id::text AS transaction_id, stream_id, stream_version, event_type, schema_version, payload, metadata, occurred_at, recorded_at, idempotency_key, hash';
+const EVENT_CORE_COLUMNS = 'position, transaction_id::text AS transaction_id, stream_id, stream_version, event_type, schema_version, payload, recorded_at';
+const EVENT_COLUMNS = `${EVENT_CORE_COLUMNS}, metadata, occurred_at, idempotency_key, hash`;
 
 interface AppendedRow {
   idempotency_key: string | null;
@@ -289,11 +292,23 @@ export class PostgresEventStore {
    * Pass a client to read inside your own transaction (subscriptions do).
    */
   async readAll(after: Checkpoint = START, limit = 500, client?: PoolClient): Promise<ReadAllResult> {
-    const { rows } = await (client ?? this.pool).query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM event_store.read_all($1::xid8, $2, $3)`,
-      [after.transactionId, after.position, limit],
-    );
-    const events = rows.map((row) => this.toStoredEvent(row));
+    return this.readAfter<EventRow, StoredEvent>(EVENT_COLUMNS, (row) => this.toStoredEvent(row), after, limit, client);
+  }
+
+  /** readAll, each event read as its core (StoredEventCore): for readers that only apply events. */
+  async readAllCores(after: Checkpoint = START, limit = 500, client?: PoolClient): Promise<ReadAllResult<StoredEventCore>> {
+    return this.readAfter<EventCoreRow, StoredEventCore>(EVENT_CORE_COLUMNS, (row) => this.toStoredEventCore(row), after, limit, client);
+  }
+
+  private async readAfter<R extends EventCoreRow, E extends StoredEventCore>(
+    columns: string,
+    toEvent: (row: R) => E,
+    after: Checkpoint,
+    limit: number,
+    client: PoolClient | undefined,
+  ): Promise<ReadAllResult<E>> {
+    const { rows } = await (client ?? this.pool).query<R>(`SELECT ${columns} FROM event_store.read_all($1::xid8, $2, $3)`, [after.transactionId, after.position, limit]);
+    const events = rows.map(toEvent);
     const last = events[events.length - 1];
     return { events, checkpoint: last ? { transactionId: last.transactionId, position: last.position } : after };
   }
@@ -340,7 +355,7 @@ export class PostgresEventStore {
     }));
   }
 
-  private toStoredEvent(row: EventRow): StoredEvent {
+  private toStoredEventCore(row: EventCoreRow): StoredEventCore {
     const { data, schemaVersion } = this.registry.upcast(row.event_type, row.schema_version, row.payload);
     return {
       position: row.position,
@@ -351,9 +366,15 @@ export class PostgresEventStore {
       schemaVersion,
       storedSchemaVersion: row.schema_version,
       data,
+      recordedAt: row.recorded_at,
+    };
+  }
+
+  private toStoredEvent(row: EventRow): StoredEvent {
+    return {
+      ...this.toStoredEventCore(row),
       metadata: row.metadata,
       occurredAt: row.occurred_at,
-      recordedAt: row.recorded_at,
       idempotencyKey: row.idempotency_key,
       hash: row.hash.toString('hex'),
     };

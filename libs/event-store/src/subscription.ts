@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { Checkpoint, StoredEvent } from './events';
+import type { Checkpoint, StoredEvent, StoredEventCore } from './events';
 import { START } from './events';
 import type { PostgresEventStore, ReadAllResult } from './postgres-event-store';
 
@@ -7,12 +7,11 @@ import type { PostgresEventStore, ReadAllResult } from './postgres-event-store';
  * Handles one batch inside the subscription's transaction: write through `tx`, and the
  * writes commit together with the new checkpoint, or not at all (exactly-once effect).
  */
-export type BatchHandler = (events: StoredEvent[], tx: PoolClient) => Promise<void>;
+export type BatchHandler<E extends StoredEventCore = StoredEvent> = (events: E[], tx: PoolClient) => Promise<void>;
 
-export interface SubscriptionOptions {
+interface CommonSubscriptionOptions {
   /** Names the checkpoint row and the lock. */
   subscriptionId: string;
-  handler: BatchHandler;
   batchSize?: number;
   /** Fallback when no NOTIFY arrives (e.g. a reader held back by an unrelated transaction). */
   pollIntervalMs?: number;
@@ -25,6 +24,18 @@ export interface SubscriptionOptions {
   exclusive?: boolean;
   onError?: (error: unknown, attempt: number) => void;
   onBatch?: (info: { events: number; checkpoint: Checkpoint; caughtUp: boolean }) => void;
+}
+
+/** A subscription whose handler gets whole stored events. */
+export interface SubscriptionOptions extends CommonSubscriptionOptions {
+  read?: 'events';
+  handler: BatchHandler<StoredEvent>;
+}
+
+/** A subscription whose handler gets each event's core (StoredEventCore): for handlers that only apply events. */
+export interface CoreSubscriptionOptions extends CommonSubscriptionOptions {
+  read: 'cores';
+  handler: BatchHandler<StoredEventCore>;
 }
 
 export interface SubscriptionStatus {
@@ -50,13 +61,13 @@ export class Subscription {
   private lockClient: PoolClient | undefined;
   private loop: Promise<void> | undefined;
   /** The batch after the one being handled, read meanwhile on another connection (see `prefetch`). */
-  private next: { after: Checkpoint; read: Promise<ReadAllResult | undefined> } | undefined;
+  private next: { after: Checkpoint; read: Promise<ReadAllResult<StoredEventCore> | undefined> } | undefined;
   private readonly status_: SubscriptionStatus;
 
   constructor(
     private readonly pool: Pool,
     private readonly store: PostgresEventStore,
-    private readonly options: SubscriptionOptions,
+    private readonly options: SubscriptionOptions | CoreSubscriptionOptions,
   ) {
     this.status_ = { subscriptionId: options.subscriptionId, state: 'stopped', checkpoint: undefined, lastError: undefined };
   }
@@ -131,10 +142,11 @@ export class Subscription {
         [this.options.subscriptionId],
       );
       const checkpoint = { transactionId: rows[0]!.transaction_id, position: rows[0]!.position };
-      const batch = (await this.prefetched(checkpoint)) ?? (await this.store.readAll(checkpoint, this.batchSize, client));
+      const batch = (await this.prefetched(checkpoint)) ?? (await this.read(checkpoint, client));
       if (batch.events.length === this.batchSize) this.prefetch(batch.checkpoint);
       if (batch.events.length > 0) {
-        await this.options.handler(batch.events, client);
+        // the events are of the form `read` names, which is the form the handler takes
+        await (this.options.handler as BatchHandler<StoredEventCore>)(batch.events, client);
         await client.query(
           'UPDATE event_store.checkpoints SET transaction_id = $2::xid8, position = $3, updated_at = now() WHERE subscription_id = $1',
           [this.options.subscriptionId, batch.checkpoint.transactionId, batch.checkpoint.position],
@@ -164,11 +176,16 @@ export class Subscription {
    * came back full (else a fresh read may see more).
    */
   private prefetch(after: Checkpoint): void {
-    const read = this.store.readAll(after, this.batchSize).catch(() => undefined);
+    const read = this.read(after).catch(() => undefined);
     this.next = { after, read };
   }
 
-  private async prefetched(checkpoint: Checkpoint): Promise<ReadAllResult | undefined> {
+  /** The batch after `after`, in the form the options' `read` names. */
+  private read(after: Checkpoint, client?: PoolClient): Promise<ReadAllResult<StoredEventCore>> {
+    return this.options.read === 'cores' ? this.store.readAllCores(after, this.batchSize, client) : this.store.readAll(after, this.batchSize, client);
+  }
+
+  private async prefetched(checkpoint: Checkpoint): Promise<ReadAllResult<StoredEventCore> | undefined> {
     const next = this.next;
     this.next = undefined;
     // (positions compared as numbers: the checkpoint row's bigint is a string unless the pool's INT8 parser is loaded)

@@ -149,6 +149,8 @@ export class ProjectorRunner {
       exclusive: true,
       batchSize,
       pollIntervalMs: this.options.subscriptionPollMs ?? 1000,
+      // the projection reads each report's payload and when it was recorded, nothing of its envelope
+      read: 'cores',
       handler: async (events, tx) => {
         // the phase is read under the checkpoint lock: markReady cannot switch it mid-batch
         const { rows } = await tx.query<{ phase: string }>('SELECT phase FROM read_model.versions WHERE version = $1', [version]);

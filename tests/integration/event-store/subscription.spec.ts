@@ -147,4 +147,29 @@ describe('event store: subscriptions', () => {
     await second.stop();
     expect(a.length + b.length).toBe((await store.readAll(undefined, 1_000_000)).events.length);
   });
+
+  it("a subscription that reads cores delivers each event's core as the whole read has it, and none of its envelope", async () => {
+    for (let i = 0; i < 25; i++) {
+      await store.append(`cores-${i % 4}`, [{ type: 'n', data: { i }, metadata: { correlationId: `c-${i}` }, occurredAt: new Date(Date.UTC(2014, 8, 19)), idempotencyKey: `cores-${i}` }], {
+        expectedVersion: 'any',
+      });
+    }
+    const whole = (await store.readAll(undefined, 1_000_000)).events;
+    const cores: Array<Record<string, unknown>> = [];
+    const subscription = new Subscription(pool, store, {
+      subscriptionId: 'cores',
+      read: 'cores',
+      batchSize: 7, // full batches: the next one is read ahead, in the same form
+      handler: async (events) => {
+        cores.push(...events);
+      },
+    });
+    subscription.start();
+    await eventually('every event', async () => (cores.length === whole.length ? true : undefined));
+    await subscription.stop();
+    const core = ({ position, transactionId, streamId, streamVersion, type, schemaVersion, storedSchemaVersion, data, recordedAt }: (typeof whole)[number]) =>
+      ({ position, transactionId, streamId, streamVersion, type, schemaVersion, storedSchemaVersion, data, recordedAt });
+    expect(cores).toEqual(whole.map(core));
+    for (const e of cores) for (const envelope of ['metadata', 'hash', 'occurredAt', 'idempotencyKey']) expect(e).not.toHaveProperty(envelope);
+  });
 });

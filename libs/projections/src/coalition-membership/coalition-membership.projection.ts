@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { membershipHistory, type MembershipFact, type MembershipRow } from '@annals/domain';
-import type { StoredEvent } from '@annals/event-store';
+import type { StoredEventCore } from '@annals/event-store';
 import { MEMBERSHIP_TYPE_SET, toFactRow, type FactRow } from './fact-row';
 import { diffMembershipRows, type StoredMembershipRow } from './membership-row-diff';
 
@@ -79,7 +79,7 @@ const MEMBERSHIP_TYPES = [...MEMBERSHIP_TYPE_SET];
  */
 export class CoalitionMembershipProjection {
   /** Applies a batch; returns the membership pairs it touched. */
-  async apply(events: ReadonlyArray<StoredEvent>, tx: PoolClient, version: number, mode: 'live' | 'loading' = 'live'): Promise<Pair[]> {
+  async apply(events: ReadonlyArray<StoredEventCore>, tx: PoolClient, version: number, mode: 'live' | 'loading' = 'live'): Promise<Pair[]> {
     const facts = events.map(toFactRow).filter((f): f is FactRow => f !== undefined);
     if (facts.length === 0) return [];
     await this.insertFacts(facts, tx, version);

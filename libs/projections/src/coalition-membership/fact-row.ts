@@ -1,5 +1,5 @@
 import { MEMBERSHIP_TYPES, NEWS_EVENT_TYPES, type Role, type Source } from '@annals/contracts';
-import type { StoredEvent } from '@annals/event-store';
+import type { StoredEventCore } from '@annals/event-store';
 import type { ReportEventData } from '@annals/domain';
 
 /** A report as the read model keeps it: one row of read_model.facts. */
@@ -23,7 +23,7 @@ const REPORT_TYPES = new Set<string>(NEWS_EVENT_TYPES);
 export const MEMBERSHIP_TYPE_SET = new Set<string>(MEMBERSHIP_TYPES);
 
 /** The fact row of a stored report event; undefined for events that are not reports. */
-export function toFactRow(event: StoredEvent): FactRow | undefined {
+export function toFactRow(event: StoredEventCore): FactRow | undefined {
   if (!REPORT_TYPES.has(event.type)) return undefined;
   const { report, data: rawData } = event.data as ReportEventData;
   const data = rawData as Record<string, unknown>;
