@@ -46,15 +46,20 @@ const ROOT = join(__dirname, '..');
 type StoredTable = 'event_store.events' | 'raw_events' | 'floor_events';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A report as a Kafka message keyed by its coalition id, as the contract asks producers to key
+ * them (docs/contract.md): one coalition's reports stay in one partition.
+ */
+function keyedMessage(report: ReturnType<typeof benchReport>): { key: string; value: string } {
+  return { key: String((report.data as { coalitionId?: string }).coalitionId ?? 'x'), value: JSON.stringify(report) };
+}
+
 async function publish(kafka: Kafka, topic: string, count: number, seed: number, prefix: string): Promise<void> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const random = rng(seed);
   for (let done = 0; done < count; done += 2000) {
-    const messages = Array.from({ length: Math.min(2000, count - done) }, (_, i) => {
-      const report = benchReport(random, `${prefix}-${done + i}`);
-      return { key: String((report.data as { coalitionId?: string }).coalitionId ?? 'x'), value: JSON.stringify(report) };
-    });
+    const messages = Array.from({ length: Math.min(2000, count - done) }, (_, i) => keyedMessage(benchReport(random, `${prefix}-${done + i}`)));
     await producer.send({ topic, acks: -1, messages });
   }
   await producer.disconnect();
@@ -190,13 +195,13 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
   const steadyEnd = Date.now() + 20_000;
   while (Date.now() < steadyEnd) {
     const tick = Date.now();
-    const messages = Array.from({ length: Math.round(options.rate / 10) }, () => ({ value: JSON.stringify(benchReport(random, `steady-${n++}`)) }));
+    const messages = Array.from({ length: Math.round(options.rate / 10) }, () => keyedMessage(benchReport(random, `steady-${n++}`)));
     await producer.send({ topic, acks: -1, messages });
     await sleep(Math.max(0, 100 - (Date.now() - tick)));
   }
   const burstStart = (Date.now() - t0) / 1000;
   for (let done = 0; done < options.burst; done += 5000) {
-    await producer.send({ topic, acks: -1, messages: Array.from({ length: Math.min(5000, options.burst - done) }, () => ({ value: JSON.stringify(benchReport(random, `burst-${n++}`)) })) });
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: Math.min(5000, options.burst - done) }, () => keyedMessage(benchReport(random, `burst-${n++}`))) });
   }
   const burstEnd = Date.now();
   // CPU by process and the machine's idle share, at the end of publishing, when the consumer

@@ -115,7 +115,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
     const e = r.e2e.eventsPerSecond;
     md.push('## 2. End to end: Kafka to stored events with the read model caught up', '');
     md.push(
-      `${fmt(r.e2e.messages)} messages published beforehand (6 partitions); timed from the first stored event (so that neither contender is timed on process start-up and joining the consumer group) until the consumer group's lag and the read model's lag are both zero; CPU over the same window. Each trial has a database of its own, dropped when its numbers are taken (so that no trial, nor the burst, pays for autovacuum on an earlier one's tables). ` +
+      `${fmt(r.e2e.messages)} messages published beforehand (6 partitions, keyed by coalition id as the contract asks of producers); timed from the first stored event (so that neither contender is timed on process start-up and joining the consumer group) until the consumer group's lag and the read model's lag are both zero; CPU over the same window. Each trial has a database of its own, dropped when its numbers are taken (so that no trial, nor the burst, pays for autovacuum on an earlier one's tables). ` +
         'Raw pipeline: a kafkajs `eachBatch` consumer that only parses and inserts the same rows with multi-row INSERTs, committing after each. ' +
         'Floor pipeline: the same consumer doing the least any pipeline must do to keep what Annals keeps, as plainly as possible: the contract\'s validation, ' +
         'a log row per report with the event log\'s constraints and indexes (idempotency key, stream version, global order) and its sha256 chain, and a fact row with ' +
@@ -155,7 +155,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
     md.push(
       `![Lag over time](images/lag.png)`,
       '',
-      `${r.e2e.burst.rate} messages/s for 20 s, then ${fmt(r.e2e.burst.messages)} at once; sampled every 250 ms. Each burst runs on a topic, a consumer group and a database of its own; the plot is the median burst's.`,
+      `${r.e2e.burst.rate} messages/s for 20 s, then ${fmt(r.e2e.burst.messages)} at once, keyed the same way; sampled every 250 ms. Each burst runs on a topic, a consumer group and a database of its own; the plot is the median burst's.`,
       '',
     );
     if (r.e2eStatements?.length) md.push(...statements(r.e2eStatements));
