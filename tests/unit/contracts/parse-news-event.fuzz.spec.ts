@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseNewsEvent, REJECTION_REASONS, type ParseResult } from '@annals/contracts';
+import { newsEventV1, parseNewsEvent, REJECTION_REASONS, validateNewsEvent, type ParseResult } from '@annals/contracts';
 import { deepNesting, hostileJson, mutatedReport, valid } from '../../support/hostile-input';
 
 /**
@@ -46,6 +46,25 @@ describe('the contract validator under hostile input (fast-check)', () => {
         assertWellBehaved(result);
         // __proto__ or constructor keys, at any depth, never pass as data
         if (/"(__proto__|constructor)":/.test(text)) expect(result.ok).toBe(false);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  // The validator runs the schema compiled (z.compile); the schema as written is the reference.
+  it('the compiled contract accepts and rejects exactly what the schema does, and normalizes alike', () => {
+    fc.assert(
+      fc.property(mutatedReport, (text) => {
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          return;
+        }
+        const reference = newsEventV1.safeParse(json, { reportInput: true });
+        const result = validateNewsEvent(json);
+        expect(result.ok).toBe(reference.success);
+        if (result.ok && reference.success) expect(result.event).toEqual(reference.data);
       }),
       { numRuns: 3_000 },
     );
