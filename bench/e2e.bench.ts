@@ -23,7 +23,16 @@ export interface E2eResult {
   eventsPerSecond: Record<string, Summary>;
   cpuPerThousand: Record<string, Record<string, number>>;
   /** secondsToZeroLag: the median of the bursts (`trials`; results from before bursts were repeated have one and no `trials`); the plot shows the median one. */
-  burst: { messages: number; secondsToZeroLag: number; trials?: number[]; rate: number; plot: string; phases?: BurstPhases };
+  burst: {
+    messages: number;
+    secondsToZeroLag: number;
+    trials?: number[];
+    rate: number;
+    plot: string;
+    phases?: BurstPhases;
+    /** Whether the burst's messages were keyed by coalition id (absent: results from before they were, unkeyed). */
+    keyed?: boolean;
+  };
 }
 
 /**
@@ -154,7 +163,7 @@ export async function e2eBenchmark(
   const median = [...bursts].sort((a, b) => a.secondsToZeroLag - b.secondsToZeroLag)[Math.floor((bursts.length - 1) / 2)]!;
   median.plot();
   console.log(`  burst of ${options.burst}: lag back to zero ${secondsToZeroLag.median.toFixed(1)} s after the burst was published (median of ${bursts.length}: ${secondsToZeroLag.trials.map((t) => t.toFixed(1)).join(', ')})`);
-  const burst = { messages: options.burst, secondsToZeroLag: secondsToZeroLag.median, trials: secondsToZeroLag.trials, rate: options.rate, plot: options.plotFile, phases: median.phases };
+  const burst = { messages: options.burst, secondsToZeroLag: secondsToZeroLag.median, trials: secondsToZeroLag.trials, rate: options.rate, plot: options.plotFile, phases: median.phases, keyed: true };
   await admin.disconnect();
   const cpuPerThousand = Object.fromEntries(
     Object.entries(cpuTotals).map(([name, procs]) => [name, Object.fromEntries(Object.entries(procs).map(([p, s]) => [p, (s / (options.messages * options.trials)) * 1000]))]),

@@ -155,7 +155,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
     md.push(
       `![Lag over time](images/lag.png)`,
       '',
-      `${r.e2e.burst.rate} messages/s for 20 s, then ${fmt(r.e2e.burst.messages)} at once, keyed the same way; sampled every 250 ms. Each burst runs on a topic, a consumer group and a database of its own; the plot is the median burst's.`,
+      `${r.e2e.burst.rate} messages/s for 20 s, then ${fmt(r.e2e.burst.messages)} at once, ${r.e2e.burst.keyed ? 'keyed the same way' : 'unkeyed (spread over the partitions)'}; sampled every 250 ms. Each burst runs on a topic, a consumer group and a database of its own; the plot is the median burst's.`,
       '',
     );
     if (r.e2eStatements?.length) md.push(...statements(r.e2eStatements));
