@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Pool } from 'pg';
 import { consumerLag, createTopicsWithLeaders } from '@annals/kafka';
+import { partitionKey } from '@annals/publisher';
 import { AppProcess } from '../tools/runtime/app-process';
 import type { BenchContext } from './lib/bench-context';
 import { machineSeconds, treeSeconds } from './lib/cpu';
@@ -55,12 +56,9 @@ const ROOT = join(__dirname, '..');
 type StoredTable = 'event_store.events' | 'raw_events' | 'floor_events';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * A report as a Kafka message keyed by its coalition id, as the contract asks producers to key
- * them (docs/contract.md): one coalition's reports stay in one partition.
- */
+/** A report as a Kafka message keyed as the publisher keys it (partitionKey: its coalition id here). */
 function keyedMessage(report: ReturnType<typeof benchReport>): { key: string; value: string } {
-  return { key: String((report.data as { coalitionId?: string }).coalitionId ?? 'x'), value: JSON.stringify(report) };
+  return { key: partitionKey(report), value: JSON.stringify(report) };
 }
 
 async function publish(kafka: Kafka, topic: string, count: number, seed: number, prefix: string): Promise<void> {
