@@ -6,7 +6,7 @@ import { consumerLag, createTopicsWithLeaders } from '@annals/kafka';
 import { partitionKey } from '@annals/publisher';
 import { AppProcess } from '../tools/runtime/app-process';
 import type { BenchContext } from './lib/bench-context';
-import { machineSeconds, treeSeconds } from './lib/cpu';
+import { machineSeconds, stolenShare, treeSeconds } from './lib/cpu';
 import { benchReport, rng } from './lib/dataset';
 import { writeLagPlot, type LagSample } from './lib/lag-plot';
 import { PIPELINE_TABLES } from './lib/pipeline-tables';
@@ -50,6 +50,8 @@ export interface BurstPhase {
   seconds: number;
   cpu: Record<string, number>;
   idle: number;
+  /** The share of the cores' time the hypervisor gave other machines (absent: results from before it was recorded). */
+  stolen?: number;
 }
 
 const ROOT = join(__dirname, '..');
@@ -231,6 +233,7 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
     seconds: (to.at - from.at) / 1000,
     cpu: diff(to.cpu, from.cpu),
     idle: (to.machine.idle - from.machine.idle) / Math.max(1e-9, to.machine.total - from.machine.total),
+    stolen: stolenShare(from.machine, to.machine),
   });
   const phases: BurstPhases = { ingested: phase(published, ingested!), caughtUp: phase(ingested!, caughtUp) };
   await sleep(2000);

@@ -35,6 +35,15 @@ export function writeReport(r: BenchResults, file: string): string[] {
   if (new Set(when.map(([, at]) => at)).size > 1) {
     md.push(`Sections measured in different runs (\`--only\`): ${when.map(([section, at]) => `${section} ${at.slice(0, 16).replace('T', ' ')} UTC`).join(', ')}.`, '');
   }
+  const stolen = Object.entries(r.stolen ?? {});
+  if (stolen.length > 0) {
+    // A shared machine's neighbours: in a busy spell the hypervisor runs them on our cores.
+    md.push(
+      `Share of the cores' time the hypervisor gave other machines while each section ran (steal, from /proc/stat; the sections not listed were measured before it was recorded): ${stolen.map(([section, share]) => `${section} ${fmt(100 * share!, 1)}%`).join(', ')}. ` +
+        'Ratios within a run mostly cancel it; fixed limits (the burst\'s 5 s, the queries\' milliseconds) do not.',
+      '',
+    );
+  }
 
   if (r.append) {
     md.push(
@@ -397,14 +406,18 @@ function floorLine(name: string, floorRate: number, baseRate: number, cpu: Recor
 /** The median burst, measured: how long each lag took to reach zero, and what the cores did meanwhile. */
 function burstPhases(p: BurstPhases, seconds: number): string[] {
   const procs: Array<[string, string]> = [['postgres', 'PostgreSQL'], ['ingestor', 'ingestor'], ['projector', 'projector'], ['kafka', 'Kafka'], ['benchmark', 'this benchmark']];
+  // stolen: recorded from 2026-11-29 on; older results leave the column out
+  const stolen = p.ingested.stolen !== undefined && p.caughtUp.stolen !== undefined;
   const row = (label: string, ph: BurstPhase) =>
-    `| ${label} | ${fmt(ph.seconds, 1)} | ${fmt(100 * ph.idle)}% | ${procs.map(([k]) => fmt(ph.cpu[k] ?? 0, 2)).join(' | ')} |`;
+    `| ${label} | ${fmt(ph.seconds, 1)} | ${fmt(100 * ph.idle)}% | ${stolen ? `${fmt(100 * ph.stolen!)}% | ` : ''}${procs.map(([k]) => fmt(ph.cpu[k] ?? 0, 2)).join(' | ')} |`;
   const lines = [
     '',
-    "Where the median burst's time went, from the end of its publishing (CPU seconds by process; PostgreSQL's include the benchmark's own lag counts, and this benchmark's process only polls the lags by then):",
+    "Where the median burst's time went, from the end of its publishing (CPU seconds by process; PostgreSQL's include the benchmark's own lag counts, and this benchmark's process only polls the lags by then" +
+      (stolen ? "; cores stolen: the share of the cores' time the hypervisor gave other machines" : '') +
+      '):',
     '',
-    `| phase | seconds | cores idle | ${procs.map(([, label]) => label).join(' | ')} |`,
-    `|---|---|---|${procs.map(() => '---|').join('')}`,
+    `| phase | seconds | cores idle | ${stolen ? 'cores stolen | ' : ''}${procs.map(([, label]) => label).join(' | ')} |`,
+    `|---|---|---|${stolen ? '---|' : ''}${procs.map(() => '---|').join('')}`,
     row('until the consumer group\'s lag is zero (every message stored, its offset committed)', p.ingested),
     row('then until the read model has caught up', p.caughtUp),
   ];

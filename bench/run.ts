@@ -5,6 +5,7 @@ import { APPEND_DATABASE, appendBenchmark, type AppendResult } from './append.be
 import { e2eBenchmark, type E2eResult } from './e2e.bench';
 import { appendAnatomy, type AppendAnatomy } from './lib/append-anatomy';
 import { BenchContext } from './lib/bench-context';
+import { machineSeconds, stolenShare } from './lib/cpu';
 import { resetStatements, topStatements, type StatementCost } from './lib/pg-stats';
 import { queryBenchmark, type QueryResult } from './queries.bench';
 import { dataset, replayBenchmark, type ReplayResult } from './replay.bench';
@@ -31,6 +32,12 @@ export interface BenchResults {
   queries?: QueryResult[];
   /** When each section was measured: they differ after a `--only` run kept the others. */
   measuredAt?: Partial<Record<Section, string>>;
+  /**
+   * The share of the machine's CPU time the hypervisor stole while each section ran (/proc/stat's
+   * steal): how busy the neighbours were, which ratios within the run mostly cancel and fixed
+   * limits (the burst's seconds, the queries' milliseconds) do not.
+   */
+  stolen?: Partial<Record<Section, number>>;
 }
 
 type Section = 'append' | 'e2e' | 'replay' | 'queries';
@@ -67,13 +74,22 @@ async function main(): Promise<void> {
       ...(kept ? (kept.measuredAt ?? Object.fromEntries(SECTIONS.filter((x) => kept[x]).map((x) => [x, kept.startedAt]))) : {}),
       ...Object.fromEntries([...only].map((x) => [x, startedAt])),
     },
+    // a kept section keeps its own; the ones measured now are filled in as they end
+    stolen: Object.fromEntries(Object.entries(kept?.stolen ?? {}).filter(([x]) => !only.has(x))),
+  };
+  /** Runs the work of `sections` and records the share of the machine stolen meanwhile. */
+  const recordingStolen = async (sections: Section[], work: () => Promise<void>) => {
+    const from = machineSeconds();
+    await work();
+    const share = stolenShare(from, machineSeconds());
+    for (const section of sections) results.stolen![section] = share;
   };
   const ctx = new BenchContext();
   console.log('bench: starting the bench stack (its own Kafka and PostgreSQL)');
   await ctx.up();
   const admin = () => ctx.settings.adminDatabaseUrl;
 
-  if (only.has('append')) {
+  if (only.has('append')) await recordingStolen(['append'], async () => {
     // Append trials take seconds and spread widely on a shared machine: more of them steady the median.
     const appendTrials = quick ? trials : 9;
     console.log(`bench: append (${appendTrials} trials each)`);
@@ -84,14 +100,15 @@ async function main(): Promise<void> {
     await ctx.dropDatabase(APPEND_DATABASE);
     console.log('bench: append, statement by statement (batch 10)');
     results.appendAnatomy = await appendAnatomy(ctx, { batch: 10, calls: quick ? 300 : 1200, blocks: 6 });
-  }
-  if (only.has('e2e')) {
+  });
+  if (only.has('e2e')) await recordingStolen(['e2e'], async () => {
     console.log('bench: end to end');
     await resetStatements(admin());
     results.e2e = await e2eBenchmark(ctx, { messages: quick ? 20_000 : 200_000, trials: quick ? 2 : 5, burst: quick ? 10_000 : 50_000, burstTrials: quick ? 1 : 5, rate: 2000, plotFile: join(root, 'docs/images/lag.png') });
     results.e2eStatements = await topStatements(admin());
-  }
-  if (only.has('replay') || only.has('queries')) {
+  });
+  // replay and queries take turns on each scale's dataset: one share for both
+  if (only.has('replay') || only.has('queries')) await recordingStolen(SECTIONS.filter((x) => (x === 'replay' || x === 'queries') && only.has(x)), async () => {
     const replay: ReplayResult[] = [];
     const queries: QueryResult[] = [];
     if (only.has('replay')) results.replay = replay;
@@ -109,7 +126,7 @@ async function main(): Promise<void> {
       if (only.has('queries')) queries.push(await queryBenchmark(ctx, data, { seconds: quick ? 5 : 15, rate: 50, backlog: quick ? 40_000 : 250_000 }));
       await ctx.dropDatabase(`bench_${events}`); // (as the append section's, for the next scale)
     }
-  }
+  });
   results.finishedAt = new Date().toISOString();
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');

@@ -61,11 +61,19 @@ export class CpuMeter {
 
 /**
  * The machine's CPU time so far from /proc/stat, in seconds summed over its cores: `idle` (idle
- * and waiting on I/O) and `total` (everything, stolen time included). Its share of idle over a
- * window says whether the work left the cores unused.
+ * and waiting on I/O), `stolen` (steal: time the cores were runnable but the hypervisor ran
+ * other machines on them) and `total` (everything, stolen time included). Its share of idle over
+ * a window says whether the work left the cores unused; its share of stolen, how much of the
+ * machine a noisy neighbour took meanwhile (which no ratio within the run corrects for figures
+ * measured against a fixed limit, such as the burst's 5 s).
  */
-export function machineSeconds(): { idle: number; total: number } {
+export function machineSeconds(): { idle: number; stolen: number; total: number } {
   const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
   const ticks = fields.slice(0, 8).map(Number); // user nice system idle iowait irq softirq steal
-  return { idle: (ticks[3]! + ticks[4]!) / TICKS, total: ticks.reduce((a, b) => a + b, 0) / TICKS };
+  return { idle: (ticks[3]! + ticks[4]!) / TICKS, stolen: (ticks[7] ?? 0) / TICKS, total: ticks.reduce((a, b) => a + b, 0) / TICKS };
+}
+
+/** The share of the machine's CPU time stolen by the hypervisor between two readings of machineSeconds. */
+export function stolenShare(from: { stolen: number; total: number }, to: { stolen: number; total: number }): number {
+  return (to.stolen - from.stolen) / Math.max(1e-9, to.total - from.total);
 }
