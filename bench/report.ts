@@ -35,6 +35,11 @@ export function writeReport(r: BenchResults, file: string): string[] {
   if (new Set(when.map(([, at]) => at)).size > 1) {
     md.push(`Sections measured in different runs (\`--only\`): ${when.map(([section, at]) => `${section} ${at.slice(0, 16).replace('T', ' ')} UTC`).join(', ')}.`, '');
   }
+  const on = Object.entries(r.measuredOn ?? {});
+  if (new Set(on.map(([, cpu]) => cpu)).size > 1) {
+    // The VM moved between hosts: ratios hold within a section, not figures across sections.
+    md.push(`Sections measured on different processors (the machine's VM moved between hosts): ${on.map(([section, cpu]) => `${section} on ${cpu}`).join(', ')}.`, '');
+  }
   const stolen = Object.entries(r.stolen ?? {});
   if (stolen.length > 0) {
     // A shared machine's neighbours: in a busy spell the hypervisor runs them on our cores.

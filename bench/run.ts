@@ -38,6 +38,12 @@ export interface BenchResults {
    * limits (the burst's seconds, the queries' milliseconds) do not.
    */
   stolen?: Partial<Record<Section, number>>;
+  /**
+   * Which processor each section ran on (`machine.cpu` of its run): a shared machine's VM moves
+   * between hosts, and a kept section may come from another. Absent in results from before it
+   * was recorded: then each section ran on the machine of the run that measured it.
+   */
+  measuredOn?: Partial<Record<Section, string>>;
 }
 
 type Section = 'append' | 'e2e' | 'replay' | 'queries';
@@ -73,6 +79,10 @@ async function main(): Promise<void> {
     measuredAt: {
       ...(kept ? (kept.measuredAt ?? Object.fromEntries(SECTIONS.filter((x) => kept[x]).map((x) => [x, kept.startedAt]))) : {}),
       ...Object.fromEntries([...only].map((x) => [x, startedAt])),
+    },
+    measuredOn: {
+      ...(kept ? (kept.measuredOn ?? Object.fromEntries(SECTIONS.filter((x) => kept[x]).map((x) => [x, kept.machine.cpu]))) : {}),
+      ...Object.fromEntries([...only].map((x) => [x, cpus()[0]?.model ?? 'unknown'])),
     },
     // a kept section keeps its own; the ones measured now are filled in as they end
     stolen: Object.fromEntries(Object.entries(kept?.stolen ?? {}).filter(([x]) => !only.has(x))),
