@@ -6,7 +6,7 @@ import { consumerLag, createTopicsWithLeaders } from '@annals/kafka';
 import { partitionKey } from '@annals/publisher';
 import { AppProcess } from '../tools/runtime/app-process';
 import type { BenchContext } from './lib/bench-context';
-import { machineSeconds, stolenShare, treeSeconds } from './lib/cpu';
+import { machineSeconds, machineShare, treeSeconds } from './lib/cpu';
 import { benchReport, rng } from './lib/dataset';
 import { writeLagPlot, type LagSample } from './lib/lag-plot';
 import { PIPELINE_TABLES } from './lib/pipeline-tables';
@@ -232,8 +232,8 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
   const phase = (from: ReturnType<typeof snapshot>, to: ReturnType<typeof snapshot>): BurstPhase => ({
     seconds: (to.at - from.at) / 1000,
     cpu: diff(to.cpu, from.cpu),
-    idle: (to.machine.idle - from.machine.idle) / Math.max(1e-9, to.machine.total - from.machine.total),
-    stolen: stolenShare(from.machine, to.machine),
+    idle: machineShare('idle', from.machine, to.machine),
+    stolen: machineShare('stolen', from.machine, to.machine),
   });
   const phases: BurstPhases = { ingested: phase(published, ingested!), caughtUp: phase(ingested!, caughtUp) };
   await sleep(2000);

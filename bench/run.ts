@@ -5,7 +5,7 @@ import { APPEND_DATABASE, appendBenchmark, type AppendResult } from './append.be
 import { e2eBenchmark, type E2eResult } from './e2e.bench';
 import { appendAnatomy, type AppendAnatomy } from './lib/append-anatomy';
 import { BenchContext } from './lib/bench-context';
-import { machineSeconds, stolenShare } from './lib/cpu';
+import { machineSeconds, machineShare } from './lib/cpu';
 import { resetStatements, topStatements, type StatementCost } from './lib/pg-stats';
 import { queryBenchmark, type QueryResult } from './queries.bench';
 import { dataset, replayBenchmark, type ReplayResult } from './replay.bench';
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const recordingStolen = async (sections: Section[], work: () => Promise<void>) => {
     const from = machineSeconds();
     await work();
-    const share = stolenShare(from, machineSeconds());
+    const share = machineShare('stolen', from, machineSeconds());
     for (const section of sections) results.stolen![section] = share;
   };
   const ctx = new BenchContext();

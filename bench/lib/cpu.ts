@@ -73,7 +73,9 @@ export function machineSeconds(): { idle: number; stolen: number; total: number 
   return { idle: (ticks[3]! + ticks[4]!) / TICKS, stolen: (ticks[7] ?? 0) / TICKS, total: ticks.reduce((a, b) => a + b, 0) / TICKS };
 }
 
-/** The share of the machine's CPU time stolen by the hypervisor between two readings of machineSeconds. */
-export function stolenShare(from: { stolen: number; total: number }, to: { stolen: number; total: number }): number {
-  return (to.stolen - from.stolen) / Math.max(1e-9, to.total - from.total);
+type MachineSeconds = ReturnType<typeof machineSeconds>;
+
+/** The share of the machine's CPU time that was `part` (idle or stolen) between two readings of machineSeconds. */
+export function machineShare(part: 'idle' | 'stolen', from: MachineSeconds, to: MachineSeconds): number {
+  return (to[part] - from[part]) / Math.max(1e-9, to.total - from.total);
 }
