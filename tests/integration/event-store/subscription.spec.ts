@@ -90,7 +90,20 @@ describe('event store: subscriptions', () => {
     await operator.connect();
     const operatorPid = (await operator.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     let rewound: Promise<unknown> | undefined;
-    const subscription = new Subscription(pool, store, {
+    // The batch after the second takes its connection only once the rewind has ended: the rewind
+    // waits on the second batch's lock, and when that batch commits PostgreSQL does not say
+    // whether the rewind or the third batch's lock goes first (on a slow machine the third batch
+    // won, and the rewind landed a batch later).
+    const gated = new Proxy(pool, {
+      get: (target, property) =>
+        property === 'connect'
+          ? async () => {
+              if (batches.length === 2) await rewound;
+              return target.connect();
+            }
+          : Reflect.get(target, property, target),
+    });
+    const subscription = new Subscription(gated, store, {
       subscriptionId: 'rewind',
       batchSize: 10,
       pollIntervalMs: 60_000,
