@@ -71,19 +71,22 @@ async function main(): Promise<void> {
   const kept = previous && previous.quick === quick ? previous : undefined;
   if (previous && !kept) console.log(`bench: the last results were ${previous.quick ? 'quick' : 'full'}; not mixing them with a ${quick ? 'quick' : 'full'} run`);
   const startedAt = new Date().toISOString();
+  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  /**
+   * A record per section: the kept run's (or, from a run that predates the record, `keptValue`
+   * of that run for each section it holds), then `now` for each section measured now.
+   */
+  const perSection = <T>(record: (run: BenchResults) => Partial<Record<Section, T>> | undefined, keptValue: (run: BenchResults) => T, now: T) => ({
+    ...(kept ? (record(kept) ?? Object.fromEntries(SECTIONS.filter((x) => kept[x]).map((x) => [x, keptValue(kept)]))) : {}),
+    ...Object.fromEntries([...only].map((x) => [x, now])),
+  });
   const results: BenchResults = {
     ...kept,
     startedAt,
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine,
     quick,
-    measuredAt: {
-      ...(kept ? (kept.measuredAt ?? Object.fromEntries(SECTIONS.filter((x) => kept[x]).map((x) => [x, kept.startedAt]))) : {}),
-      ...Object.fromEntries([...only].map((x) => [x, startedAt])),
-    },
-    measuredOn: {
-      ...(kept ? (kept.measuredOn ?? Object.fromEntries(SECTIONS.filter((x) => kept[x]).map((x) => [x, kept.machine.cpu]))) : {}),
-      ...Object.fromEntries([...only].map((x) => [x, cpus()[0]?.model ?? 'unknown'])),
-    },
+    measuredAt: perSection((run) => run.measuredAt, (run) => run.startedAt, startedAt),
+    measuredOn: perSection((run) => run.measuredOn, (run) => run.machine.cpu, machine.cpu),
     // a kept section keeps its own; the ones measured now are filled in as they end
     stolen: Object.fromEntries(Object.entries(kept?.stolen ?? {}).filter(([x]) => !only.has(x))),
   };
