@@ -202,16 +202,14 @@ export class CoalitionMembershipProjection {
 
   /**
    * Marks retracted facts: for a batch, the targets of its retractions and the reports in it that
-   * an earlier retraction named; without a batch, every retraction of the version. Retracting a
-   * retraction has no effect. Returns the membership pairs whose facts changed.
+   * an earlier retraction named; without a batch, every retraction of the version. Each target
+   * takes the earliest of all its retractions, stored or in the batch: a later retraction
+   * arriving on its own must not move the retraction later. Retracting a retraction has no
+   * effect. Returns the membership pairs whose facts changed.
    */
   private async applyRetractions(tx: PoolClient, version: number, batch: FactRow[] | undefined): Promise<Pair[]> {
-    const scope = batch
-      ? `AND (r.retracts = ANY($2::text[]) OR r.report_id = ANY($3::text[]))`
-      : '';
-    const params: unknown[] = batch
-      ? [version, batch.filter((f) => f.retracts === null).map((f) => f.reportId), batch.filter((f) => f.retracts !== null).map((f) => f.reportId)]
-      : [version];
+    const scope = batch ? `AND r.retracts = ANY($2::text[])` : '';
+    const params: unknown[] = batch ? [version, batch.map((f) => f.retracts ?? f.reportId)] : [version];
     const { rows } = await tx.query<{ coalition_id: string | null; country: string | null; type: string }>(
       `WITH targets AS (
          SELECT r.retracts AS report_id,
