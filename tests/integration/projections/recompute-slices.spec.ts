@@ -8,9 +8,10 @@ import { createTestDatabase, rng, type TestDatabase } from '@annals/testing';
 import { randomReport } from '../../support/news-factory';
 
 /**
- * A live batch recomputes its pairs in slices, each slice's reads, computing and writes
- * pipelined on the batch's connection. Whatever the slicing, the rows must be those of the
- * rebuild's path, which computes every pair once from all its facts in one sorted pass.
+ * A live batch inserts its facts and recomputes its pairs in chunks, each chunk's inserts,
+ * retractions, reads, computing and writes pipelined on the batch's connection. Whatever the
+ * chunking, the rows and retractions must be those of the rebuild's path, which applies every
+ * retraction at once and computes every pair once from all its facts in one sorted pass.
  */
 describe('projection: a live batch of thousands of pairs, recomputed in pipelined slices', () => {
   let db: TestDatabase;
@@ -35,8 +36,20 @@ describe('projection: a live batch of thousands of pairs, recomputed in pipeline
     const store = new PostgresEventStore(pool);
     const writer = new ReportWriter(store);
     const random = rng(31);
+    // every 25th a retraction: of a report before or after it, in its batch or the other one,
+    // in its chunk or another (some reports retracted twice, some retracted before they arrive)
     const reports: NewsEvent[] = Array.from({ length: 6000 }, (_, i) => {
-      const parsed = validateNewsEvent(randomReport(random, `slices-${i}`, 200));
+      const report =
+        i % 25 === 24
+          ? {
+              id: `slices-${i}`,
+              type: 'report.retracted',
+              occurredAt: '2016-01-01',
+              source: { publisher: 'Desk', publishedAt: new Date(Date.UTC(2015, 0, 1) + Math.floor(random() * 900) * 86_400_000).toISOString().slice(0, 10) },
+              data: { reportId: `slices-${Math.floor(random() * 6000)}` },
+            }
+          : randomReport(random, `slices-${i}`, 200);
+      const parsed = validateNewsEvent(report);
       if (!parsed.ok) throw new Error(parsed.rejection.detail);
       return parsed.event;
     });
@@ -60,6 +73,10 @@ describe('projection: a live batch of thousands of pairs, recomputed in pipeline
     const live = await rowsOf(1);
     expect(live.length).toBeGreaterThan(4000);
     expect(live).toEqual(await rowsOf(2));
+    const retractions = `SELECT concat_ws(' ', report_id, retracted_at, retracted_by) AS row FROM read_model.facts WHERE version = $1 AND retracted_at IS NOT NULL ORDER BY report_id`;
+    const retracted = (await pool.query<{ row: string }>(retractions, [1])).rows;
+    expect(retracted.length).toBeGreaterThan(150);
+    expect(retracted).toEqual((await pool.query<{ row: string }>(retractions, [2])).rows);
   });
 
   it('a statement of one slice failing fails the recomputation, once every statement queued has ended, with no unhandled rejection', async () => {

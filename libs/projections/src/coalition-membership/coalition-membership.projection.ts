@@ -78,29 +78,70 @@ const MEMBERSHIP_TYPES = [...MEMBERSHIP_TYPE_SET];
  * (`applyAllRetractions`, `allPairs`, `recompute`).
  */
 export class CoalitionMembershipProjection {
-  /** Applies a batch; returns the membership pairs it touched. */
+  /**
+   * Applies a batch; returns the membership pairs it touched.
+   *
+   * Live, the batch goes in chunks of RECOMPUTE_SLICE facts, all pipelined on the transaction's
+   * connection: each chunk's facts inserted, its retractions applied, then the facts and rows
+   * read of the pairs whose last new fact it holds (a pair is recomputed once, after all its
+   * new facts are in). Node computes a chunk's rows while PostgreSQL inserts and reads the next
+   * chunks: with the batch's facts inserted in one statement first, Node waited for all of them
+   * before it had a pair to compute. A retraction that changes a pair read before it is
+   * applied (an earlier chunk's, or one outside the batch) has that pair recomputed once more
+   * at the end.
+   */
   async apply(events: ReadonlyArray<StoredEventCore>, tx: PoolClient, version: number, mode: 'live' | 'loading' = 'live'): Promise<Pair[]> {
     const facts = events.map(toFactRow).filter((f): f is FactRow => f !== undefined);
     if (facts.length === 0) return [];
-    await this.insertFacts(facts, tx, version);
-    const touched = new Map<string, Pair>();
-    const touch = (coalition: string | null, country: string | null) => {
-      if (coalition && country) touched.set(pairKey(coalition, country), [coalition, country]);
-    };
-    for (const f of facts) if (MEMBERSHIP_TYPE_SET.has(f.type)) touch(f.coalitionId, f.country);
-    if (mode === 'live') {
-      for (const [coalition, country] of await this.applyRetractions(tx, version, facts)) touch(coalition, country);
-      if (touched.size > 0) await this.recompute([...touched.values()], tx, version);
+    const chunks: FactRow[][] = [];
+    for (let i = 0; i < facts.length; i += RECOMPUTE_SLICE) chunks.push(facts.slice(i, i + RECOMPUTE_SLICE));
+    // each membership pair, and the last chunk with a fact about it
+    const touched = new Map<string, { pair: Pair; chunk: number }>();
+    for (const [chunk, rows] of chunks.entries()) {
+      for (const f of rows) {
+        if (MEMBERSHIP_TYPE_SET.has(f.type) && f.coalitionId && f.country) touched.set(pairKey(f.coalitionId, f.country), { pair: [f.coalitionId, f.country], chunk });
+      }
     }
-    await tx.query(
-      `INSERT INTO read_model.coalitions (version, coalition_id, first_position)
-       SELECT $1, x.c, min(x.p) FROM unnest($2::text[], $3::bigint[]) AS x(c, p)
-        WHERE x.c IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM read_model.coalitions k WHERE k.version = $1 AND k.coalition_id = x.c)
-        GROUP BY x.c`,
-      [version, facts.map((f) => f.coalitionId), facts.map((f) => f.position)],
-    );
-    return [...touched.values()];
+    const pending = new InFlight();
+    const coalitions = () =>
+      pending.add(
+        tx.query(
+          `INSERT INTO read_model.coalitions (version, coalition_id, first_position)
+           SELECT $1, x.c, min(x.p) FROM unnest($2::text[], $3::bigint[]) AS x(c, p)
+            WHERE x.c IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM read_model.coalitions k WHERE k.version = $1 AND k.coalition_id = x.c)
+            GROUP BY x.c`,
+          [version, facts.map((f) => f.coalitionId), facts.map((f) => f.position)],
+        ),
+      );
+    if (mode === 'loading') {
+      pending.add(this.insertFacts(facts, tx, version));
+      coalitions();
+      await pending.finish();
+      return [...touched.values()].map((t) => t.pair);
+    }
+    pending.add(this.lockPairs([...touched.values()].map((t) => t.pair), tx, version));
+    const retracted: Array<Promise<Pair[]>> = [];
+    const pairsOf: Pair[][] = chunks.map(() => []);
+    for (const { pair, chunk } of touched.values()) pairsOf[chunk]!.push(pair);
+    const reads = chunks.flatMap((rows, chunk) => {
+      pending.add(this.insertFacts(rows, tx, version));
+      retracted.push(pending.add(this.applyRetractions(tx, version, rows)));
+      return pairsOf[chunk]!.length > 0 ? [this.readPairs(pairsOf[chunk]!, tx, version, pending)] : [];
+    });
+    coalitions();
+    await this.rewrite(reads, tx, version, pending);
+    const again = new Map<string, Pair>();
+    for (const [chunk, changed] of retracted.entries()) {
+      for (const pair of await changed) {
+        const key = pairKey(pair[0], pair[1]);
+        if ((touched.get(key)?.chunk ?? -1) < chunk) again.set(key, pair);
+      }
+    }
+    await this.recompute([...again.values()], tx, version);
+    const all = new Map([...touched].map(([key, t]) => [key, t.pair]));
+    for (const [key, pair] of again) all.set(key, pair);
+    return [...all.values()];
   }
 
   /** Every retraction of the version applied (the earliest by knowledge time wins); returns the pairs that changed. */
@@ -243,24 +284,44 @@ export class CoalitionMembershipProjection {
    */
   async recompute(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number): Promise<void> {
     if (pairs.length === 0) return;
-    // One recomputation of a pair at a time, whoever does it (a live batch, the runner finishing
-    // a rebuild): the later one waits here, then reads the facts and rows the earlier one committed.
+    const pending = new InFlight();
+    pending.add(this.lockPairs(pairs, tx, version));
+    const reads: PairReads[] = [];
+    for (let i = 0; i < pairs.length; i += RECOMPUTE_SLICE) reads.push(this.readPairs(pairs.slice(i, i + RECOMPUTE_SLICE), tx, version, pending));
+    await this.rewrite(reads, tx, version, pending);
+  }
+
+  /**
+   * One recomputation of a pair at a time, whoever does it (a live batch, the runner finishing
+   * a rebuild): the later one waits here, then reads the facts and rows the earlier one
+   * committed. A statement locks its pairs in key order, so that two of them cannot deadlock.
+   */
+  private async lockPairs(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number): Promise<void> {
+    if (pairs.length === 0) return;
     await tx.query(
       `SELECT pg_advisory_xact_lock(key)
          FROM (SELECT hashtextextended($1 || '/' || c || '/' || k, 0) AS key FROM unnest($2::text[], $3::text[]) AS p(c, k) ORDER BY 1) ordered`,
       [String(version), pairs.map((p) => p[0]), pairs.map((p) => p[1])],
     );
-    const slices: Array<ReadonlyArray<Pair>> = [];
-    for (let i = 0; i < pairs.length; i += RECOMPUTE_SLICE) slices.push(pairs.slice(i, i + RECOMPUTE_SLICE));
-    const pending = new InFlight();
-    const reads = slices.map((slice) => ({ facts: pending.add(this.readFacts(slice, tx, version)), rows: pending.add(this.readRows(slice, tx, version)) }));
+  }
+
+  /** A slice of pairs' facts and stored rows, queued (not awaited) on the transaction's connection. */
+  private readPairs(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number, pending: InFlight): PairReads {
+    return { pairs, facts: pending.add(this.readFacts(pairs, tx, version)), rows: pending.add(this.readRows(pairs, tx, version)) };
+  }
+
+  /**
+   * Computes each slice's rows once its reads are in, in order, and queues the writes of the
+   * rows that differ (diffMembershipRows); then waits for every statement queued.
+   */
+  private async rewrite(slices: ReadonlyArray<PairReads>, tx: PoolClient, version: number, pending: InFlight): Promise<void> {
     try {
-      for (const [i, slice] of slices.entries()) {
-        const facts = groupByPair(await reads[i]!.facts, toMembershipFact);
-        const stored = groupByPair(await reads[i]!.rows, toStoredRow);
+      for (const slice of slices) {
+        const facts = groupByPair(await slice.facts, toMembershipFact);
+        const stored = groupByPair(await slice.rows, toStoredRow);
         const remove: string[] = [];
         const out = new MembershipRows();
-        for (const pair of slice) {
+        for (const pair of slice.pairs) {
           const key = pairKey(pair[0], pair[1]);
           const diff = diffMembershipRows(stored.get(key) ?? [], membershipHistory(facts.get(key) ?? []));
           remove.push(...diff.remove);
@@ -270,11 +331,12 @@ export class CoalitionMembershipProjection {
         if (remove.length > 0) pending.add(tx.query('DELETE FROM read_model.membership WHERE version = $1 AND ctid = ANY($2::tid[])', [version, remove]));
         pending.add(out.insert(tx, version));
       }
-    } finally {
-      // every statement queued has ended (on an error, the transaction's rollback follows)
-      await pending.settled();
+    } catch (error) {
+      // the first statement that failed, if one did (a read's failure may only be the aborted transaction's echo)
+      await pending.finish();
+      throw error;
     }
-    await pending.done();
+    await pending.finish();
   }
 
   /**
@@ -326,7 +388,7 @@ export const RECOMPUTE_SLICE = 300;
 /**
  * Statements queued on one connection and not yet awaited. Each one's failure is held (so that
  * none is an unhandled rejection while an earlier one is awaited) and the first is rethrown by
- * done(), once settled() has seen every one end.
+ * finish(), once every one has ended (on an error, the transaction's rollback follows).
  */
 class InFlight {
   private readonly all: Array<Promise<unknown>> = [];
@@ -337,13 +399,22 @@ class InFlight {
     return statement;
   }
 
-  async settled(): Promise<void> {
-    await Promise.allSettled(this.all);
+  /**
+   * Waits until every statement has ended, then throws the failure of the first one queued that
+   * failed: the connection runs them in order, so that is the cause, and later ones only echo it.
+   */
+  async finish(): Promise<void> {
+    const results = await Promise.allSettled(this.all);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
+}
 
-  async done(): Promise<void> {
-    await Promise.all(this.all);
-  }
+/** A slice of pairs and its reads in flight. */
+interface PairReads {
+  pairs: ReadonlyArray<Pair>;
+  facts: Promise<PairFactRow[]>;
+  rows: Promise<StoredRowRecord[]>;
 }
 
 const pairKey = (coalition: string, country: string) => `${coalition}\u0000${country}`;
