@@ -5,3 +5,4 @@ export * from './pg-pool';
 export * from './database.module';
 export * from './in-transaction';
 export * from './drop-database';
+export * from './array-literal';

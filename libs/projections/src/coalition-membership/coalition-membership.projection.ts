@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { arrayLiteral } from '@annals/database';
 import { membershipHistory, type MembershipFact, type MembershipRow } from '@annals/domain';
 import type { StoredEventCore } from '@annals/event-store';
 import { MEMBERSHIP_TYPE_SET, toFactRow, type FactRow } from './fact-row';
@@ -111,7 +112,7 @@ export class CoalitionMembershipProjection {
             WHERE x.c IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM read_model.coalitions k WHERE k.version = $1 AND k.coalition_id = x.c)
             GROUP BY x.c`,
-          [version, facts.map((f) => f.coalitionId), facts.map((f) => f.position)],
+          [version, arrayLiteral(facts.map((f) => f.coalitionId)), arrayLiteral(facts.map((f) => f.position))],
         ),
       );
     if (mode === 'loading') {
@@ -227,15 +228,15 @@ export class CoalitionMembershipProjection {
               AS f(report_id, position, type, coalition_id, country, retracts, occurred_at, known_at, recorded_at, json)`,
       [
         version,
-        facts.map((f) => f.reportId),
-        facts.map((f) => f.position),
-        facts.map((f) => f.type),
-        facts.map((f) => f.coalitionId),
-        facts.map((f) => f.country),
-        facts.map((f) => f.retracts),
-        facts.map((f) => f.occurredAt.getTime()),
-        facts.map((f) => f.knownAt.getTime()),
-        facts.map((f) => f.recordedAt.getTime()),
+        arrayLiteral(facts.map((f) => f.reportId)),
+        arrayLiteral(facts.map((f) => f.position)),
+        arrayLiteral(facts.map((f) => f.type)),
+        arrayLiteral(facts.map((f) => f.coalitionId)),
+        arrayLiteral(facts.map((f) => f.country)),
+        arrayLiteral(facts.map((f) => f.retracts)),
+        arrayLiteral(facts.map((f) => f.occurredAt.getTime())),
+        arrayLiteral(facts.map((f) => f.knownAt.getTime())),
+        arrayLiteral(facts.map((f) => f.recordedAt.getTime())),
         JSON.stringify(facts.map((f) => [f.roles, f.source, f.data])),
       ],
     );
@@ -250,7 +251,7 @@ export class CoalitionMembershipProjection {
    */
   private async applyRetractions(tx: PoolClient, version: number, batch: FactRow[] | undefined): Promise<Pair[]> {
     const scope = batch ? `AND r.retracts = ANY($2::text[])` : '';
-    const params: unknown[] = batch ? [version, batch.map((f) => f.retracts ?? f.reportId)] : [version];
+    const params: unknown[] = batch ? [version, arrayLiteral(batch.map((f) => f.retracts ?? f.reportId))] : [version];
     const { rows } = await tx.query<{ coalition_id: string | null; country: string | null; type: string }>(
       `WITH targets AS (
          SELECT r.retracts AS report_id,
@@ -301,7 +302,7 @@ export class CoalitionMembershipProjection {
     await tx.query(
       `SELECT pg_advisory_xact_lock(key)
          FROM (SELECT hashtextextended($1 || '/' || c || '/' || k, 0) AS key FROM unnest($2::text[], $3::text[]) AS p(c, k) ORDER BY 1) ordered`,
-      [String(version), pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+      [String(version), arrayLiteral(pairs.map((p) => p[0])), arrayLiteral(pairs.map((p) => p[1]))],
     );
   }
 
@@ -328,7 +329,7 @@ export class CoalitionMembershipProjection {
           out.addRows(pair, diff.add);
         }
         // The rows' ids hold: the pairs are locked, and only a recomputation changes their rows.
-        if (remove.length > 0) pending.add(tx.query('DELETE FROM read_model.membership WHERE version = $1 AND ctid = ANY($2::tid[])', [version, remove]));
+        if (remove.length > 0) pending.add(tx.query('DELETE FROM read_model.membership WHERE version = $1 AND ctid = ANY($2::tid[])', [version, arrayLiteral(remove)]));
         pending.add(out.insert(tx, version));
       }
     } catch (error) {
@@ -355,7 +356,7 @@ export class CoalitionMembershipProjection {
             WHERE x.version = $1 AND x.coalition_id = p.coalition_id AND x.country = p.country AND x.type = ANY($4::text[])
            OFFSET 0
          ) f`,
-      [version, pairs.map((p) => p[0]), pairs.map((p) => p[1]), MEMBERSHIP_TYPES],
+      [version, arrayLiteral(pairs.map((p) => p[0])), arrayLiteral(pairs.map((p) => p[1])), MEMBERSHIP_TYPES],
     );
     return rows;
   }
@@ -370,7 +371,7 @@ export class CoalitionMembershipProjection {
             WHERE y.version = $1 AND y.coalition_id = p.coalition_id AND y.country = p.country
            OFFSET 0
          ) x`,
-      [version, pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+      [version, arrayLiteral(pairs.map((p) => p[0])), arrayLiteral(pairs.map((p) => p[1]))],
     );
     return rows;
   }
@@ -492,7 +493,11 @@ class MembershipRows {
   async insert(tx: PoolClient | Pool, version: number): Promise<void> {
     if (this.size === 0) return;
     // the roles as one JSON document, as insertFacts sends the facts' JSON
-    const params = [version, this.coalition, this.country, this.validFrom, this.validTo, this.knownFrom, this.knownTo, this.since, JSON.stringify(this.roles)];
+    const params = [
+      version,
+      ...[this.coalition, this.country, this.validFrom, this.validTo, this.knownFrom, this.knownTo, this.since].map(arrayLiteral),
+      JSON.stringify(this.roles),
+    ];
     this.coalition = [];
     this.country = [];
     this.validFrom = [];
