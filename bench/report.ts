@@ -164,12 +164,12 @@ export function writeReport(r: BenchResults, file: string): string[] {
             : 'even the floor pipeline would not drain it in 5 s: the target is out of reach on this machine.'),
       );
     }
-    if (r.e2e.burst.phases) md.push(...burstPhases(r.e2e.burst.phases, r.e2e.burst.secondsToZeroLag));
+    if (r.e2e.burst.phases) md.push(...burstPhases(r.e2e.burst.phases, r.e2e.burst.secondsToZeroLag, r.e2e.burst.observer));
     md.push('');
     md.push(
       `![Lag over time](images/lag.png)`,
       '',
-      `${r.e2e.burst.rate} messages/s for 20 s, then ${fmt(r.e2e.burst.messages)} at once, ${r.e2e.burst.keyed ? 'keyed the same way' : 'unkeyed (spread over the partitions)'}; sampled every 250 ms. Each burst runs on a topic, a consumer group and a database of its own; the plot is the median burst's.`,
+      `${r.e2e.burst.rate} messages/s for 20 s, then ${fmt(r.e2e.burst.messages)} at once, ${r.e2e.burst.keyed ? 'keyed the same way' : 'unkeyed (spread over the partitions)'}; sampled every 250 ms${r.e2e.burst.observer === 'probe' ? " (the consumer group's committed offsets, and the read model's checkpoint, from which its lag is counted once the run is over; the end is polled every 100 ms with the topic's end offsets fetched once and an index probe for any event after the checkpoint)" : ''}. Each burst runs on a topic, a consumer group and a database of its own; the plot is the median burst's.`,
       '',
     );
     if (r.e2eStatements?.length) md.push(...statements(r.e2eStatements));
@@ -409,7 +409,7 @@ function floorLine(name: string, floorRate: number, baseRate: number, cpu: Recor
 }
 
 /** The median burst, measured: how long each lag took to reach zero, and what the cores did meanwhile. */
-function burstPhases(p: BurstPhases, seconds: number): string[] {
+function burstPhases(p: BurstPhases, seconds: number, observer: 'probe' | undefined): string[] {
   const procs: Array<[string, string]> = [['postgres', 'PostgreSQL'], ['ingestor', 'ingestor'], ['projector', 'projector'], ['kafka', 'Kafka'], ['benchmark', 'this benchmark']];
   // stolen: recorded from 2026-11-29 on; older results leave the column out
   const stolen = p.ingested.stolen !== undefined && p.caughtUp.stolen !== undefined;
@@ -417,7 +417,9 @@ function burstPhases(p: BurstPhases, seconds: number): string[] {
     `| ${label} | ${fmt(ph.seconds, 1)} | ${fmt(100 * ph.idle)}% | ${stolen ? `${fmt(100 * ph.stolen!)}% | ` : ''}${procs.map(([k]) => fmt(ph.cpu[k] ?? 0, 2)).join(' | ')} |`;
   const lines = [
     '',
-    "Where the median burst's time went, from the end of its publishing (CPU seconds by process; PostgreSQL's include the benchmark's own lag counts, and this benchmark's process only polls the lags by then" +
+    "Where the median burst's time went, from the end of its publishing (CPU seconds by process; PostgreSQL's include the benchmark's own " +
+      (observer === 'probe' ? 'polling (an index probe and a checkpoint read)' : 'lag counts') +
+      ", and this benchmark's process only polls the lags by then" +
       (stolen ? "; cores stolen: the share of the cores' time the hypervisor gave other machines" : '') +
       '):',
     '',
