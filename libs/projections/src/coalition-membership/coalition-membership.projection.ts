@@ -76,7 +76,7 @@ const MEMBERSHIP_TYPES = [...MEMBERSHIP_TYPE_SET];
  * `loading` (a version being rebuilt, far behind, without indexes yet): facts only. Recomputing
  * a pair at every batch of a replay would redo it once per batch that touches it; the runner
  * applies retractions and computes every pair once, when the version has caught up
- * (`applyAllRetractions`, `allPairs`, `recompute`).
+ * (`applyAllRetractions`, `computeAll`, `recompute`).
  */
 export class CoalitionMembershipProjection {
   /**
