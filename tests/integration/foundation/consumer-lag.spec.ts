@@ -1,6 +1,6 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { consumerLag, createTopicsWithLeaders } from '@annals/kafka';
-import { produce, testServers, uniqueName } from '@annals/testing';
+import type { Admin } from 'kafkajs';
+import { consumerLag } from '@annals/kafka';
+import { produce, testKafka, uniqueName } from '@annals/testing';
 
 /**
  * consumerLag reads the group's offsets and the topic's end offsets in two requests; messages
@@ -8,11 +8,10 @@ import { produce, testServers, uniqueName } from '@annals/testing';
  * the benchmark's plot read it while the ingestor works).
  */
 describe('foundation: a consumer group\'s lag read while messages arrive and are committed', () => {
-  const kafka = new Kafka({ brokers: testServers().kafkaBrokers, logLevel: logLevel.NOTHING });
   let admin: Admin;
 
   beforeAll(async () => {
-    admin = kafka.admin();
+    admin = testKafka().admin();
     await admin.connect();
   });
   afterAll(() => admin.disconnect());
@@ -20,7 +19,6 @@ describe('foundation: a consumer group\'s lag read while messages arrive and are
   it('is never negative when the group commits past the end offsets read a moment before', async () => {
     const topic = uniqueName('lag');
     const group = uniqueName('lag-group');
-    await createTopicsWithLeaders(admin, [{ topic, numPartitions: 1 }]);
     await produce(topic, Array.from({ length: 10 }, (_, i) => ({ value: `m${i}` })));
     await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '10' }] });
     expect(await consumerLag(admin, group, topic)).toBe(0);
