@@ -15,9 +15,10 @@ import { AppendOne1764300013000 } from '@annals/event-store/schema/1764300013000
 import { AppendChainLoop1764300014000 } from '@annals/event-store/schema/1764300014000-append-chain-loop';
 import { AppendManyChainLoop1764300015000 } from '@annals/event-store/schema/1764300015000-append-many-chain-loop';
 import { EventPayloadStatistics1764300017000 } from '@annals/event-store/schema/1764300017000-event-payload-statistics';
+import { StreamWriteLock1764300018000 } from '@annals/event-store/schema/1764300018000-stream-write-lock';
 
 /**
  * The schema's history, oldest first. Each lib owns the migrations of its tables;
  * this list is the one place that orders them.
  */
-export const migrations = [EventStore1764300000000, ReadModel1764300001000, AppendIndexProbes1764300002000, AppendMany1764300003000, FormedIndex1764300004000, AppendFastPath1764300005000, AppendManySetBased1764300006000, MembershipCoalitionHash1764300007000, StreamIdCheck1764300008000, CanonicalBytesPrintedOnce1764300009000, PayloadStatistics1764300010000, RulesAsDomains1764300012000, AppendOne1764300013000, AppendChainLoop1764300014000, AppendManyChainLoop1764300015000, CoarseStatisticsRefresh1764300016000, EventPayloadStatistics1764300017000];
+export const migrations = [EventStore1764300000000, ReadModel1764300001000, AppendIndexProbes1764300002000, AppendMany1764300003000, FormedIndex1764300004000, AppendFastPath1764300005000, AppendManySetBased1764300006000, MembershipCoalitionHash1764300007000, StreamIdCheck1764300008000, CanonicalBytesPrintedOnce1764300009000, PayloadStatistics1764300010000, RulesAsDomains1764300012000, AppendOne1764300013000, AppendChainLoop1764300014000, AppendManyChainLoop1764300015000, CoarseStatisticsRefresh1764300016000, EventPayloadStatistics1764300017000, StreamWriteLock1764300018000];

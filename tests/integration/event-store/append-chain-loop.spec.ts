@@ -3,12 +3,14 @@ import type { QueryRunner } from 'typeorm';
 import { PostgresEventStore, type NewEvent } from '@annals/event-store';
 import { AppendChainLoop1764300014000 } from '@annals/event-store/schema/1764300014000-append-chain-loop';
 import { AppendManyChainLoop1764300015000 } from '@annals/event-store/schema/1764300015000-append-many-chain-loop';
+import { StreamWriteLock1764300018000 } from '@annals/event-store/schema/1764300018000-stream-write-lock';
 import { createTestDatabase, type TestDatabase } from '@annals/testing';
 
 /**
  * Since migrations 1764300014000 and 1764300015000, `append` and `append_many` make each new
  * event's position, canonical bytes and link of the chain in one PL/pgSQL loop, subscripting
- * their array arguments. The chains must continue across the changes in both directions, and a
+ * their array arguments; since 1764300018000, append_one chains its event inside the UPDATE of
+ * the stream's head. The chains must continue across the changes in both directions, and a
  * large call must store each new event once, in order, with the bytes of the event it stores.
  */
 describe('event store: positions, bytes and chains made in one loop', () => {
@@ -39,23 +41,29 @@ describe('event store: positions, bytes and chains made in one loop', () => {
     expect(await store.verify()).toEqual([]);
   });
 
-  const sourceOf = async (owner: Client, fn: 'append' | 'append_many') =>
+  const sourceOf = async (owner: Client, fn: 'append' | 'append_many' | 'append_one') =>
     (await owner.query<{ src: string }>(`SELECT md5(prosrc) AS src FROM pg_proc WHERE proname = $1 AND pronamespace = 'event_store'::regnamespace`, [fn])).rows[0]!.src;
 
   it.each([
     ['append (1764300014000)', 'append' as const, new AppendChainLoop1764300014000()],
     ['append_many (1764300015000)', 'append_many' as const, new AppendManyChainLoop1764300015000()],
+    ['append_one (1764300018000)', 'append_one' as const, new StreamWriteLock1764300018000()],
   ])('%s: the chains continue across the migration, down and up again', async (_, fn, migration) => {
     const owner = new Client({ connectionString: db.ownerUrl });
     await owner.connect();
+    const runner = { query: (sql: string) => owner.query(sql) } as unknown as QueryRunner;
     try {
-      const runner = { query: (sql: string) => owner.query(sql) } as unknown as QueryRunner;
       const streams = [`${fn}-across-1`, `${fn}-across-2`];
       const calls = async (round: string, from: number) => {
         const plain = (s: string) => [event(`${s}-${round}-a`, 1), event(`${s}-${round}-b`, 2)];
         // a mixed call: one stored key, one new, one repeated
         const mixed = (s: string) => [event(`${s}-${round}-a`, 1), event(`${s}-${round}-c`, 3), event(`${s}-${round}-c`, 3)];
-        if (fn === 'append') {
+        if (fn === 'append_one') {
+          // one event per call, the stored key answered as a duplicate
+          for (const s of streams) {
+            for (const [i, e] of [...plain(s), mixed(s)[0]!, mixed(s)[1]!].entries()) await store.append(s, [e], { expectedVersion: from + Math.min(i, 2) });
+          }
+        } else if (fn === 'append') {
           for (const s of streams) await store.append(s, plain(s), { expectedVersion: from });
           for (const s of streams) await store.append(s, mixed(s), { expectedVersion: from + 2 });
         } else {
@@ -64,7 +72,9 @@ describe('event store: positions, bytes and chains made in one loop', () => {
         }
       };
       // (the source is compared only to know that `down` did put the other version in place: else
-      // the chains written "before" the migration would prove nothing)
+      // the chains written "before" the migration would prove nothing; a later migration may have
+      // replaced the function since, so this one's own version is put in place first)
+      await migration.up(runner);
       const current = await sourceOf(owner, fn);
       await calls('new', 0);
       await migration.down(runner);
@@ -79,6 +89,7 @@ describe('event store: positions, bytes and chains made in one loop', () => {
       }
       expect(await store.verify()).toEqual([]);
     } finally {
+      await new StreamWriteLock1764300018000().up(runner);
       await owner.end();
     }
   });

@@ -53,6 +53,65 @@ describe('event store: concurrent writers with expected versions', () => {
     expect(await store.verify()).toEqual([]);
   });
 
+  it('single-event appends, multi-event appends and appendMany racing on the same streams leave exact versions and no position gap', async () => {
+    // A single-event append moves its stream's head in one UPDATE that takes the position inside;
+    // the stream's write lock, which every kind of append takes first, keeps that UPDATE from
+    // waiting on another writer's row lock (and taking a position it then throws away).
+    const streams = Array.from({ length: 6 }, (_, i) => `mixed-${i}`);
+    const before = (await pool.query<{ max: number }>('SELECT coalesce(max(position), 0) AS max FROM event_store.events')).rows[0]!.max;
+    let written = 0;
+    let conflicts = 0;
+    const expectation = (version: number, i: number) => (i % 5 === 0 ? ('any' as const) : version === 0 ? ('no-stream' as const) : version);
+    const writer = async (w: number) => {
+      for (let i = 0; i < 120; i++) {
+        const kind = (w + i) % 3;
+        const picked = kind === 2 ? [streams[(w + i) % 6]!, streams[(w + 2 * i + 1) % 6]!].filter((s, k, all) => all.indexOf(s) === k) : [streams[(w * 5 + i) % 6]!];
+        const sizes = picked.map(() => (kind === 0 ? 1 : 1 + ((w + i) % 3)));
+        const versions = new Map<string, number>();
+        for (const s of picked) versions.set(s, await store.streamVersion(s));
+        const events = (s: string, k: number) => Array.from({ length: sizes[k]! }, (_, e) => ({ type: 'counted', data: { writer: w, n: i, e, s } }));
+        for (let attempt = 0; picked.length > 0; attempt++) {
+          if (kind < 2) {
+            try {
+              await store.append(picked[0]!, events(picked[0]!, 0), { expectedVersion: expectation(versions.get(picked[0]!)!, i + attempt) });
+              written += sizes[0]!;
+              picked.pop();
+            } catch (error) {
+              if (!(error instanceof ConcurrencyError)) throw error;
+              conflicts++;
+              versions.set(picked[0]!, error.actualVersion);
+            }
+          } else {
+            const results = await store.appendMany(picked.map((s, k) => ({ streamId: s, events: events(s, k), options: { expectedVersion: expectation(versions.get(s)!, i + attempt) } })));
+            for (let k = results.length - 1; k >= 0; k--) {
+              const r = results[k]!;
+              if (r instanceof ConcurrencyError) {
+                conflicts++;
+                versions.set(picked[k]!, r.actualVersion);
+              } else {
+                written += sizes[k]!;
+                picked.splice(k, 1);
+                sizes.splice(k, 1);
+              }
+            }
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, (_, w) => writer(w)));
+
+    const { rows } = await pool.query<{ n: number; max: number; distinct_versions: number; version: number }>(
+      `SELECT count(*)::int AS n, max(e.stream_version)::int AS max, count(DISTINCT e.stream_version)::int AS distinct_versions, s.version::int AS version
+         FROM event_store.events e JOIN event_store.streams s USING (stream_id) WHERE e.stream_id LIKE 'mixed-%' GROUP BY e.stream_id, s.version`,
+    );
+    for (const r of rows) expect({ max: r.max, distinct: r.distinct_versions, head: r.version }).toEqual({ max: r.n, distinct: r.n, head: r.n });
+    expect(rows.reduce((sum, r) => sum + r.n, 0)).toBe(written);
+    const positions = await pool.query<{ min: number; max: number; n: number }>('SELECT min(position) AS min, max(position) AS max, count(*)::int AS n FROM event_store.events WHERE position > $1', [before]);
+    expect(positions.rows[0]).toEqual({ min: before + 1, max: before + written, n: written });
+    expect(conflicts).toBeGreaterThan(0);
+    expect(await store.verify()).toEqual([]);
+  });
+
   it('refuses each kind of wrong expectation with the actual version', async () => {
     await store.append('expect-1', [{ type: 'a', data: {} }], { expectedVersion: 'no-stream' });
     await expect(store.append('expect-1', [{ type: 'a', data: {} }], { expectedVersion: 'no-stream' })).rejects.toMatchObject({

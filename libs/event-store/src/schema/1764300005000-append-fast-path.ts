@@ -9,7 +9,8 @@ import { APPEND_V2 } from './1764300002000-append-index-probes';
  * duplicate take the full path of the second version, unchanged. 1764300000000-event-store's
  * comments explain the steps; 1764300013000-append-one holds the fourth version (this one,
  * with calls of one event handed to event_store.append_one) and restores this one on `down`;
- * 1764300014000-append-chain-loop holds the current definition.
+ * 1764300014000-append-chain-loop holds the fifth version, 1764300018000-stream-write-lock the
+ * current one (the fifth with the stream's write lock).
  */
 export const APPEND_V3 = `
       CREATE OR REPLACE FUNCTION event_store.append(

@@ -17,7 +17,8 @@ const SIGNATURE = 'text[], text[], bigint[], integer[], text[], integer[], jsonb
  * and nothing of it is written, and no stream row is created for it; positions are taken after
  * every check, in stream id order and call order within a stream; each event's hash chains onto
  * its stream's head (event_store.event_bytes, as `verify` recomputes it).
- * 1764300015000-append-many-chain-loop holds the current definition.
+ * 1764300015000-append-many-chain-loop holds the third version, 1764300018000-stream-write-lock
+ * the current one (the third with the streams' write locks).
  */
 export const APPEND_MANY_V2 = `
       CREATE FUNCTION event_store.append_many(

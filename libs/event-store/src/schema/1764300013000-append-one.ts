@@ -24,8 +24,9 @@ import { APPEND_V3 } from './1764300005000-append-fast-path';
  * written, no stream created), the stream's row and the expected version (AE001 with the actual
  * version), the position, the canonical bytes chained onto the head, the head. `append`
  * otherwise is the third version (1764300005000-append-fast-path), whose comments, with
- * 1764300000000-event-store's, explain the steps. This file holds append_one's current definition
- * and `append`'s fourth version; 1764300014000-append-chain-loop holds `append`'s current one.
+ * 1764300000000-event-store's, explain the steps. This file holds append_one's first version and
+ * `append`'s fourth; 1764300018000-stream-write-lock holds append_one's current one, which moves
+ * the stream's head in one UPDATE under the stream's write lock.
  */
 export const APPEND_ONE = `
       CREATE FUNCTION event_store.append_one(

@@ -20,7 +20,8 @@ import { APPEND_V4 } from './1764300013000-append-one';
  * per call of 2 events 0.375 against 0.298 ms, of 10 0.590-0.644 against 0.474-0.519, of 30 1.170
  * against 1.059, of 100 3.166 against 2.696 (docs/decisions/0004-append-function.md).
  * 1764300013000-append-one holds the fourth version, 1764300005000-append-fast-path's comments
- * explain the other steps; this file holds the current definition.
+ * explain the other steps; this file holds the fifth version, which 1764300018000-stream-write-lock
+ * keeps with the stream's write lock taken first.
  */
 export const APPEND_V5 = `
       CREATE OR REPLACE FUNCTION event_store.append(
