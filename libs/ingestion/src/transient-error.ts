@@ -14,6 +14,7 @@ const TRANSIENT_CODES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now (starting up, shutting down)
   '53300', // too_many_connections
+  '53200', // out_of_memory, which is also how a full shared lock table fails (docs/operations.md): it frees as other transactions end
   '53400', // configuration_limit_exceeded
   '40001', // serialization_failure
   '40P01', // deadlock_detected
