@@ -32,8 +32,10 @@ import { APPEND_MANY_V3 } from './1764300015000-append-many-chain-loop';
  * versions with the lock.
  */
 const STREAM_LOCK_CLASS = 7312;
-/** The PL/pgSQL expression that takes a stream's write lock (a void, tested for null only to be an assignable expression). */
-const lockStream = (streamId: string) => `pg_advisory_xact_lock(${STREAM_LOCK_CLASS}, hashtext(${streamId})) IS NULL`;
+/** The call that takes a stream's write lock. */
+const streamLock = (streamId: string) => `pg_advisory_xact_lock(${STREAM_LOCK_CLASS}, hashtext(${streamId}))`;
+/** The PL/pgSQL statement that takes it (the void tested for null only to make an assignable expression, which needs no executor). */
+const takeStreamLock = (streamId: string) => `v_locked := ${streamLock(streamId)} IS NULL;`;
 
 /** A stored key answers with its original place, and the call ends (in append_one, which probes it twice). */
 const answerStoredKey = `        SELECT e.position, e.stream_id, e.stream_version INTO "position", stream_id, stream_version
@@ -77,7 +79,7 @@ ${answerStoredKey}
         -- 2. the stream's write lock, then the usual call: the stream exists at the version expected
         -- (any version, or any but none). One UPDATE checks it and moves the head, taking the
         -- position inside, only for the row it changes; under the write lock it never waits.
-        v_locked := ${lockStream('p_stream_id')};
+        ${takeStreamLock('p_stream_id')}
         IF p_expected_version <> 0 THEN
           UPDATE event_store.streams s
              SET version = s.version + 1,
@@ -152,9 +154,9 @@ function insertBefore(text: string, anchor: string, lines: string): string {
 
 /** `append`, sixth version: the fifth, its stream's write lock taken first (a call of one event goes to append_one, which takes it). */
 export const APPEND_V6 = insertBefore(
-  APPEND_V5.replace('        v_txid xid8;\n', '        v_txid xid8;\n        v_locked boolean;\n'),
+  insertBefore(APPEND_V5, '        v_txid xid8;\n', '        v_locked boolean;\n'),
   '        -- 1. the stream lock\n',
-  `        -- 0. the stream's write lock, before any row lock (migration 1764300018000)\n        v_locked := ${lockStream('p_stream_id')};\n\n`,
+  `        -- 0. the stream's write lock, before any row lock (migration 1764300018000)\n        ${takeStreamLock('p_stream_id')}\n\n`,
 );
 
 /** append_many, fourth version: the third, its streams' write locks taken first, in key order (each once). */
@@ -162,7 +164,7 @@ export const APPEND_MANY_V4 = insertBefore(
   APPEND_MANY_V3,
   '        -- A call with a stored or repeated key:',
   `        -- The streams' write locks, in key order, before any row lock (migration 1764300018000)
-        PERFORM ${lockStream('l.sid').replace(' IS NULL', '')}
+        PERFORM ${streamLock('l.sid')}
            FROM (SELECT DISTINCT ON (hashtext(x)) x AS sid FROM unnest(p_stream_ids) x ORDER BY hashtext(x)) l;
 
 `,
