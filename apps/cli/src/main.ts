@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { ConfigError } from '@annals/config';
+import { ReadModelBusyError } from '@annals/projections';
 import { NotFoundError } from '@annals/queries';
 import { dlqCommand } from './commands/dlq.command';
 import { migrateCommand } from './commands/migrate.command';
@@ -22,7 +23,7 @@ timelineCommand(program);
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {
-    const known = error instanceof ConfigError || error instanceof NotFoundError || (error instanceof Error && !error.stack?.includes('node_modules'));
+    const known = error instanceof ConfigError || error instanceof NotFoundError || error instanceof ReadModelBusyError || (error instanceof Error && !error.stack?.includes('node_modules'));
     console.error(`annals: ${error instanceof Error ? (known ? error.message : error.stack) : String(error)}`);
     process.exit(1);
   },

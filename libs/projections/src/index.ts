@@ -5,3 +5,4 @@ export * from './projection-versions';
 export * from './projector-runner';
 export * from './projections.module';
 export * from './projection-version.entity';
+export * from './read-model-busy.error';

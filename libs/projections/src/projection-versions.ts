@@ -3,6 +3,8 @@ import type { Repository } from 'typeorm';
 import { inTransaction } from '@annals/database';
 import { ProjectionVersionEntity } from './projection-version.entity';
 import { COALITION_MEMBERSHIP } from './coalition-membership/coalition-membership.projection';
+import { gaveWay, giveWayToQueries } from './give-way-to-queries';
+import { ReadModelBusyError } from './read-model-busy.error';
 
 export type VersionState = 'building' | 'active' | 'retired';
 
@@ -72,21 +74,40 @@ export class ProjectionVersions {
     }));
   }
 
-  /** Starts a rebuild: a new version, built from the first event. Returns the building version (new or already under way). */
-  async startRebuild(): Promise<{ version: number; created: boolean }> {
-    const result = await inTransaction(this.pool, async (tx) => {
-      await tx.query('LOCK TABLE read_model.versions IN SHARE ROW EXCLUSIVE MODE');
-      const building = await tx.query<{ version: number }>("SELECT version FROM read_model.versions WHERE state = 'building'");
-      if (building.rows[0]) return { version: building.rows[0].version, created: false };
-      const { rows } = await tx.query<{ version: number }>(
-        "INSERT INTO read_model.versions (version, state, phase) SELECT coalesce(max(version), 0) + 1, 'building', 'loading' FROM read_model.versions RETURNING version",
-      );
-      // its own partitions, loaded without indexes (indexed when it has caught up)
-      await tx.query('SELECT read_model.create_version_partitions($1)', [rows[0]!.version]);
-      await tx.query("SELECT pg_notify('read_model_versions', '')");
-      return { version: rows[0]!.version, created: true };
-    });
-    return result;
+  /**
+   * Starts a rebuild: a new version, built from the first event. Returns the building version
+   * (new or already under way). Creating the version's partitions needs a moment in which no
+   * query or projector batch uses the read model's tables; each try waits briefly and gives way
+   * (see giveWayToQueries), and tries go on for up to `giveUpAfterMs`, then ReadModelBusyError.
+   */
+  async startRebuild(options: { giveUpAfterMs?: number } = {}): Promise<{ version: number; created: boolean }> {
+    const giveUpAt = Date.now() + (options.giveUpAfterMs ?? 30_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await inTransaction(this.pool, async (tx) => {
+          await giveWayToQueries(tx);
+          await tx.query('LOCK TABLE read_model.versions IN SHARE ROW EXCLUSIVE MODE');
+          const building = await tx.query<{ version: number }>("SELECT version FROM read_model.versions WHERE state = 'building'");
+          if (building.rows[0]) return { version: building.rows[0].version, created: false };
+          const { rows } = await tx.query<{ version: number }>(
+            "INSERT INTO read_model.versions (version, state, phase) SELECT coalesce(max(version), 0) + 1, 'building', 'loading' FROM read_model.versions RETURNING version",
+          );
+          // its own partitions, loaded without indexes (indexed when it has caught up)
+          await tx.query('SELECT read_model.create_version_partitions($1)', [rows[0]!.version]);
+          await tx.query("SELECT pg_notify('read_model_versions', '')");
+          return { version: rows[0]!.version, created: true };
+        });
+      } catch (error) {
+        if (!gaveWay(error)) throw error;
+        if (Date.now() >= giveUpAt) {
+          throw new ReadModelBusyError(
+            `the read model's tables stayed in use (queries or the projector) for ${options.giveUpAfterMs ?? 30_000} ms, ${attempt} tries: no rebuild was started; try again`,
+          );
+        }
+        // a short, growing, jittered pause: the queries in the way finish within milliseconds
+        await new Promise((resolve) => setTimeout(resolve, Math.min(500, 10 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2)));
+      }
+    }
   }
 
   /**
@@ -123,19 +144,18 @@ export class ProjectionVersions {
 
   /**
    * Drops a retired version's partitions: instant, no dead rows left for vacuum. It needs a
-   * moment with no query on the read model; it waits at most 2 s for one and gives way (false)
-   * rather than make a query wait or fail -- the runner tries again later.
+   * moment with no query on the read model; it waits briefly for one and gives way (false)
+   * rather than make a query wait long or fail (see giveWayToQueries) -- the runner tries again later.
    */
   async purge(version: number): Promise<boolean> {
     try {
       await inTransaction(this.pool, async (tx) => {
-        await tx.query("SET LOCAL lock_timeout = '2s'");
+        await giveWayToQueries(tx);
         await tx.query('SELECT read_model.drop_version_partitions($1)', [version]);
       });
       return true;
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === '55P03' || code === '40P01') return false; // lock_not_available, deadlock (we are the victim, not a query)
+      if (gaveWay(error)) return false;
       throw error;
     }
   }

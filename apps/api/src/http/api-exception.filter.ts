@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
+import { ReadModelBusyError } from '@annals/projections';
 import { NotFoundError } from '@annals/queries';
 
 const ERROR_CODES: Record<number, string> = {
@@ -9,6 +10,7 @@ const ERROR_CODES: Record<number, string> = {
   404: 'not-found',
   413: 'payload-too-large',
   429: 'too-many-requests',
+  503: 'unavailable',
 };
 
 /**
@@ -28,6 +30,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
       message = 'the request body is too large (the limit is 16 KiB)';
     } else if (exception instanceof NotFoundError) {
       status = 404;
+      message = exception.message;
+    } else if (exception instanceof ReadModelBusyError) {
+      status = 503;
       message = exception.message;
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();

@@ -16,6 +16,23 @@ export const CREATE_VERSION_PARTITIONS_V1 = `
       END $$`;
 
 /**
+ * Drops a retired version's partitions. This is the first version: 1764300019000-partition-locks-first
+ * replaces it and restores it on the way down.
+ */
+export const DROP_VERSION_PARTITIONS_V1 = `
+      CREATE FUNCTION read_model.drop_version_partitions(v integer) RETURNS void
+      LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
+      DECLARE t text;
+      BEGIN
+        IF EXISTS (SELECT 1 FROM read_model.versions WHERE version = v AND state <> 'retired') THEN
+          RAISE EXCEPTION 'read-model version % is not retired: its partitions stay', v USING ERRCODE = 'AE004';
+        END IF;
+        FOREACH t IN ARRAY ARRAY['facts', 'membership', 'coalitions'] LOOP
+          EXECUTE format('DROP TABLE IF EXISTS read_model.%I', t || '_v' || v);
+        END LOOP;
+      END $$`;
+
+/**
  * Statistics for a version's growing partitions, at once. This is the first version:
  * 1764300016000-coarse-statistics-refresh replaces it and restores it on the way down.
  */
@@ -131,18 +148,7 @@ export class ReadModel1764300001000 implements MigrationInterface {
     // Fresh statistics for a fast-growing partition (autovacuum may be a minute late).
     await q.query(ANALYZE_VERSION_PARTITIONS_V1);
 
-    await q.query(`
-      CREATE FUNCTION read_model.drop_version_partitions(v integer) RETURNS void
-      LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
-      DECLARE t text;
-      BEGIN
-        IF EXISTS (SELECT 1 FROM read_model.versions WHERE version = v AND state <> 'retired') THEN
-          RAISE EXCEPTION 'read-model version % is not retired: its partitions stay', v USING ERRCODE = 'AE004';
-        END IF;
-        FOREACH t IN ARRAY ARRAY['facts', 'membership', 'coalitions'] LOOP
-          EXECUTE format('DROP TABLE IF EXISTS read_model.%I', t || '_v' || v);
-        END LOOP;
-      END $$`);
+    await q.query(DROP_VERSION_PARTITIONS_V1);
 
     await q.query(`INSERT INTO read_model.versions (version, state, phase, activated_at) VALUES (1, 'active', 'ready', now())`);
     await q.query(`SELECT read_model.create_version_partitions(1)`);

@@ -11,7 +11,8 @@ import { CREATE_VERSION_PARTITIONS_V1 } from './1764300001000-read-model';
  *
  * A new partition does not take its parent's statistics targets, so create_version_partitions
  * sets them on each version's partitions; the partitions that exist now get them through their
- * parents. This file holds the current create_version_partitions.
+ * parents. The second create_version_partitions: 1764300019000-partition-locks-first replaces it
+ * and restores it on the way down.
  */
 const UNSAMPLED: Record<'facts' | 'membership', string[]> = { facts: ['roles', 'source', 'data'], membership: ['roles'] };
 
@@ -20,11 +21,8 @@ function setTargets(table: 'facts' | 'membership', target: number, relation: str
   return `ALTER TABLE ${relation} ${UNSAMPLED[table].map((c) => `ALTER COLUMN ${c} SET STATISTICS ${target}`).join(', ')}`;
 }
 
-export class PayloadStatistics1764300010000 implements MigrationInterface {
-  name = 'PayloadStatistics1764300010000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+/** create_version_partitions, second version: the first's, and statistics target 0 on the new partitions' JSON columns. */
+export const CREATE_VERSION_PARTITIONS_V2 = `
       CREATE OR REPLACE FUNCTION read_model.create_version_partitions(v integer) RETURNS void
       LANGUAGE plpgsql SECURITY DEFINER SET search_path = read_model, pg_temp AS $$
       DECLARE t text;
@@ -35,7 +33,13 @@ export class PayloadStatistics1764300010000 implements MigrationInterface {
         END LOOP;
         EXECUTE format('${setTargets('facts', 0, 'read_model.%I')}', 'facts_v' || v);
         EXECUTE format('${setTargets('membership', 0, 'read_model.%I')}', 'membership_v' || v);
-      END $$`);
+      END $$`;
+
+export class PayloadStatistics1764300010000 implements MigrationInterface {
+  name = 'PayloadStatistics1764300010000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(CREATE_VERSION_PARTITIONS_V2);
     // on a partitioned table, ALTER TABLE reaches every partition it has
     await q.query(setTargets('facts', 0, 'read_model.facts'));
     await q.query(setTargets('membership', 0, 'read_model.membership'));
