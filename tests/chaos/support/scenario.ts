@@ -10,6 +10,7 @@ import { ProjectionVersionEntity, ProjectionVersions, ProjectorRunner } from '@a
 import type { AppProcess } from '../../../tools/runtime/app-process';
 import { assertNoneCrashed } from './apps';
 import { ARTIFACTS, SUMMARY } from './artifacts';
+import { readModelLag } from '@annals/testing';
 import { MALFORMED, message, randomReport, rng, type Report } from '../../support/news-factory';
 
 export const SHORT = process.env.CHAOS_SHORT === '1';
@@ -95,12 +96,7 @@ export async function recover(input: { kafka: Kafka; env: Record<string, string>
 
 /** True once the live projection's checkpoint is past every stored event. */
 export async function readModelCaughtUp(pool: Pool): Promise<boolean> {
-  const { rows } = await pool.query<{ lag: number }>(
-    `SELECT count(*)::int AS lag
-       FROM event_store.events e, event_store.checkpoints c
-      WHERE c.subscription_id = 'coalition-membership@v1' AND (e.transaction_id, e.position) > (c.transaction_id, c.position)`,
-  );
-  return rows[0]!.lag === 0;
+  return (await readModelLag(pool)) === 0;
 }
 
 export interface Outcome {
