@@ -81,7 +81,8 @@ export class ProjectionVersions {
    * (see giveWayToQueries), and tries go on for up to `giveUpAfterMs`, then ReadModelBusyError.
    */
   async startRebuild(options: { giveUpAfterMs?: number } = {}): Promise<{ version: number; created: boolean }> {
-    const giveUpAt = Date.now() + (options.giveUpAfterMs ?? 30_000);
+    const limitMs = options.giveUpAfterMs ?? 30_000;
+    const giveUpAt = Date.now() + limitMs;
     for (let attempt = 1; ; attempt++) {
       try {
         return await inTransaction(this.pool, async (tx) => {
@@ -101,7 +102,7 @@ export class ProjectionVersions {
         if (!gaveWay(error)) throw error;
         if (Date.now() >= giveUpAt) {
           throw new ReadModelBusyError(
-            `the read model's tables stayed in use (queries or the projector) for ${options.giveUpAfterMs ?? 30_000} ms, ${attempt} tries: no rebuild was started; try again`,
+            `the read model's tables stayed in use (queries or the projector) for ${limitMs} ms, ${attempt} tries: no rebuild was started; try again`,
           );
         }
         // a short, growing, jittered pause: the queries in the way finish within milliseconds
