@@ -35,108 +35,156 @@ export const benchEvents = (batch: number, append: number, keyPrefix: string) =>
 /** The section's database: every contender's tables side by side, dropped by the caller once its statements are read. */
 export const APPEND_DATABASE = 'bench_append';
 
-export async function appendBenchmark(ctx: BenchContext, options: { trials: number }): Promise<AppendResult[]> {
-  const db = await ctx.database(APPEND_DATABASE);
+/** Every contender's store, side by side in one database. */
+export interface AppendStores {
+  store: PostgresEventStore;
+  grouped: AppendBatcher;
+  emmett: ReturnType<typeof getPostgreSQLEventStore>;
+  /** The floor's and the raw contenders' connections (the table owner). */
+  owner: Pool;
+  /** The database as a superuser (VACUUM, statistics). */
+  adminUrl: string;
+  close(): Promise<void>;
+}
+
+/** A fresh database `name` with every contender's tables, and their stores. */
+export async function openAppendStores(ctx: BenchContext, name: string): Promise<AppendStores> {
+  const db = await ctx.database(name);
   const pool = ctx.pool(db.appUrl, 12);
   const store = new PostgresEventStore(pool);
-  const grouped = new AppendBatcher(store);
   const emmett = getPostgreSQLEventStore(db.ownerUrl, { connectionOptions: { pooled: true } } as never);
   await emmett.schema.migrate();
   const owner = new Pool({ connectionString: db.ownerUrl, max: 12 });
   for (const ddl of [...PIPELINE_TABLES.raw, ...FLOOR_EVENTS_TABLE]) await owner.query(ddl);
-  const cpu = new CpuMeter(() => ({ postgres: ctx.postgresPid, node: process.pid }));
+  return {
+    store,
+    grouped: new AppendBatcher(store),
+    emmett,
+    owner,
+    adminUrl: db.adminUrl,
+    async close() {
+      await emmett.close();
+      await owner.end();
+      await pool.end();
+    },
+  };
+}
 
+/** A contender's writer: appends `appendsPerWriter` batches to a stream of its own, named from `prefix` and `writer`. */
+export type AppendWriter = (writer: number, prefix: string) => Promise<void>;
+
+/** Every contender's writer for batches of `batch` events (COPY forms at 100 only). */
+export function appendWriters(stores: AppendStores, batch: number, appendsPerWriter: number): Record<string, AppendWriter> {
+  const { store, grouped, emmett, owner } = stores;
+  // Both of Annals' ways to append take the same arguments and give the same answer.
+  const annalsWriter = async (appender: Pick<PostgresEventStore, 'append'>, w: number, prefix: string) => {
+    for (let i = 0, version = 0; i < appendsPerWriter; i++) {
+      const result = await appender.append(`${prefix}-w${w}`, benchEvents(batch, i, `${prefix}-${w}-${i}`), { expectedVersion: version });
+      version = result.nextExpectedVersion;
+    }
+  };
+  const writers: Record<string, AppendWriter> = {
+    annals: (w, prefix) => annalsWriter(store, w, prefix),
+    'annals grouped': (w, prefix) => annalsWriter(grouped, w, prefix),
+    emmett: async (w, prefix) => {
+      let version = 0n;
+      for (let i = 0; i < appendsPerWriter; i++) {
+        const result = await emmett.appendToStream(
+          `${prefix}-w${w}`,
+          Array.from({ length: batch }, (_, k) => ({ type: 'coalition.member-joined', data: payload(k), metadata: { correlationId: `c-${i}` } })),
+          { expectedStreamVersion: version },
+        );
+        version = result.nextExpectedStreamVersion;
+      }
+    },
+    // The least any append must do to keep what Annals keeps: one INSERT of the rows into a
+    // table with Annals' constraints and indexes, the hash chain computed by the writer (which
+    // owns its streams here, so it knows their heads) and the expected version enforced by the
+    // unique (stream, version) alone. No stream table, no duplicate answers, no checks in the
+    // database: an upper bound for Annals on this machine (with COPY for 100, below).
+    floor: async (w, prefix) => {
+      const chain = floorChain(`${prefix}-w${w}`);
+      for (let i = 0; i < appendsPerWriter; i++) {
+        const rows = chain.next(i, batch, `${prefix}-${w}-${i}`);
+        await owner.query(FLOOR_INSERT, FLOOR_COLUMNS.map((_, c) => rows.map((r) => r[c])));
+      }
+    },
+    'raw INSERT': async (w, prefix) => {
+      for (let i = 0; i < appendsPerWriter; i++) {
+        const values: string[] = [];
+        const params: unknown[] = [];
+        for (let k = 0; k < batch; k++) {
+          const n = params.length;
+          values.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5})`);
+          params.push(`${prefix}-w${w}`, i * batch + k + 1, 'coalition.member-joined', JSON.stringify(payload(k)), JSON.stringify({ correlationId: `c-${i}` }));
+        }
+        await owner.query(`INSERT INTO raw_events (stream_id, stream_version, event_type, payload, metadata) VALUES ${values.join(', ')}`, params);
+      }
+    },
+  };
+  if (batch === 100) {
+    writers['floor COPY'] = async (w, prefix) => {
+      const chain = floorChain(`${prefix}-w${w}`);
+      const client = await owner.connect();
+      try {
+        for (let i = 0; i < appendsPerWriter; i++) {
+          const rows = chain.next(i, batch, `${prefix}-${w}-${i}`).map((r) => r.map(copyText).join('\t'));
+          await copyRows(client, `COPY floor_events (${FLOOR_COLUMNS.join(', ')}) FROM STDIN`, rows);
+        }
+      } finally {
+        client.release();
+      }
+    };
+    writers['raw COPY'] = async (w, prefix) => {
+      const client = await owner.connect();
+      try {
+        for (let i = 0; i < appendsPerWriter; i++) {
+          const rows = Array.from({ length: batch }, (_, k) =>
+            [`${prefix}-w${w}`, i * batch + k + 1, 'coalition.member-joined', JSON.stringify(payload(k)), JSON.stringify({ correlationId: `c-${i}` })].map(copyText).join('\t'),
+          );
+          await copyRows(client, 'COPY raw_events (stream_id, stream_version, event_type, payload, metadata) FROM STDIN', rows);
+        }
+      } finally {
+        client.release();
+      }
+    };
+  }
+  return writers;
+}
+
+/** Appends per writer in one trial: a trial of a few seconds at each batch size. */
+export const appendsPerWriterFor = (batch: number, writers: number) => Math.max(4, Math.round((batch === 1 ? 1600 : batch === 10 ? 700 : 240) / writers));
+
+/**
+ * Times the writers of one contender as one trial (events per second), adding their CPU to
+ * `cpuTotals[name]`; every trial writes streams of its own (`run` numbers them).
+ */
+export function trialOf(cpu: CpuMeter, events: number, writers: number, cpuTotals: Record<string, Record<string, number>>, label: string, run: () => number) {
+  return (name: string, work: AppendWriter) => async () => {
+    const prefix = `${name.replace(/\W/g, '_')}-${label}-${run()}`;
+    cpu.begin();
+    const started = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: writers }, (_, w) => work(w, prefix)));
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const used = cpu.end();
+    cpuTotals[name] ??= {};
+    for (const [proc, s] of Object.entries(used)) cpuTotals[name]![proc] = (cpuTotals[name]![proc] ?? 0) + s;
+    return events / seconds;
+  };
+}
+
+export async function appendBenchmark(ctx: BenchContext, options: { trials: number }): Promise<AppendResult[]> {
+  const stores = await openAppendStores(ctx, APPEND_DATABASE);
+  const cpu = new CpuMeter(() => ({ postgres: ctx.postgresPid, node: process.pid }));
   const results: AppendResult[] = [];
   let run = 0;
   for (const batch of [1, 10, 100]) {
     for (const writers of [1, 8]) {
-      const appendsPerWriter = Math.max(4, Math.round((batch === 1 ? 1600 : batch === 10 ? 700 : 240) / writers));
+      const appendsPerWriter = appendsPerWriterFor(batch, writers);
       const events = appendsPerWriter * writers * batch;
       const cpuTotals: Record<string, Record<string, number>> = {};
-      const timed = (name: string, work: (writer: number, prefix: string) => Promise<void>) => async () => {
-        const prefix = `${name.replace(/\W/g, '_')}-${batch}-${writers}-${run++}`;
-        cpu.begin();
-        const started = process.hrtime.bigint();
-        await Promise.all(Array.from({ length: writers }, (_, w) => work(w, prefix)));
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        const used = cpu.end();
-        cpuTotals[name] ??= {};
-        for (const [proc, s] of Object.entries(used)) cpuTotals[name]![proc] = (cpuTotals[name]![proc] ?? 0) + s;
-        return events / seconds;
-      };
-      // Both of Annals' ways to append take the same arguments and give the same answer.
-      const annalsWriter = async (appender: Pick<PostgresEventStore, 'append'>, w: number, prefix: string) => {
-        for (let i = 0, version = 0; i < appendsPerWriter; i++) {
-          const result = await appender.append(`${prefix}-w${w}`, benchEvents(batch, i, `${prefix}-${w}-${i}`), { expectedVersion: version });
-          version = result.nextExpectedVersion;
-        }
-      };
-      const contenders: Record<string, () => Promise<number>> = {
-        annals: timed('annals', (w, prefix) => annalsWriter(store, w, prefix)),
-        'annals grouped': timed('annals grouped', (w, prefix) => annalsWriter(grouped, w, prefix)),
-        emmett: timed('emmett', async (w, prefix) => {
-          let version = 0n;
-          for (let i = 0; i < appendsPerWriter; i++) {
-            const result = await emmett.appendToStream(
-              `${prefix}-w${w}`,
-              Array.from({ length: batch }, (_, k) => ({ type: 'coalition.member-joined', data: payload(k), metadata: { correlationId: `c-${i}` } })),
-              { expectedStreamVersion: version },
-            );
-            version = result.nextExpectedStreamVersion;
-          }
-        }),
-        // The least any append must do to keep what Annals keeps: one INSERT of the rows into a
-        // table with Annals' constraints and indexes, the hash chain computed by the writer (which
-        // owns its streams here, so it knows their heads) and the expected version enforced by the
-        // unique (stream, version) alone. No stream table, no duplicate answers, no checks in the
-        // database: an upper bound for Annals on this machine (with COPY for 100, below).
-        floor: timed('floor', async (w, prefix) => {
-          const chain = floorChain(`${prefix}-w${w}`);
-          for (let i = 0; i < appendsPerWriter; i++) {
-            const rows = chain.next(i, batch, `${prefix}-${w}-${i}`);
-            await owner.query(FLOOR_INSERT, FLOOR_COLUMNS.map((_, c) => rows.map((r) => r[c])));
-          }
-        }),
-        'raw INSERT': timed('raw INSERT', async (w, prefix) => {
-          for (let i = 0; i < appendsPerWriter; i++) {
-            const values: string[] = [];
-            const params: unknown[] = [];
-            for (let k = 0; k < batch; k++) {
-              const n = params.length;
-              values.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5})`);
-              params.push(`${prefix}-w${w}`, i * batch + k + 1, 'coalition.member-joined', JSON.stringify(payload(k)), JSON.stringify({ correlationId: `c-${i}` }));
-            }
-            await owner.query(`INSERT INTO raw_events (stream_id, stream_version, event_type, payload, metadata) VALUES ${values.join(', ')}`, params);
-          }
-        }),
-      };
-      if (batch === 100) {
-        contenders['floor COPY'] = timed('floor COPY', async (w, prefix) => {
-          const chain = floorChain(`${prefix}-w${w}`);
-          const client = await owner.connect();
-          try {
-            for (let i = 0; i < appendsPerWriter; i++) {
-              const rows = chain.next(i, batch, `${prefix}-${w}-${i}`).map((r) => r.map(copyText).join('\t'));
-              await copyRows(client, `COPY floor_events (${FLOOR_COLUMNS.join(', ')}) FROM STDIN`, rows);
-            }
-          } finally {
-            client.release();
-          }
-        });
-        contenders['raw COPY'] = timed('raw COPY', async (w, prefix) => {
-          const client = await owner.connect();
-          try {
-            for (let i = 0; i < appendsPerWriter; i++) {
-              const rows = Array.from({ length: batch }, (_, k) =>
-                [`${prefix}-w${w}`, i * batch + k + 1, 'coalition.member-joined', JSON.stringify(payload(k)), JSON.stringify({ correlationId: `c-${i}` })].map(copyText).join('\t'),
-              );
-              await copyRows(client, 'COPY raw_events (stream_id, stream_version, event_type, payload, metadata) FROM STDIN', rows);
-            }
-          } finally {
-            client.release();
-          }
-        });
-      }
+      const timed = trialOf(cpu, events, writers, cpuTotals, `${batch}-${writers}`, () => run++);
+      const contenders = Object.fromEntries(Object.entries(appendWriters(stores, batch, appendsPerWriter)).map(([name, work]) => [name, timed(name, work)]));
       const eventsPerSecond = await interleaved(contenders, options.trials);
       const cpuPerThousand = Object.fromEntries(
         Object.entries(cpuTotals).map(([name, procs]) => [name, Object.fromEntries(Object.entries(procs).map(([p, s]) => [p, (s / (events * options.trials)) * 1000]))]),
@@ -150,9 +198,7 @@ export async function appendBenchmark(ctx: BenchContext, options: { trials: numb
       );
     }
   }
-  await emmett.close();
-  await owner.end();
-  await pool.end();
+  await stores.close();
   return results;
 }
 

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { AppendResult } from './append.bench';
 import type { AppendAnatomy } from './lib/append-anatomy';
+import type { AppendScaleResult } from './append-scale.bench';
 import type { BurstPhase, BurstPhases } from './e2e.bench';
 import type { ReplayResult } from './replay.bench';
 import type { BenchResults } from './run';
@@ -124,6 +125,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
     if (r.appendStatements?.length) md.push(...statements(r.appendStatements));
     if (r.appendAnatomy) md.push(...anatomy(r.appendAnatomy, r.append));
   }
+  if (r.appendScale?.length) md.push(...appendScale(r.appendScale, spread));
 
   if (r.e2e) {
     const e = r.e2e.eventsPerSecond;
@@ -436,4 +438,41 @@ function burstPhases(p: BurstPhases, seconds: number, observer: 'probe' | undefi
     );
   }
   return lines;
+}
+
+/**
+ * Append as the log grows: each contender's rate at each size, Annals' ratios to the others at
+ * each size, and how each contender's rate changes from the smallest log to the largest.
+ */
+function appendScale(results: AppendScaleResult[], spread: (s: Summary) => string): string[] {
+  const names: Array<[string, string]> = [
+    ['annals', 'Annals append'],
+    ['emmett', 'Emmett'],
+    ['raw INSERT', 'raw INSERT'],
+  ];
+  const trials = results[0]?.eventsPerSecond.annals?.trials.length ?? 0;
+  const md = [
+    '### Append as the log grows',
+    '',
+    `Batches of 10 events, as above, into stores that already hold 10,000 to 1,000,000 events (a database per size; each contender's store filled through its own append in streams of 1,000 events, the raw table with one INSERT, then VACUUM ANALYZE, as autovacuum would have left a log written over time). ${trials} trials per contender and size, all sizes interleaved (every size's database exists at once).`,
+    '',
+    `| stored events | writers | ${names.map(([, label]) => label).join(' | ')} | Annals ÷ Emmett | Annals ÷ raw INSERT |`,
+    `|---|---|${names.map(() => '---|').join('')}---|---|`,
+  ];
+  for (const a of results) {
+    const e = a.eventsPerSecond;
+    md.push(
+      `| ${fmt(a.stored)} | ${a.writers} | ${names.map(([key]) => (e[key] ? spread(e[key]) : '')).join(' | ')} | ${fmt(ratio(e.annals!.median, e.emmett!.median), 2)} | ${fmt(ratio(e.annals!.median, e['raw INSERT']!.median), 2)} |`,
+    );
+  }
+  const sizes = [...new Set(results.map((a) => a.stored))].sort((x, y) => x - y);
+  const smallest = sizes[0]!;
+  const largest = sizes[sizes.length - 1]!;
+  md.push('', `Rate at ${fmt(largest)} stored events ÷ rate at ${fmt(smallest)} (1.00: the log's size costs nothing):`, '');
+  for (const writers of [...new Set(results.map((a) => a.writers))]) {
+    const at = (stored: number) => results.find((a) => a.stored === stored && a.writers === writers)!.eventsPerSecond;
+    md.push(`- ${writers} writer(s): ${names.map(([key, label]) => `${label} ${fmt(ratio(at(largest)[key]!.median, at(smallest)[key]!.median), 2)}`).join(', ')}`);
+  }
+  md.push('');
+  return md;
 }

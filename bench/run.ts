@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { APPEND_DATABASE, appendBenchmark, type AppendResult } from './append.bench';
+import { appendScaleBenchmark, type AppendScaleResult } from './append-scale.bench';
 import { e2eBenchmark, type E2eResult } from './e2e.bench';
 import { appendAnatomy, type AppendAnatomy } from './lib/append-anatomy';
 import { BenchContext } from './lib/bench-context';
@@ -12,7 +13,7 @@ import { dataset, replayBenchmark, type ReplayResult } from './replay.bench';
 import { writeReport } from './report';
 
 /**
- * npm run bench [-- --quick] [-- --only append,e2e,replay,queries] [-- --report-only]
+ * npm run bench [-- --quick] [-- --only append,append-scale,e2e,replay,queries] [-- --report-only]
  * --only re-measures those sections and keeps the others from the last run of the same kind.
  * Every figure is a ratio to a baseline measured in the same run, interleaved, 5 trials or more.
  * Writes docs/benchmarks.md, docs/images/lag.png and bench/results/results.json.
@@ -25,6 +26,8 @@ export interface BenchResults {
   append?: AppendResult[];
   appendStatements?: StatementCost[];
   appendAnatomy?: AppendAnatomy;
+  /** Append into logs of each size (`append-scale`). */
+  appendScale?: AppendScaleResult[];
   e2e?: E2eResult;
   e2eStatements?: StatementCost[];
   replay?: ReplayResult[];
@@ -46,8 +49,10 @@ export interface BenchResults {
   measuredOn?: Partial<Record<Section, string>>;
 }
 
-type Section = 'append' | 'e2e' | 'replay' | 'queries';
-const SECTIONS: Section[] = ['append', 'e2e', 'replay', 'queries'];
+type Section = 'append' | 'append-scale' | 'e2e' | 'replay' | 'queries';
+const SECTIONS: Section[] = ['append', 'append-scale', 'e2e', 'replay', 'queries'];
+/** Where each section's results are kept. */
+const RESULTS_OF: Record<Section, keyof BenchResults> = { append: 'append', 'append-scale': 'appendScale', e2e: 'e2e', replay: 'replay', queries: 'queries' };
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -77,7 +82,7 @@ async function main(): Promise<void> {
    * of that run for each section it holds), then `now` for each section measured now.
    */
   const perSection = <T>(record: (run: BenchResults) => Partial<Record<Section, T>> | undefined, keptValue: (run: BenchResults) => T, now: T) => ({
-    ...(kept ? (record(kept) ?? Object.fromEntries(SECTIONS.filter((x) => kept[x]).map((x) => [x, keptValue(kept)]))) : {}),
+    ...(kept ? (record(kept) ?? Object.fromEntries(SECTIONS.filter((x) => kept[RESULTS_OF[x]]).map((x) => [x, keptValue(kept)]))) : {}),
     ...Object.fromEntries([...only].map((x) => [x, now])),
   });
   const results: BenchResults = {
@@ -113,6 +118,10 @@ async function main(): Promise<void> {
     await ctx.dropDatabase(APPEND_DATABASE);
     console.log('bench: append, statement by statement (batch 10)');
     results.appendAnatomy = await appendAnatomy(ctx, { batch: 10, calls: quick ? 300 : 1200, blocks: 6 });
+  });
+  if (only.has('append-scale')) await recordingStolen(['append-scale'], async () => {
+    console.log(`bench: append as the log grows (${scales.join(', ')} stored events)`);
+    results.appendScale = await appendScaleBenchmark(ctx, { sizes: scales, trials });
   });
   if (only.has('e2e')) await recordingStolen(['e2e'], async () => {
     console.log('bench: end to end');
