@@ -68,7 +68,11 @@ export async function replayBenchmark(ctx: BenchContext, data: Dataset, options:
       await runner.stop();
     }
     // the previous version's rows go before the next trial, outside the measurement
-    for (const v of await versions.states()) if (v.state === 'retired') await versions.purge(v.version);
+    // (purge gives way to whatever holds the partitions, autovacuum included: until it gets them)
+    for (const v of await versions.states()) {
+      if (v.state !== 'retired') continue;
+      while (!(await versions.purge(v.version))) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   };
   const rawRead = async () => {
     const client = await pool.connect();
