@@ -61,7 +61,7 @@ export interface BurstPhase {
   stolen?: number;
 }
 
-const ROOT = join(__dirname, '..');
+export const ROOT = join(__dirname, '..');
 type StoredTable = 'event_store.events' | 'raw_events' | 'floor_events';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -70,7 +70,7 @@ function keyedMessage(report: ReturnType<typeof benchReport>): { key: string; va
   return { key: partitionKey(report), value: JSON.stringify(report) };
 }
 
-async function publish(kafka: Kafka, topic: string, count: number, seed: number, prefix: string): Promise<void> {
+export async function publish(kafka: Kafka, topic: string, count: number, seed: number, prefix: string): Promise<void> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const random = rng(seed);
@@ -97,7 +97,7 @@ const ACTIVE_CHECKPOINT = `SELECT coalesce(c.transaction_id, '0'::xid8) AS trans
  * 0.4: at a burst's 10 CPU seconds over 5 s, the difference is several percent of the machine,
  * taken from the processes measured. Not caught up while no version is active.
  */
-async function readModelCaughtUp(pool: Pool): Promise<boolean> {
+export async function readModelCaughtUp(pool: Pool): Promise<boolean> {
   const { rows } = await pool.query<{ caught_up: boolean }>(
     `SELECT NOT EXISTS (SELECT 1 FROM event_store.events e WHERE (e.transaction_id, e.position) > (cp.transaction_id, cp.position)) AS caught_up
        FROM (${ACTIVE_CHECKPOINT}) cp`,
@@ -315,7 +315,7 @@ async function stored(pool: Pool, table: StoredTable): Promise<number> {
   return (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${table} LIMIT 1) x`)).rows[0]!.n;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs = 1_800_000, everyMs = 100): Promise<void> {
+export async function until(check: () => Promise<boolean>, timeoutMs = 1_800_000, everyMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
     if (Date.now() > deadline) throw new Error('benchmark timed out waiting');

@@ -1,9 +1,10 @@
 import { PostgresEventStore, type StoredEvent } from '@annals/event-store';
-import { ProjectionVersionEntity, ProjectionVersions, ProjectorRunner, toFactRow, type FactRow } from '@annals/projections';
+import { ProjectionVersionEntity, ProjectionVersions, toFactRow, type FactRow } from '@annals/projections';
 import { DataSource } from 'typeorm';
 import type { BenchContext } from './lib/bench-context';
 import { CpuMeter } from './lib/cpu';
 import { storeReports } from './lib/dataset';
+import { dropRetiredVersions, rebuildReadModel } from './lib/rebuild';
 import { interleaved, type Summary } from './lib/stats';
 
 /**
@@ -54,26 +55,7 @@ export async function replayBenchmark(ctx: BenchContext, data: Dataset, options:
     return data.events / seconds;
   };
 
-  const rebuild = async () => {
-    const { version } = await versions.startRebuild();
-    const runner = new ProjectorRunner(pool, store, versions, { batchSize: 2000, pollIntervalMs: 100 });
-    await runner.start();
-    try {
-      for (;;) {
-        const states = await versions.states();
-        if (states.find((v) => v.version === version)?.state === 'active') break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    } finally {
-      await runner.stop();
-    }
-    // the previous version's rows go before the next trial, outside the measurement
-    // (purge gives way to whatever holds the partitions, autovacuum included: until it gets them)
-    for (const v of await versions.states()) {
-      if (v.state !== 'retired') continue;
-      while (!(await versions.purge(v.version))) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  };
+  const rebuild = () => rebuildReadModel(pool, store, versions);
   const rawRead = async () => {
     const client = await pool.connect();
     try {
@@ -133,8 +115,16 @@ export async function replayBenchmark(ctx: BenchContext, data: Dataset, options:
   // so, the runner would project all of it live during the first measured rebuild. One rebuild
   // first, unmeasured, leaves what a running deployment has: an active version caught up.
   await rebuild();
+  await dropRetiredVersions(versions);
+  // the previous version's rows go after each rebuild, outside its measurement
+  const measuredRebuild = measure('Annals rebuild', rebuild);
+  const rebuildThenDrop = async () => {
+    const rate = await measuredRebuild();
+    await dropRetiredVersions(versions);
+    return rate;
+  };
   const eventsPerSecond = await interleaved(
-    { 'Annals rebuild': measure('Annals rebuild', rebuild), 'floor rebuild': measure('floor rebuild', floorRebuild), 'raw sequential read': measure('raw sequential read', rawRead) },
+    { 'Annals rebuild': rebuildThenDrop, 'floor rebuild': measure('floor rebuild', floorRebuild), 'raw sequential read': measure('raw sequential read', rawRead) },
     options.trials,
   );
   await floorPool.query('DROP TABLE IF EXISTS bench_floor_facts');

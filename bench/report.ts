@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { AppendResult } from './append.bench';
 import type { AppendAnatomy } from './lib/append-anatomy';
 import type { AppendScaleResult } from './append-scale.bench';
+import type { E2eScaleResult } from './e2e-scale.bench';
 import type { BurstPhase, BurstPhases } from './e2e.bench';
 import type { ReplayResult } from './replay.bench';
 import type { BenchResults } from './run';
@@ -176,6 +177,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
     );
     if (r.e2eStatements?.length) md.push(...statements(r.e2eStatements));
   }
+  if (r.e2eScale?.length) md.push(...e2eScale(r.e2eScale, spread));
 
   if (r.replay?.length) {
     md.push('## 3. Replay: rebuilding the read model', '', 'A new version from the first event to active (blue/green: facts loaded unindexed, every pair computed once, indexes built at the end), against a raw sequential read of the events table in the same order (a cursor, 2,000 rows per fetch).', '');
@@ -440,39 +442,89 @@ function burstPhases(p: BurstPhases, seconds: number, observer: 'probe' | undefi
   return lines;
 }
 
+/** A figure measured at each size of the log: one configuration's rates at one size. */
+interface ScaleRow {
+  stored: number;
+  /** The configuration (say, "1 writer"), when a section measures several at each size. */
+  config?: string;
+  eventsPerSecond: Record<string, Summary>;
+}
+
 /**
- * Append as the log grows: each contender's rate at each size, Annals' ratios to the others at
- * each size, and how each contender's rate changes from the smallest log to the largest.
+ * Rates at each size of the log: each contender's, Annals' (the first named) ratios to the
+ * others at each size, and how each contender's rate changes from the smallest log to the
+ * largest (1.00: the log's size costs nothing).
  */
-function appendScale(results: AppendScaleResult[], spread: (s: Summary) => string): string[] {
-  const names: Array<[string, string]> = [
-    ['annals', 'Annals append'],
-    ['emmett', 'Emmett'],
-    ['raw INSERT', 'raw INSERT'],
-  ];
-  const trials = results[0]?.eventsPerSecond.annals?.trials.length ?? 0;
+function scaleTable(rows: ScaleRow[], names: Array<[key: string, label: string]>, spread: (s: Summary) => string, configHeader = ''): string[] {
+  const [annals, ...others] = names;
+  const configs = [...new Set(rows.map((r) => r.config))];
+  const configColumn = configs[0] !== undefined;
   const md = [
-    '### Append as the log grows',
-    '',
-    `Batches of 10 events, as above, into stores that already hold 10,000 to 1,000,000 events (a database per size; each contender's store filled through its own append in streams of 1,000 events, the raw table with one INSERT, then VACUUM ANALYZE, as autovacuum would have left a log written over time). ${trials} trials per contender and size, all sizes interleaved (every size's database exists at once).`,
-    '',
-    `| stored events | writers | ${names.map(([, label]) => label).join(' | ')} | Annals ÷ Emmett | Annals ÷ raw INSERT |`,
-    `|---|---|${names.map(() => '---|').join('')}---|---|`,
+    `| stored events |${configColumn ? ` ${configHeader} |` : ''} ${names.map(([, label]) => label).join(' | ')} | ${others.map(([, label]) => `${annals![1]} ÷ ${label}`).join(' | ')} |`,
+    `|---|${configColumn ? '---|' : ''}${names.map(() => '---|').join('')}${others.map(() => '---|').join('')}`,
   ];
-  for (const a of results) {
-    const e = a.eventsPerSecond;
+  for (const r of rows) {
+    const e = r.eventsPerSecond;
     md.push(
-      `| ${fmt(a.stored)} | ${a.writers} | ${names.map(([key]) => (e[key] ? spread(e[key]) : '')).join(' | ')} | ${fmt(ratio(e.annals!.median, e.emmett!.median), 2)} | ${fmt(ratio(e.annals!.median, e['raw INSERT']!.median), 2)} |`,
+      `| ${fmt(r.stored)} |${configColumn ? ` ${r.config} |` : ''} ${names.map(([key]) => (e[key] ? spread(e[key]) : '')).join(' | ')} | ${others.map(([key]) => fmt(ratio(e[annals![0]]!.median, e[key]!.median), 2)).join(' | ')} |`,
     );
   }
-  const sizes = [...new Set(results.map((a) => a.stored))].sort((x, y) => x - y);
+  const sizes = [...new Set(rows.map((r) => r.stored))].sort((x, y) => x - y);
   const smallest = sizes[0]!;
   const largest = sizes[sizes.length - 1]!;
   md.push('', `Rate at ${fmt(largest)} stored events ÷ rate at ${fmt(smallest)} (1.00: the log's size costs nothing):`, '');
-  for (const writers of [...new Set(results.map((a) => a.writers))]) {
-    const at = (stored: number) => results.find((a) => a.stored === stored && a.writers === writers)!.eventsPerSecond;
-    md.push(`- ${writers} writer(s): ${names.map(([key, label]) => `${label} ${fmt(ratio(at(largest)[key]!.median, at(smallest)[key]!.median), 2)}`).join(', ')}`);
+  for (const config of configs) {
+    const at = (stored: number) => rows.find((r) => r.stored === stored && r.config === config)!.eventsPerSecond;
+    md.push(`- ${config ? `${configHeader} = ${config}: ` : ''}${names.map(([key, label]) => `${label} ${fmt(ratio(at(largest)[key]!.median, at(smallest)[key]!.median), 2)}`).join(', ')}`);
   }
   md.push('');
   return md;
+}
+
+/** "10,000 to 1,000,000": the smallest and largest log of a section measured at several sizes. */
+function sizeRange(rows: ReadonlyArray<{ stored: number }>): string {
+  const sizes = rows.map((r) => r.stored);
+  return `${fmt(Math.min(...sizes))} to ${fmt(Math.max(...sizes))}`;
+}
+
+/** Append as the log grows. */
+function appendScale(results: AppendScaleResult[], spread: (s: Summary) => string): string[] {
+  const trials = results[0]?.eventsPerSecond.annals?.trials.length ?? 0;
+  const sizes = sizeRange(results);
+  return [
+    '### Append as the log grows',
+    '',
+    `Batches of 10 events, as above, into stores that already hold ${sizes} events (a database per size; each contender's store filled through its own append in streams of 1,000 events, the raw table with one INSERT, then VACUUM ANALYZE, as autovacuum would have left a log written over time). ${trials} trials per contender and size, all sizes interleaved (every size's database exists at once).`,
+    '',
+    ...scaleTable(
+      results.map((a) => ({ stored: a.stored, config: String(a.writers), eventsPerSecond: a.eventsPerSecond })),
+      [
+        ['annals', 'Annals append'],
+        ['emmett', 'Emmett'],
+        ['raw INSERT', 'raw INSERT'],
+      ],
+      spread,
+      'writers',
+    ),
+  ];
+}
+
+/** End to end as the log grows. */
+function e2eScale(results: E2eScaleResult[], spread: (s: Summary) => string): string[] {
+  const trials = results[0]?.eventsPerSecond.Annals?.trials.length ?? 0;
+  const sizes = sizeRange(results);
+  return [
+    '### End to end as the log grows',
+    '',
+    `${fmt(results[0]?.messages ?? 0)} messages (keyed as above, report ids of their own) into a database that already holds ${sizes} events: Annals' log with its read model rebuilt and caught up, as a running deployment has it; the raw pipeline's table with a row per stored event. Each trial runs on a fresh copy of its size's database; timed from the first row stored until both lags are zero, as above. ${trials} trials per contender and size, all sizes interleaved.`,
+    '',
+    ...scaleTable(
+      results.map((r) => ({ stored: r.stored, eventsPerSecond: r.eventsPerSecond })),
+      [
+        ['Annals', 'Annals'],
+        ['raw pipeline', 'raw pipeline'],
+      ],
+      spread,
+    ),
+  ];
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { APPEND_DATABASE, appendBenchmark, type AppendResult } from './append.bench';
 import { appendScaleBenchmark, type AppendScaleResult } from './append-scale.bench';
 import { e2eBenchmark, type E2eResult } from './e2e.bench';
+import { e2eScaleBenchmark, type E2eScaleResult } from './e2e-scale.bench';
 import { appendAnatomy, type AppendAnatomy } from './lib/append-anatomy';
 import { BenchContext } from './lib/bench-context';
 import { machineSeconds, machineShare } from './lib/cpu';
@@ -13,7 +14,7 @@ import { dataset, replayBenchmark, type ReplayResult } from './replay.bench';
 import { writeReport } from './report';
 
 /**
- * npm run bench [-- --quick] [-- --only append,append-scale,e2e,replay,queries] [-- --report-only]
+ * npm run bench [-- --quick] [-- --only append,append-scale,e2e,e2e-scale,replay,queries] [-- --report-only]
  * --only re-measures those sections and keeps the others from the last run of the same kind.
  * Every figure is a ratio to a baseline measured in the same run, interleaved, 5 trials or more.
  * Writes docs/benchmarks.md, docs/images/lag.png and bench/results/results.json.
@@ -30,6 +31,8 @@ export interface BenchResults {
   appendScale?: AppendScaleResult[];
   e2e?: E2eResult;
   e2eStatements?: StatementCost[];
+  /** End to end into logs of each size (`e2e-scale`). */
+  e2eScale?: E2eScaleResult[];
   replay?: ReplayResult[];
   replayStatements?: StatementCost[];
   queries?: QueryResult[];
@@ -49,10 +52,10 @@ export interface BenchResults {
   measuredOn?: Partial<Record<Section, string>>;
 }
 
-type Section = 'append' | 'append-scale' | 'e2e' | 'replay' | 'queries';
-const SECTIONS: Section[] = ['append', 'append-scale', 'e2e', 'replay', 'queries'];
+type Section = 'append' | 'append-scale' | 'e2e' | 'e2e-scale' | 'replay' | 'queries';
+const SECTIONS: Section[] = ['append', 'append-scale', 'e2e', 'e2e-scale', 'replay', 'queries'];
 /** Where each section's results are kept. */
-const RESULTS_OF: Record<Section, keyof BenchResults> = { append: 'append', 'append-scale': 'appendScale', e2e: 'e2e', replay: 'replay', queries: 'queries' };
+const RESULTS_OF: Record<Section, keyof BenchResults> = { append: 'append', 'append-scale': 'appendScale', e2e: 'e2e', 'e2e-scale': 'e2eScale', replay: 'replay', queries: 'queries' };
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -128,6 +131,10 @@ async function main(): Promise<void> {
     await resetStatements(admin());
     results.e2e = await e2eBenchmark(ctx, { messages: quick ? 20_000 : 200_000, trials: quick ? 2 : 5, burst: quick ? 10_000 : 50_000, burstTrials: quick ? 1 : 5, rate: 2000, plotFile: join(root, 'docs/images/lag.png') });
     results.e2eStatements = await topStatements(admin());
+  });
+  if (only.has('e2e-scale')) await recordingStolen(['e2e-scale'], async () => {
+    console.log(`bench: end to end as the log grows (${scales.join(', ')} stored events)`);
+    results.e2eScale = await e2eScaleBenchmark(ctx, { sizes: scales, messages: quick ? 10_000 : 50_000, trials: quick ? 2 : 3 });
   });
   // replay and queries take turns on each scale's dataset: one share for both
   if (only.has('replay') || only.has('queries')) await recordingStolen(SECTIONS.filter((x) => (x === 'replay' || x === 'queries') && only.has(x)), async () => {
