@@ -12,6 +12,8 @@ import { storeReports } from './lib/dataset';
 import { PIPELINE_TABLES } from './lib/pipeline-tables';
 import { dropRetiredVersions, rebuildReadModel } from './lib/rebuild';
 import { interleaved, type Summary } from './lib/stats';
+import { treeSeconds } from './lib/cpu';
+import { resetStatements, topStatements, type StatementCost } from './lib/pg-stats';
 import { publish, readModelCaughtUp, ROOT, until } from './e2e.bench';
 
 /**
@@ -26,9 +28,29 @@ export interface E2eScaleResult {
   eventsPerSecond: Record<string, Summary>;
 }
 
-const templateOf = (stored: number) => `bench_e2e_at_${stored}`;
+/** One app alone on the largest log: from its start until its lag is zero. */
+export interface AppAlone {
+  seconds: number;
+  /** CPU seconds by process over the same time. */
+  cpu: Record<string, number>;
+  statements: StatementCost[];
+}
 
-export async function e2eScaleBenchmark(ctx: BenchContext, options: { sizes: number[]; messages: number; trials: number }): Promise<E2eScaleResult[]> {
+/**
+ * Where the time goes on the largest log: the same messages, on a fresh copy of its database,
+ * taken in by the ingestor alone (until the consumer group's lag is zero), then applied by the
+ * projector alone (until the read model has caught up).
+ */
+export interface E2eScaleApart {
+  stored: number;
+  messages: number;
+  ingestor: AppAlone;
+  projector: AppAlone;
+}
+
+export const templateOf = (stored: number) => `bench_e2e_at_${stored}`;
+
+export async function e2eScaleBenchmark(ctx: BenchContext, options: { sizes: number[]; messages: number; trials: number }): Promise<{ results: E2eScaleResult[]; apart: E2eScaleApart }> {
   for (const stored of options.sizes) await prepare(ctx, stored);
   const kafka = new Kafka({ brokers: ctx.settings.kafkaBrokers.split(','), clientId: 'bench', logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
@@ -62,12 +84,17 @@ export async function e2eScaleBenchmark(ctx: BenchContext, options: { sizes: num
     };
   };
 
+  /** Annals' two apps on a copy, consuming as a consumer group of their own. */
+  const appsOn = (appUrl: string, group: string) => ({
+    env: { KAFKA_BROKERS: ctx.settings.kafkaBrokers, DATABASE_URL: appUrl, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: group, LOG_LEVEL: 'warn' },
+    ingestor: new AppProcess('ingestor', join(ROOT, '.annals/logs/bench-ingestor.log')),
+    projector: new AppProcess('projector', join(ROOT, '.annals/logs/bench-projector.log')),
+  });
+
   const annals = (stored: number) => async () => {
     const copy = await copyOf(stored, 'event_store.events');
     const group = `annals-scale-${trial}`;
-    const env = { KAFKA_BROKERS: ctx.settings.kafkaBrokers, DATABASE_URL: copy.db.appUrl, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: group, LOG_LEVEL: 'warn' };
-    const ingestor = new AppProcess('ingestor', join(ROOT, '.annals/logs/bench-ingestor.log'));
-    const projector = new AppProcess('projector', join(ROOT, '.annals/logs/bench-projector.log'));
+    const { env, ingestor, projector } = appsOn(copy.db.appUrl, group);
     try {
       ingestor.start(env);
       projector.start(env);
@@ -101,6 +128,32 @@ export async function e2eScaleBenchmark(ctx: BenchContext, options: { sizes: num
     contenders[`raw pipeline@${stored}`] = raw(stored);
   }
   const measured = await interleaved(contenders, options.trials);
+
+  const largest = Math.max(...options.sizes);
+  const copy = await copyOf(largest, 'event_store.events');
+  const group = `annals-scale-apart-${trial}`;
+  const { env, ingestor, projector } = appsOn(copy.db.appUrl, group);
+  const alone = async (app: AppProcess, name: string, done: () => Promise<boolean>): Promise<AppAlone> => {
+    await resetStatements(copy.db.adminUrl);
+    const postgres = treeSeconds(ctx.postgresPid!);
+    const started = Date.now();
+    app.start(env);
+    await until(done);
+    const seconds = (Date.now() - started) / 1000;
+    const cpu = { [name]: treeSeconds(app.pid!), postgres: treeSeconds(ctx.postgresPid!) - postgres };
+    return { seconds, cpu, statements: await topStatements(copy.db.adminUrl, 6) };
+  };
+  let apart: E2eScaleApart;
+  try {
+    const ingested = await alone(ingestor, 'ingestor', async () => (await consumerLag(admin, group, topic, ends)) === 0);
+    const projected = await alone(projector, 'projector', () => readModelCaughtUp(copy.owner));
+    apart = { stored: largest, messages: options.messages, ingestor: ingested, projector: projected };
+    console.log(`  e2e at ${largest} stored events, apart: ingestor alone ${ingested.seconds.toFixed(1)} s, projector alone ${projected.seconds.toFixed(1)} s`);
+  } finally {
+    await ingestor.stop();
+    await projector.stop();
+    await copy.drop();
+  }
   await admin.disconnect();
   const results = options.sizes.map((stored) => ({
     stored,
@@ -109,7 +162,7 @@ export async function e2eScaleBenchmark(ctx: BenchContext, options: { sizes: num
   }));
   for (const r of results) console.log(`  e2e at ${r.stored} stored events: Annals ${Math.round(r.eventsPerSecond.Annals.median)}/s, raw pipeline ${Math.round(r.eventsPerSecond['raw pipeline'].median)}/s`);
   for (const stored of options.sizes) await ctx.dropDatabase(templateOf(stored));
-  return results;
+  return { results, apart };
 }
 
 /**
@@ -117,7 +170,7 @@ export async function e2eScaleBenchmark(ctx: BenchContext, options: { sizes: num
  * active (what a running deployment has), the raw pipeline's table with a row per stored event,
  * vacuumed; then closed to connections, so that it can be copied (autovacuum included).
  */
-async function prepare(ctx: BenchContext, stored: number): Promise<void> {
+export async function prepare(ctx: BenchContext, stored: number): Promise<void> {
   const started = Date.now();
   const name = templateOf(stored);
   const db = await ctx.database(name);

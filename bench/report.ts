@@ -2,11 +2,12 @@ import { writeFileSync } from 'node:fs';
 import type { AppendResult } from './append.bench';
 import type { AppendAnatomy } from './lib/append-anatomy';
 import type { AppendScaleResult } from './append-scale.bench';
-import type { E2eScaleResult } from './e2e-scale.bench';
+import type { AppAlone, E2eScaleApart, E2eScaleResult } from './e2e-scale.bench';
 import type { BurstPhase, BurstPhases } from './e2e.bench';
 import type { ReplayResult } from './replay.bench';
 import type { BenchResults } from './run';
 import { fmt, ratio, type Summary } from './lib/stats';
+import type { StatementCost } from './lib/pg-stats';
 
 /** docs/benchmarks.md from the results, with a PASS/FAIL line per target. Returns the verdicts. */
 export function writeReport(r: BenchResults, file: string): string[] {
@@ -178,6 +179,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
     if (r.e2eStatements?.length) md.push(...statements(r.e2eStatements));
   }
   if (r.e2eScale?.length) md.push(...e2eScale(r.e2eScale, spread));
+  if (r.e2eScaleApart) md.push(...e2eScaleApart(r.e2eScaleApart));
 
   if (r.replay?.length) {
     md.push('## 3. Replay: rebuilding the read model', '', 'A new version from the first event to active (blue/green: facts loaded unindexed, every pair computed once, indexes built at the end), against a raw sequential read of the events table in the same order (a cursor, 2,000 rows per fetch).', '');
@@ -263,13 +265,14 @@ export function writeReport(r: BenchResults, file: string): string[] {
   return verdicts;
 }
 
-function statements(rows: Array<{ query: string; calls: number; totalMs: number; meanMs: number }>): string[] {
+function statements(rows: StatementCost[], title = 'Where PostgreSQL spent its time (pg_stat_statements, this section):'): string[] {
+  const withRows = rows.some((s) => s.rows !== undefined);
   return [
-    'Where PostgreSQL spent its time (pg_stat_statements, this section):',
+    title,
     '',
-    '| statement | calls | total ms | mean ms |',
-    '|---|---|---|---|',
-    ...rows.map((s) => `| \`${s.query.replace(/\|/g, '\\|')}\` | ${fmt(s.calls)} | ${fmt(s.totalMs)} | ${fmt(s.meanMs, 2)} |`),
+    `| statement | calls | total ms | mean ms |${withRows ? ' rows |' : ''}`,
+    `|---|---|---|---|${withRows ? '---|' : ''}`,
+    ...rows.map((s) => `| \`${s.query.replace(/\|/g, '\\|')}\` | ${fmt(s.calls)} | ${fmt(s.totalMs)} | ${fmt(s.meanMs, 2)} |${withRows ? ` ${fmt(s.rows ?? NaN)} |` : ''}`),
     '',
   ];
 }
@@ -526,5 +529,25 @@ function e2eScale(results: E2eScaleResult[], spread: (s: Summary) => string): st
       ],
       spread,
     ),
+  ];
+}
+
+/** Where the time goes on the largest log: each app alone, its time, CPU and statements. */
+function e2eScaleApart(a: E2eScaleApart): string[] {
+  const app = (name: string, x: AppAlone, until: string) => [
+    `${name} alone: ${fmt(x.seconds, 1)} s from its start until ${until} (${fmt(a.messages / x.seconds)} messages/s); CPU seconds: ${Object.entries(x.cpu).map(([p, s]) => `${p} ${fmt(s, 1)}`).join(', ')}.`,
+    '',
+    ...statements(x.statements, `${name} alone, where PostgreSQL spent its time (pg_stat_statements; rows: returned or written, all calls together):`),
+  ];
+  return [
+    `Where the time goes at ${fmt(a.stored)} stored events: the same ${fmt(a.messages)} messages on a fresh copy of its database, taken in by the ingestor alone, then applied by the projector alone.`,
+    '',
+    ...app('The ingestor', a.ingestor, "the consumer group's lag was zero"),
+    ...app('The projector', a.projector, 'the read model had caught up'),
+    // (from the code: what each app's work per message depends on)
+    'What grows with the log: the ingestor decides each report against its stream\'s state (the reports and facts the stream holds), which it folds from the whole stream the first time it writes to that stream after it starts, and caches (`ReportWriter.currentState`): the reading above. ' +
+      'The projector recomputes each (coalition, country) pair a message touches from all of the pair\'s facts, against all of its stored membership rows, and rewrites the rows that differ (`CoalitionMembershipProjection.recompute`): the two reads and the rows written above. ' +
+      'Both grow with how many reports a stream or a pair already has; the raw pipeline does neither.',
+    '',
   ];
 }

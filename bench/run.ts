@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { APPEND_DATABASE, appendBenchmark, type AppendResult } from './append.bench';
 import { appendScaleBenchmark, type AppendScaleResult } from './append-scale.bench';
 import { e2eBenchmark, type E2eResult } from './e2e.bench';
-import { e2eScaleBenchmark, type E2eScaleResult } from './e2e-scale.bench';
+import { e2eScaleBenchmark, type E2eScaleApart, type E2eScaleResult } from './e2e-scale.bench';
 import { appendAnatomy, type AppendAnatomy } from './lib/append-anatomy';
 import { BenchContext } from './lib/bench-context';
 import { machineSeconds, machineShare } from './lib/cpu';
@@ -33,6 +33,8 @@ export interface BenchResults {
   e2eStatements?: StatementCost[];
   /** End to end into logs of each size (`e2e-scale`). */
   e2eScale?: E2eScaleResult[];
+  /** Where the time goes on the largest log, each app alone. */
+  e2eScaleApart?: E2eScaleApart;
   replay?: ReplayResult[];
   replayStatements?: StatementCost[];
   queries?: QueryResult[];
@@ -134,7 +136,9 @@ async function main(): Promise<void> {
   });
   if (only.has('e2e-scale')) await recordingStolen(['e2e-scale'], async () => {
     console.log(`bench: end to end as the log grows (${scales.join(', ')} stored events)`);
-    results.e2eScale = await e2eScaleBenchmark(ctx, { sizes: scales, messages: quick ? 10_000 : 50_000, trials: quick ? 2 : 3 });
+    const scale = await e2eScaleBenchmark(ctx, { sizes: scales, messages: quick ? 10_000 : 50_000, trials: quick ? 2 : 3 });
+    results.e2eScale = scale.results;
+    results.e2eScaleApart = scale.apart;
   });
   // replay and queries take turns on each scale's dataset: one share for both
   if (only.has('replay') || only.has('queries')) await recordingStolen(SECTIONS.filter((x) => (x === 'replay' || x === 'queries') && only.has(x)), async () => {
