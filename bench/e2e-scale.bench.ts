@@ -48,7 +48,7 @@ export interface E2eScaleApart {
   projector: AppAlone;
 }
 
-export const templateOf = (stored: number) => `bench_e2e_at_${stored}`;
+const templateOf = (stored: number) => `bench_e2e_at_${stored}`;
 
 export async function e2eScaleBenchmark(ctx: BenchContext, options: { sizes: number[]; messages: number; trials: number }): Promise<{ results: E2eScaleResult[]; apart: E2eScaleApart }> {
   for (const stored of options.sizes) await prepare(ctx, stored);
@@ -170,7 +170,7 @@ export async function e2eScaleBenchmark(ctx: BenchContext, options: { sizes: num
  * active (what a running deployment has), the raw pipeline's table with a row per stored event,
  * vacuumed; then closed to connections, so that it can be copied (autovacuum included).
  */
-export async function prepare(ctx: BenchContext, stored: number): Promise<void> {
+async function prepare(ctx: BenchContext, stored: number): Promise<void> {
   const started = Date.now();
   const name = templateOf(stored);
   const db = await ctx.database(name);

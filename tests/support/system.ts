@@ -7,7 +7,8 @@ import { Pool } from 'pg';
 import { startApi } from '../../apps/api/src/bootstrap';
 import { startIngestor } from '../../apps/ingestor/src/bootstrap';
 import { startProjector } from '../../apps/projector/src/bootstrap';
-import { eventually, ingestorTopics, produce, readModelLag, testServers, waitForZeroLag, type TestDatabase } from '@annals/testing';
+import { eventually, ingestorTopics, produce, testServers, waitForZeroLag, type TestDatabase } from '@annals/testing';
+import { ProjectionVersions } from '@annals/projections';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -82,7 +83,7 @@ export class TestSystem {
   /** Every published message committed, every stored event applied to the active read model. */
   async caughtUp(): Promise<void> {
     await waitForZeroLag(this.topics.KAFKA_GROUP_ID, this.topics.KAFKA_TOPIC);
-    await eventually('the read model to apply every stored event', async () => ((await readModelLag(this.pool!)) === 0 ? true : undefined), 60_000, 100);
+    await eventually('the read model to apply every stored event', async () => ((await ProjectionVersions.activeLag(this.pool!)) === 0 ? true : undefined), 60_000, 100);
   }
 
   async get<T = unknown>(path: string, headers: Record<string, string> = {}): Promise<Response<T>> {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { consumerLag } from '@annals/kafka';
+import { ProjectionVersions } from '@annals/projections';
 import { LocalStack, type StackSettings } from '../stack/stack';
 import { portAccepts, waitFor } from '../stack/processes';
 import { AppProcess } from '../runtime/app-process';
@@ -127,15 +128,7 @@ async function caughtUp(kafka: Kafka, databaseUrl: string): Promise<void> {
   const pool = new Pool({ connectionString: databaseUrl, max: 1 });
   try {
     await waitFor('the ingestor to commit every published message', async () => ((await consumerLag(admin, GROUP, TOPIC)) === 0 ? true : undefined), 120_000);
-    await waitFor('the read model to apply every stored event', async () => {
-      const { rows } = await pool.query<{ lag: number }>(
-        `SELECT count(*)::int AS lag FROM event_store.events e, event_store.checkpoints c, read_model.versions v
-          WHERE v.state = 'active' AND c.subscription_id = 'coalition-membership@v' || v.version
-            AND (e.transaction_id, e.position) > (c.transaction_id, c.position)`,
-      );
-      const { rows: cp } = await pool.query(`SELECT 1 FROM event_store.checkpoints c JOIN read_model.versions v ON c.subscription_id = 'coalition-membership@v' || v.version WHERE v.state = 'active'`);
-      return cp.length > 0 && rows[0]!.lag === 0 ? true : undefined;
-    }, 120_000);
+    await waitFor('the read model to apply every stored event', async () => ((await ProjectionVersions.activeLag(pool)) === 0 ? true : undefined), 120_000);
   } finally {
     await admin.disconnect();
     await pool.end();

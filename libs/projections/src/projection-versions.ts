@@ -174,6 +174,22 @@ export class ProjectionVersions {
     });
   }
 
+  /**
+   * Stored events the active version has not applied yet: "has the read model caught up?". A
+   * version without a checkpoint row (its projector has not committed a batch yet) has applied
+   * none, and is behind by every stored event.
+   */
+  static async activeLag(client: Pool | PoolClient): Promise<number> {
+    const { rows } = await client.query<{ lag: number }>(
+      `SELECT count(*)::int AS lag FROM event_store.events e
+         JOIN read_model.versions v ON v.state = 'active'
+         LEFT JOIN event_store.checkpoints c ON c.subscription_id = $1 || '@v' || v.version
+        WHERE (e.transaction_id, e.position) > (coalesce(c.transaction_id, '0'::xid8), coalesce(c.position, 0))`,
+      [COALITION_MEMBERSHIP],
+    );
+    return rows[0]!.lag;
+  }
+
   static async activeVersion(client: Pool | PoolClient): Promise<number> {
     const { rows } = await client.query<{ version: number }>("SELECT version FROM read_model.versions WHERE state = 'active'");
     if (!rows[0]) throw new Error('no active read-model version: run the migrations');

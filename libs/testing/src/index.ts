@@ -3,4 +3,3 @@ export * from './test-database';
 export * from './eventually';
 export * from './kafka-helpers';
 export * from './rng';
-export * from './read-model-lag';

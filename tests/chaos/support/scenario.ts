@@ -10,7 +10,6 @@ import { ProjectionVersionEntity, ProjectionVersions, ProjectorRunner } from '@a
 import type { AppProcess } from '../../../tools/runtime/app-process';
 import { assertNoneCrashed } from './apps';
 import { ARTIFACTS, SUMMARY } from './artifacts';
-import { readModelLag } from '@annals/testing';
 import { MALFORMED, message, randomReport, rng, type Report } from '../../support/news-factory';
 
 export const SHORT = process.env.CHAOS_SHORT === '1';
@@ -96,7 +95,7 @@ export async function recover(input: { kafka: Kafka; env: Record<string, string>
 
 /** True once the live projection's checkpoint is past every stored event. */
 export async function readModelCaughtUp(pool: Pool): Promise<boolean> {
-  return (await readModelLag(pool)) === 0;
+  return (await ProjectionVersions.activeLag(pool)) === 0;
 }
 
 export interface Outcome {

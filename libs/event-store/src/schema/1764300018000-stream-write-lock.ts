@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { insertBefore } from '@annals/database/function-text';
 import { APPEND_ONE } from './1764300013000-append-one';
 import { APPEND_V5 } from './1764300014000-append-chain-loop';
 import { APPEND_MANY_V3 } from './1764300015000-append-many-chain-loop';
@@ -145,12 +146,6 @@ ${answerStoredKey}
         stream_version := v_version + 1;
         duplicate := false;
       END $$`;
-
-/** Inserts `lines` before `anchor` in a function's text, which must hold the anchor once. */
-function insertBefore(text: string, anchor: string, lines: string): string {
-  if (text.split(anchor).length !== 2) throw new Error(`stream write lock: anchor not found once: ${anchor.trim()}`);
-  return text.replace(anchor, lines + anchor);
-}
 
 /** `append`, sixth version: the fifth, its stream's write lock taken first (a call of one event goes to append_one, which takes it). */
 export const APPEND_V6 = insertBefore(

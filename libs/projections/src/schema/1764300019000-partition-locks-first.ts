@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { insertAfter } from '@annals/database/function-text';
 import { DROP_VERSION_PARTITIONS_V1 } from './1764300001000-read-model';
 import { CREATE_VERSION_PARTITIONS_V2 } from './1764300010000-payload-statistics';
 
@@ -18,11 +19,8 @@ import { CREATE_VERSION_PARTITIONS_V2 } from './1764300010000-payload-statistics
  */
 const LOCK_PARENTS = 'LOCK TABLE ONLY read_model.facts, ONLY read_model.membership, ONLY read_model.coalitions';
 
-function withFirstStatement(definition: string, statement: string): string {
-  const anchor = '      BEGIN\n';
-  if (!definition.includes(anchor)) throw new Error('the function definition has no BEGIN line to put the statement after');
-  return definition.replace(anchor, `${anchor}        ${statement}\n`);
-}
+/** A function's text with `statement` as the first of its body. */
+const withFirstStatement = (definition: string, statement: string) => insertAfter(definition, '      BEGIN\n', `        ${statement}\n`);
 
 export const CREATE_VERSION_PARTITIONS_V3 = withFirstStatement(CREATE_VERSION_PARTITIONS_V2, `${LOCK_PARENTS} IN ACCESS EXCLUSIVE MODE;`);
 

@@ -1,0 +1,17 @@
+/**
+ * A migration writes a function's next version as an edit of the one before: these put lines
+ * into its text at an anchor the text must hold exactly once, and fail if it does not (a
+ * String.replace that finds nothing would leave the old version in place, silently).
+ */
+export function insertBefore(text: string, anchor: string, lines: string): string {
+  return text.replace(once(text, anchor), lines + anchor);
+}
+
+export function insertAfter(text: string, anchor: string, lines: string): string {
+  return text.replace(once(text, anchor), anchor + lines);
+}
+
+function once(text: string, anchor: string): string {
+  if (text.split(anchor).length !== 2) throw new Error(`function text: the anchor is not there exactly once: ${JSON.stringify(anchor.trim())}`);
+  return anchor;
+}
