@@ -48,9 +48,16 @@ describe('chaos: Kafka brokers restarted and killed during ingestion', () => {
       const stored = async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_store.events')).rows[0]!.n;
       const admin = kafka.client().admin();
       await admin.connect();
-      await until('the ingestor to create its replicated topic', async () => (await admin.listTopics()).includes(topic), 120_000);
-      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-      expect(metadata.topics[0]!.partitions.every((p) => p.replicas.length === 3)).toBe(true);
+      // A broker answers a topic's metadata once it has applied the topic's creation, which the
+      // three do one after another: listTopics, answered by one of them, may come first, and a
+      // metadata request to another then fails with "does not host this topic-partition".
+      let metadata: Awaited<ReturnType<typeof admin.fetchTopicMetadata>> | undefined;
+      await until('the ingestor to create its replicated topic, and a broker to serve its metadata', async () => {
+        if (!(await admin.listTopics()).includes(topic)) return false;
+        metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+        return true;
+      }, 120_000);
+      expect(metadata!.topics[0]!.partitions.every((p) => p.replicas.length === 3)).toBe(true);
       await admin.disconnect();
       // the producer keeps publishing (acks=all, idempotent) while a broker dies and comes back
       const publishing = produceAll(kafka.client(), env, messages, 250, 20);
