@@ -20,10 +20,14 @@ export type ReportEventMetadata = {
   factKey: string;
 };
 
-/** The minimal view of a recorded event the domain folds over (the store's StoredEvent fits it). */
+/**
+ * What the domain folds a stream's state from: the report's id (decide makes it the event's
+ * idempotency key) and the metadata decide wrote. No payload: a stored event fits it, and so
+ * does its header (the store's readStreamHeaders), which is all a writer reads to rebuild a
+ * stream's state -- on a long stream the payloads were most of that read's cost.
+ */
 export interface RecordedEvent {
-  type: string;
-  data: unknown;
+  idempotencyKey?: string | null;
   metadata: Partial<ReportEventMetadata> & Record<string, unknown>;
 }
 

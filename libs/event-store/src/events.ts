@@ -65,6 +65,14 @@ export type StoredEventCore<T extends string = string, D = unknown> = Pick<
   'position' | 'transactionId' | 'streamId' | 'streamVersion' | 'type' | 'schemaVersion' | 'storedSchemaVersion' | 'data' | 'recordedAt'
 >;
 
+/**
+ * A stored event without its payload: what a writer reads to rebuild a stream's state when that
+ * state lives in what it put in the metadata and the idempotency key (`readStreamHeaders`). On a
+ * stream of thousands of events the payloads were most of the bytes read and most of the
+ * decoding, which the ingestor paid for every stream it wrote to after a start.
+ */
+export type StoredEventHeader<T extends string = string> = Pick<StoredEvent<T>, 'position' | 'streamId' | 'streamVersion' | 'type' | 'metadata' | 'idempotencyKey'>;
+
 export interface AppendedEvent {
   position: number;
   streamId: string;

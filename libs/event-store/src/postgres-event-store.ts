@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { ConcurrencyError, InvalidAppendError } from './errors';
 import { encodeExpectedVersion, type ExpectedVersion } from './expected-version';
-import type { AppendResult, Checkpoint, NewEvent, StoredEvent, StoredEventCore } from './events';
+import type { AppendResult, Checkpoint, NewEvent, StoredEvent, StoredEventCore, StoredEventHeader } from './events';
 import { START } from './events';
 import { EventTypeRegistry } from './upcasting/event-type-registry';
 
@@ -64,6 +64,9 @@ interface EventRow extends EventCoreRow {
 
 const EVENT_CORE_COLUMNS = 'position, transaction_id::text AS transaction_id, stream_id, stream_version, event_type, schema_version, payload, recorded_at';
 const EVENT_COLUMNS = `${EVENT_CORE_COLUMNS}, metadata, occurred_at, idempotency_key, hash`;
+const HEADER_COLUMNS = 'position, stream_id, stream_version, event_type, metadata, idempotency_key';
+
+type HeaderRow = Pick<EventRow, 'position' | 'stream_id' | 'stream_version' | 'event_type' | 'metadata' | 'idempotency_key'>;
 
 interface AppendedRow {
   idempotency_key: string | null;
@@ -270,15 +273,33 @@ export class PostgresEventStore {
 
   /** A stream's events in version order (all of them by default). */
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
-    const { rows } = await this.pool.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM event_store.events
+    const rows = await this.selectStream<EventRow>(EVENT_COLUMNS, streamId, options);
+    return rows.map((row) => this.toStoredEvent(row));
+  }
+
+  /** A stream's events without their payloads (StoredEventHeader), in version order; the same options. */
+  async readStreamHeaders(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEventHeader[]> {
+    const rows = await this.selectStream<HeaderRow>(HEADER_COLUMNS, streamId, options);
+    return rows.map((row) => ({
+      position: row.position,
+      streamId: row.stream_id,
+      streamVersion: row.stream_version,
+      type: row.event_type,
+      metadata: row.metadata,
+      idempotencyKey: row.idempotency_key,
+    }));
+  }
+
+  private async selectStream<R extends object>(columns: string, streamId: string, options: ReadStreamOptions): Promise<R[]> {
+    const { rows } = await this.pool.query<R>(
+      `SELECT ${columns} FROM event_store.events
         WHERE stream_id = $1 AND stream_version >= $2 AND stream_version <= $3
           AND ($4::timestamptz IS NULL OR recorded_at <= $4)
         ORDER BY stream_version
         LIMIT $5`,
       [streamId, options.fromVersion ?? 1, options.toVersion ?? Number.MAX_SAFE_INTEGER, options.recordedUpTo ?? null, options.limit ?? null],
     );
-    return rows.map((row) => this.toStoredEvent(row));
+    return rows;
   }
 
   async streamVersion(streamId: string): Promise<number> {

