@@ -345,7 +345,10 @@ export class CoalitionMembershipProjection {
    * statistics say. (A partition growing fast is analyzed late; with stale estimates the planner
    * joined all facts against all pairs at every batch, and the projection went quadratic.)
    * LATERAL with OFFSET 0 (which keeps the planner from flattening it) fixes the plan: for
-   * each pair, an index lookup of its facts, then of its rows.
+   * each pair, an index lookup of its facts, then of its rows. The facts' pair index holds every
+   * column read here (migration 1764300020000): an index-only scan, a pair's facts side by side,
+   * where reading them from the table fetched a page per fact. A column added here must be
+   * added to that index too (projections/index-only-reads.spec fails until it is).
    */
   private async readFacts(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number): Promise<PairFactRow[]> {
     const { rows } = await tx.query<PairFactRow>(

@@ -12,7 +12,7 @@ import { INDEX_VERSION_PARTITIONS_V2 } from './1764300004000-formed-index';
  * same data the state question's member lookup read 17 index pages instead of 68.
  * hashtextextended is the function hash partitioning relies on, kept stable across PostgreSQL
  * versions for that reason. docs/decisions/0006-bitemporal-read-model.md, amendment.
- * This file holds the current definition of read_model.index_version_partitions.
+ * The definition of read_model.index_version_partitions that 1764300020000 edits.
  */
 export const INDEX_VERSION_PARTITIONS_V3 = `
       CREATE OR REPLACE FUNCTION read_model.index_version_partitions(v integer, tables text[] DEFAULT ARRAY['facts', 'membership', 'coalitions']) RETURNS void
