@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ROLE_KINDS } from '@annals/contracts';
-import { memberStateAt, membershipHistory, type MembershipFact, type MembershipRow } from '@annals/domain';
+import { MembershipFold, memberStateAt, memberStateKey, membershipHistory, type MemberState, type MembershipFact, type MembershipRow } from '@annals/domain';
 
 const day = (d: string) => Date.parse(`${d}T00:00:00Z`);
 let position = 0;
@@ -48,27 +48,13 @@ describe('domain: the membership fold', () => {
     expect(memberStateAt(facts, day('2015-01-01'), day('2016-03-01'))).toBeUndefined();
   });
 
-  it('the bitemporal rows answer exactly what the fold answers, for any facts and any (at, knownAt)', () => {
-    const dayNumber = fc.integer({ min: 0, max: 40 });
-    const role = fc.record({ kind: fc.constantFrom(...ROLE_KINDS.slice(0, 3)), theater: fc.option(fc.constantFrom('IQ', 'SY'), { nil: undefined }) });
-    const arbitraryFact = fc.record({
-      type: fc.constantFrom('coalition.member-joined', 'coalition.member-left', 'coalition.role-started', 'coalition.role-ended' as const),
-      occurredAt: dayNumber,
-      knownAt: dayNumber,
-      roles: fc.array(role, { maxLength: 2 }),
-      retractedAfter: fc.option(fc.integer({ min: 0, max: 10 }), { nil: null }),
-    });
+  it.each([
+    ['a dozen facts over 40 days', 12, 40],
+    ['thirty facts over 400 days', 30, 400],
+  ])('the bitemporal rows answer exactly what the fold answers, for any facts and any (at, knownAt): %s', (_name, maxFacts, days) => {
+    const dayNumber = fc.integer({ min: 0, max: days });
     fc.assert(
-      fc.property(fc.array(arbitraryFact, { maxLength: 12 }), fc.array(fc.tuple(dayNumber, dayNumber), { minLength: 20, maxLength: 20 }), (raw, questions) => {
-        const facts: MembershipFact[] = raw.map((f, i) => ({
-          reportId: `f${i}`,
-          type: f.type,
-          occurredAt: f.occurredAt * 86_400_000,
-          knownAt: f.knownAt * 86_400_000,
-          position: i + 1,
-          roles: f.type === 'coalition.member-joined' ? f.roles : f.roles.slice(0, 1).length ? f.roles.slice(0, 1) : [{ kind: 'other' }],
-          retractedAt: f.retractedAfter === null ? null : (f.knownAt + f.retractedAfter) * 86_400_000,
-        }));
+      fc.property(arbitraryFacts(maxFacts, days), fc.array(fc.tuple(dayNumber, dayNumber), { minLength: 20, maxLength: 20 }), (facts, questions) => {
         const rows = membershipHistory(facts);
         for (const [at, knownAt] of questions) {
           const expected = memberStateAt(facts, at * 86_400_000, knownAt * 86_400_000);
@@ -78,4 +64,51 @@ describe('domain: the membership fold', () => {
       { numRuns: 300 },
     );
   });
+
+  it('a fold says whether a fact changed its state, and goes on from a state it gave as if it had never stopped', () => {
+    fc.assert(
+      fc.property(arbitraryFacts(20, 40), fc.nat(), (facts, split) => {
+        const ordered = [...facts].sort((a, b) => a.occurredAt - b.occurredAt || a.position - b.position);
+        const whole = new MembershipFold();
+        for (const f of ordered) {
+          const before = keyOf(whole.state());
+          const changed = whole.apply(f);
+          expect(changed).toBe(keyOf(whole.state()) !== before);
+        }
+        const at = split % (ordered.length + 1);
+        const first = new MembershipFold();
+        for (const f of ordered.slice(0, at)) first.apply(f);
+        const resumed = MembershipFold.from(first.state());
+        for (const f of ordered.slice(at)) resumed.apply(f);
+        expect(resumed.state()).toEqual(whole.state());
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
+
+const keyOf = (state: MemberState | undefined) => (state ? memberStateKey(state) : '');
+
+/** Membership facts of one pair: any types, roles, valid and knowledge times within `days`, some retracted. */
+function arbitraryFacts(maxLength: number, days: number): fc.Arbitrary<MembershipFact[]> {
+  const dayNumber = fc.integer({ min: 0, max: days });
+  const role = fc.record({ kind: fc.constantFrom(...ROLE_KINDS.slice(0, 3)), theater: fc.option(fc.constantFrom('IQ', 'SY'), { nil: undefined }) });
+  const arbitraryFact = fc.record({
+    type: fc.constantFrom('coalition.member-joined', 'coalition.member-left', 'coalition.role-started', 'coalition.role-ended' as const),
+    occurredAt: dayNumber,
+    knownAt: dayNumber,
+    roles: fc.array(role, { maxLength: 2 }),
+    retractedAfter: fc.option(fc.integer({ min: 0, max: Math.ceil(days / 4) }), { nil: null }),
+  });
+  return fc.array(arbitraryFact, { maxLength }).map((raw) =>
+    raw.map((f, i) => ({
+      reportId: `f${i}`,
+      type: f.type,
+      occurredAt: f.occurredAt * 86_400_000,
+      knownAt: f.knownAt * 86_400_000,
+      position: i + 1,
+      roles: f.type === 'coalition.member-joined' ? f.roles : f.roles.slice(0, 1).length ? f.roles.slice(0, 1) : [{ kind: 'other' as const }],
+      retractedAt: f.retractedAfter === null ? null : (f.knownAt + f.retractedAfter) * 86_400_000,
+    })),
+  );
+}

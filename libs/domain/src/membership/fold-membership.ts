@@ -14,23 +14,44 @@ export class MembershipFold {
   private since = 0;
   private readonly roles = new Map<string, HeldRole>();
 
-  apply(fact: MembershipFact): void {
+  /**
+   * A fold that goes on from `state`, a state this fold's state() returned: a country that is
+   * not a member holds no roles, so the state is all there is to the fold.
+   */
+  static from(state: MemberState | undefined): MembershipFold {
+    const fold = new MembershipFold();
+    if (state) {
+      fold.member = true;
+      fold.since = state.since;
+      for (const role of state.roles) fold.roles.set(roleKey(role), role);
+    }
+    return fold;
+  }
+
+  /** Applies one fact; returns whether the state changed (a repeated fact changes nothing). */
+  apply(fact: MembershipFact): boolean {
     switch (fact.type) {
-      case 'coalition.member-joined':
-        this.join(fact.occurredAt);
-        for (const role of fact.roles) this.addRole(role, fact.occurredAt);
-        break;
-      case 'coalition.member-left':
+      case 'coalition.member-joined': {
+        let changed = this.join(fact.occurredAt);
+        for (const role of fact.roles) changed = this.addRole(role, fact.occurredAt) || changed;
+        return changed;
+      }
+      case 'coalition.member-left': {
+        const changed = this.member || this.roles.size > 0;
         this.member = false;
         this.roles.clear();
-        break;
-      case 'coalition.role-started':
-        this.join(fact.occurredAt);
-        for (const role of fact.roles) this.addRole(role, fact.occurredAt);
-        break;
-      case 'coalition.role-ended':
-        for (const role of fact.roles) this.roles.delete(roleKey(role));
-        break;
+        return changed;
+      }
+      case 'coalition.role-started': {
+        let changed = this.join(fact.occurredAt);
+        for (const role of fact.roles) changed = this.addRole(role, fact.occurredAt) || changed;
+        return changed;
+      }
+      case 'coalition.role-ended': {
+        let changed = false;
+        for (const role of fact.roles) changed = this.roles.delete(roleKey(role)) || changed;
+        return changed;
+      }
     }
   }
 
@@ -40,16 +61,18 @@ export class MembershipFold {
     return { since: this.since, roles };
   }
 
-  private join(at: number): void {
-    if (!this.member) {
-      this.member = true;
-      this.since = at;
-    }
+  private join(at: number): boolean {
+    if (this.member) return false;
+    this.member = true;
+    this.since = at;
+    return true;
   }
 
-  private addRole(role: { kind: HeldRole['kind']; theater?: string | undefined }, at: number): void {
+  private addRole(role: { kind: HeldRole['kind']; theater?: string | null | undefined }, at: number): boolean {
     const key = roleKey(role);
-    if (!this.roles.has(key)) this.roles.set(key, { kind: role.kind, theater: role.theater ?? null, since: at });
+    if (this.roles.has(key)) return false;
+    this.roles.set(key, { kind: role.kind, theater: role.theater ?? null, since: at });
+    return true;
   }
 }
 

@@ -28,18 +28,21 @@ interface Segment {
  */
 export const memberStateKey = (state: MemberState) => `${state.since}|${state.roles.map((r) => `${r.kind}@${r.theater ?? ''}@${r.since}`).join(',')}`;
 
-/** Valid-time segments in which the country is a member, from the facts (in fold order) visible at `knownAt`. */
-function segments(ordered: ReadonlyArray<MembershipFact>, knownAt: number): Segment[] {
-  const visible = ordered.filter((f) => isVisible(f, knownAt));
-  const fold = new MembershipFold();
+/**
+ * The fold's state after every valid time with a visible fact, as known at one knowledge time:
+ * the steps of a member's history, in valid-time order.
+ */
+interface Step {
+  at: number;
+  state: MemberState | undefined;
+  /** memberStateKey(state), '' when not a member. */
+  stateKey: string;
+}
+
+/** Valid-time segments in which the country is a member, from the steps at one knowledge time. */
+function segments(steps: ReadonlyArray<Step>): Segment[] {
   const result: Segment[] = [];
-  let i = 0;
-  while (i < visible.length) {
-    const at = visible[i]!.occurredAt;
-    // every fact at the same valid time, then the state holds from there
-    while (i < visible.length && visible[i]!.occurredAt === at) fold.apply(visible[i++]!);
-    const state = fold.state();
-    const stateKey = state ? memberStateKey(state) : '';
+  for (const { at, state, stateKey } of steps) {
     const last = result[result.length - 1];
     if (last && last.validTo === null) {
       if (state && last.stateKey === stateKey) continue;
@@ -57,16 +60,54 @@ const segmentKey = (s: Segment) => `${s.validFrom}|${s.validTo}|${s.stateKey}`;
  * the visible facts change (a report becomes known, or is retracted), with rows that do not
  * change across knowledge times merged into one. A point-in-time question is then an index
  * lookup: the row whose valid range holds `at` and whose known range holds `knownAt`.
+ *
+ * From one knowledge time to the next, the fold is redone only from the valid time of the
+ * earliest fact whose visibility changed: the steps before it are the same facts folded the
+ * same way. The projector recomputes a pair from all its facts at every batch that touches it,
+ * and folding every visible fact again at every knowledge time (quadratic in the pair's facts)
+ * was the largest part of its CPU on a long log.
  */
 export function membershipHistory(facts: ReadonlyArray<MembershipFact>): MembershipRow[] {
-  const instants = [...new Set(facts.flatMap((f) => (f.retractedAt === null ? [f.knownAt] : [f.knownAt, f.retractedAt])))].sort((a, b) => a - b);
   // sorted once: the facts visible at an instant are a subsequence, already in fold order
   const ordered = [...facts].sort(foldOrder);
+  // each knowledge time where visibility changes, with the first fact (in fold order) it changes
+  const firstChanged = new Map<number, number>();
+  ordered.forEach((fact, index) => {
+    for (const instant of fact.retractedAt === null ? [fact.knownAt] : [fact.knownAt, fact.retractedAt]) {
+      if (!firstChanged.has(instant)) firstChanged.set(instant, index);
+    }
+  });
+  const instants = [...firstChanged.keys()].sort((a, b) => a - b);
   const rows: MembershipRow[] = [];
   let open = new Map<string, MembershipRow>();
+  const steps: Step[] = [];
   for (const knownAt of instants) {
+    // the steps before the changed fact's valid time stand; fold again from there
+    const cut = ordered[firstChanged.get(knownAt)!]!.occurredAt;
+    while (steps.length > 0 && steps[steps.length - 1]!.at >= cut) steps.pop();
+    let { state, stateKey } = steps[steps.length - 1] ?? { state: undefined, stateKey: '' };
+    const fold = MembershipFold.from(state);
+    let i = firstChanged.get(knownAt)!;
+    while (i > 0 && ordered[i - 1]!.occurredAt === cut) i--;
+    while (i < ordered.length) {
+      const at = ordered[i]!.occurredAt;
+      // every visible fact at the same valid time, then the state holds from there
+      let seen = false;
+      let changed = false;
+      for (; i < ordered.length && ordered[i]!.occurredAt === at; i++) {
+        if (!isVisible(ordered[i]!, knownAt)) continue;
+        seen = true;
+        changed = fold.apply(ordered[i]!) || changed;
+      }
+      if (!seen) continue;
+      if (changed) {
+        state = fold.state();
+        stateKey = state ? memberStateKey(state) : '';
+      }
+      steps.push({ at, state, stateKey });
+    }
     const next = new Map<string, MembershipRow>();
-    for (const segment of segments(ordered, knownAt)) {
+    for (const segment of segments(steps)) {
       const key = segmentKey(segment);
       const continuing = open.get(key);
       if (continuing) {
