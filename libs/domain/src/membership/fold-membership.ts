@@ -31,7 +31,9 @@ export class MembershipFold {
   /** Applies one fact; returns whether the state changed (a repeated fact changes nothing). */
   apply(fact: MembershipFact): boolean {
     switch (fact.type) {
-      case 'coalition.member-joined': {
+      // a joining brings its roles, a started role its one: both make the country a member
+      case 'coalition.member-joined':
+      case 'coalition.role-started': {
         let changed = this.join(fact.occurredAt);
         for (const role of fact.roles) changed = this.addRole(role, fact.occurredAt) || changed;
         return changed;
@@ -40,11 +42,6 @@ export class MembershipFold {
         const changed = this.member || this.roles.size > 0;
         this.member = false;
         this.roles.clear();
-        return changed;
-      }
-      case 'coalition.role-started': {
-        let changed = this.join(fact.occurredAt);
-        for (const role of fact.roles) changed = this.addRole(role, fact.occurredAt) || changed;
         return changed;
       }
       case 'coalition.role-ended': {

@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { INDEX_VERSION_PARTITIONS_V2 } from './1764300004000-formed-index';
+import { reindexReadyVersions } from './reindex-ready-versions';
 
 /**
  * The membership GiST index is keyed on hashtextextended(coalition_id, 0) instead of the
@@ -46,23 +47,11 @@ export class MembershipCoalitionHash1764300007000 implements MigrationInterface 
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(INDEX_VERSION_PARTITIONS_V3);
-    await reindexMembership(q);
+    await reindexReadyVersions(q, 'membership', (v) => `membership_v${v}_at`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(INDEX_VERSION_PARTITIONS_V2);
-    await reindexMembership(q);
-  }
-}
-
-/**
- * Versions already indexed get the membership GiST of the function now in place; a version still
- * loading has no membership indexes yet and gets it with the others when it has caught up.
- */
-async function reindexMembership(q: QueryRunner): Promise<void> {
-  const rows = (await q.query(`SELECT version FROM read_model.versions WHERE state <> 'retired' AND phase = 'ready'`)) as Array<{ version: number }>;
-  for (const { version } of rows) {
-    await q.query(`DROP INDEX IF EXISTS read_model.membership_v${Number(version)}_at`);
-    await q.query(`SELECT read_model.index_version_partitions($1, ARRAY['membership'])`, [version]);
+    await reindexReadyVersions(q, 'membership', (v) => `membership_v${v}_at`);
   }
 }

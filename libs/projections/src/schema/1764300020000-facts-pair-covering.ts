@@ -1,6 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { replaceOnce } from '@annals/database/function-text';
 import { INDEX_VERSION_PARTITIONS_V3 } from './1764300007000-membership-coalition-hash';
+import { reindexReadyVersions } from './reindex-ready-versions';
 
 /**
  * The facts' pair index carries, besides its keys, every column the projector reads of a pair's
@@ -15,8 +16,8 @@ import { INDEX_VERSION_PARTITIONS_V3 } from './1764300007000-membership-coalitio
  * docs/decisions/0006-bitemporal-read-model.md, second amendment.
  * This file holds the current definition of read_model.index_version_partitions.
  */
-export const FACTS_PAIR_KEY = '(coalition_id, country, occurred_at)';
-export const FACTS_PAIR_INCLUDE = '(version, type, report_id, position, roles, known_at, retracted_at)';
+const FACTS_PAIR_KEY = '(coalition_id, country, occurred_at)';
+const FACTS_PAIR_INCLUDE = '(version, type, report_id, position, roles, known_at, retracted_at)';
 
 export const INDEX_VERSION_PARTITIONS_V4 = replaceOnce(
   INDEX_VERSION_PARTITIONS_V3,
@@ -24,29 +25,17 @@ export const INDEX_VERSION_PARTITIONS_V4 = replaceOnce(
   `read_model.%I ${FACTS_PAIR_KEY} INCLUDE ${FACTS_PAIR_INCLUDE} WHERE country IS NOT NULL', 'facts' || s || '_pair'`,
 );
 
+/** Up and down rebuild the pair index of each version in use (one transaction: queries and the projector wait). */
 export class FactsPairCovering1764300020000 implements MigrationInterface {
   name = 'FactsPairCovering1764300020000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(INDEX_VERSION_PARTITIONS_V4);
-    await reindexFactsPair(q);
+    await reindexReadyVersions(q, 'facts', (v) => `facts_v${v}_pair`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(INDEX_VERSION_PARTITIONS_V3);
-    await reindexFactsPair(q);
-  }
-}
-
-/**
- * Versions already indexed get the pair index of the function now in place (an index build over
- * the version's facts, which holds off the projector's writes to them meanwhile); a version still
- * loading has no indexes yet and gets it with the others when it has caught up.
- */
-async function reindexFactsPair(q: QueryRunner): Promise<void> {
-  const rows = (await q.query(`SELECT version FROM read_model.versions WHERE state <> 'retired' AND phase = 'ready'`)) as Array<{ version: number }>;
-  for (const { version } of rows) {
-    await q.query(`DROP INDEX IF EXISTS read_model.facts_v${Number(version)}_pair`);
-    await q.query(`SELECT read_model.index_version_partitions($1, ARRAY['facts'])`, [version]);
+    await reindexReadyVersions(q, 'facts', (v) => `facts_v${v}_pair`);
   }
 }
