@@ -64,7 +64,7 @@ describe('ingestion: a writer started on streams written before', () => {
     expect((await storedData('again-early'))?.corroborates).toBe('long-3');
     expect((await storedData('again-late'))?.corroborates).toBe(`long-${count - 2}`);
     expect((await storedData('new-fact'))?.corroborates).toBeUndefined();
-    // appended after the stream's last version, without a conflict to retry: its version was known
+    // appended right after the stream's last version: no version skipped or taken twice
     const versions = [repeatEarly, repeatLate, fresh].map((o) => (o.status === 'stored' ? o.streamVersion : 0)).sort((a, b) => a - b);
     expect(versions).toEqual([count + 1, count + 2, count + 3]);
   });

@@ -83,11 +83,11 @@ export function membershipHistory(facts: ReadonlyArray<MembershipFact>): Members
   const steps: Step[] = [];
   for (const knownAt of instants) {
     // the steps before the changed fact's valid time stand; fold again from there
-    const cut = ordered[firstChanged.get(knownAt)!]!.occurredAt;
+    let i = firstChanged.get(knownAt)!;
+    const cut = ordered[i]!.occurredAt;
     while (steps.length > 0 && steps[steps.length - 1]!.at >= cut) steps.pop();
     let { state, stateKey } = steps[steps.length - 1] ?? { state: undefined, stateKey: '' };
     const fold = MembershipFold.from(state);
-    let i = firstChanged.get(knownAt)!;
     while (i > 0 && ordered[i - 1]!.occurredAt === cut) i--;
     while (i < ordered.length) {
       const at = ordered[i]!.occurredAt;
