@@ -83,24 +83,27 @@ export class CoalitionMembershipProjection {
    * Applies a batch; returns the membership pairs it touched.
    *
    * Live, the batch goes in chunks of RECOMPUTE_SLICE facts, all pipelined on the transaction's
-   * connection: each chunk's facts inserted, its retractions applied, then the facts and rows
-   * read of the pairs whose last new fact it holds (a pair is recomputed once, after all its
-   * new facts are in). Node computes a chunk's rows while PostgreSQL inserts and reads the next
-   * chunks: with the batch's facts inserted in one statement first, Node waited for all of them
-   * before it had a pair to compute. A retraction that changes a pair read before it is
-   * applied (an earlier chunk's, or one outside the batch) has that pair recomputed once more
-   * at the end.
+   * connection: each chunk's facts inserted, its retractions applied, then the facts read of
+   * the pairs whose last new fact it holds (a pair is recomputed once, after all its new facts
+   * are in), and those of their rows that the new facts can change (changeableFrom). Node
+   * computes a chunk's rows while PostgreSQL inserts and reads the next chunks: with the
+   * batch's facts inserted in one statement first, Node waited for all of them before it had a
+   * pair to compute. Every pair a retraction of the batch changes (one of the batch's or one
+   * outside it) is recomputed from all its rows at the end.
    */
   async apply(events: ReadonlyArray<StoredEventCore>, tx: PoolClient, version: number, mode: 'live' | 'loading' = 'live'): Promise<Pair[]> {
     const facts = events.map(toFactRow).filter((f): f is FactRow => f !== undefined);
     if (facts.length === 0) return [];
     const chunks: FactRow[][] = [];
     for (let i = 0; i < facts.length; i += RECOMPUTE_SLICE) chunks.push(facts.slice(i, i + RECOMPUTE_SLICE));
-    // each membership pair, and the last chunk with a fact about it
-    const touched = new Map<string, { pair: Pair; chunk: number }>();
+    // each membership pair, the last chunk with a fact about it, and the earliest knowledge time of its new facts
+    const touched = new Map<string, { pair: Pair; chunk: number; knownFrom: number }>();
     for (const [chunk, rows] of chunks.entries()) {
       for (const f of rows) {
-        if (MEMBERSHIP_TYPE_SET.has(f.type) && f.coalitionId && f.country) touched.set(pairKey(f.coalitionId, f.country), { pair: [f.coalitionId, f.country], chunk });
+        if (!MEMBERSHIP_TYPE_SET.has(f.type) || !f.coalitionId || !f.country) continue;
+        const key = pairKey(f.coalitionId, f.country);
+        const knownFrom = Math.min(f.knownAt.getTime(), touched.get(key)?.knownFrom ?? Infinity);
+        touched.set(key, { pair: [f.coalitionId, f.country], chunk, knownFrom });
       }
     }
     const pending = new InFlight();
@@ -123,21 +126,24 @@ export class CoalitionMembershipProjection {
     }
     pending.add(this.lockPairs([...touched.values()].map((t) => t.pair), tx, version));
     const retracted: Array<Promise<Pair[]>> = [];
-    const pairsOf: Pair[][] = chunks.map(() => []);
-    for (const { pair, chunk } of touched.values()) pairsOf[chunk]!.push(pair);
+    const pairsOf: Array<{ pairs: Pair[]; knownFrom: number[] }> = chunks.map(() => ({ pairs: [], knownFrom: [] }));
+    for (const { pair, chunk, knownFrom } of touched.values()) pairsOf[chunk]!.pairs.push(pair), pairsOf[chunk]!.knownFrom.push(knownFrom);
     const reads = chunks.flatMap((rows, chunk) => {
       pending.add(this.insertFacts(rows, tx, version));
       retracted.push(pending.add(this.applyRetractions(tx, version, rows)));
-      return pairsOf[chunk]!.length > 0 ? [this.readPairs(pairsOf[chunk]!, tx, version, pending)] : [];
+      if (pairsOf[chunk]!.pairs.length === 0) return [];
+      // applied before this chunk's reads: their pairs' rows may change before the new facts' knowledge times
+      const retractedSoFar = Promise.all(retracted).then((lists) => new Set(lists.flat().map((p) => pairKey(p[0], p[1]))));
+      retractedSoFar.catch(() => undefined);
+      return [{ ...this.readPairs(pairsOf[chunk]!.pairs, tx, version, pending, pairsOf[chunk]!.knownFrom), retractedSoFar }];
     });
     coalitions();
     await this.rewrite(reads, tx, version, pending);
+    // Every pair a retraction of the batch changed, recomputed whole: one its chunk read after
+    // the retraction was skipped (rewrite), one read before it (or outside the batch) is stale.
     const again = new Map<string, Pair>();
-    for (const [chunk, changed] of retracted.entries()) {
-      for (const pair of await changed) {
-        const key = pairKey(pair[0], pair[1]);
-        if ((touched.get(key)?.chunk ?? -1) < chunk) again.set(key, pair);
-      }
+    for (const changed of retracted) {
+      for (const pair of await changed) again.set(pairKey(pair[0], pair[1]), pair);
     }
     await this.recompute([...again.values()], tx, version);
     const all = new Map([...touched].map(([key, t]) => [key, t.pair]));
@@ -306,9 +312,12 @@ export class CoalitionMembershipProjection {
     );
   }
 
-  /** A slice of pairs' facts and stored rows, queued (not awaited) on the transaction's connection. */
-  private readPairs(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number, pending: InFlight): PairReads {
-    return { pairs, facts: pending.add(this.readFacts(pairs, tx, version)), rows: pending.add(this.readRows(pairs, tx, version)) };
+  /**
+   * A slice of pairs' facts and stored rows, queued (not awaited) on the transaction's connection;
+   * with `knownFrom`, only the rows of each pair that a fact known from then on can change.
+   */
+  private readPairs(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number, pending: InFlight, knownFrom?: ReadonlyArray<number>): PairReads {
+    return { pairs, knownFrom, facts: pending.add(this.readFacts(pairs, tx, version)), rows: pending.add(this.readRows(pairs, tx, version, knownFrom)) };
   }
 
   /**
@@ -320,11 +329,14 @@ export class CoalitionMembershipProjection {
       for (const slice of slices) {
         const facts = groupByPair(await slice.facts, toMembershipFact);
         const stored = groupByPair(await slice.rows, toStoredRow);
+        const skip = (await slice.retractedSoFar) ?? new Set<string>();
         const remove: string[] = [];
         const out = new MembershipRows();
-        for (const pair of slice.pairs) {
+        for (const [index, pair] of slice.pairs.entries()) {
           const key = pairKey(pair[0], pair[1]);
-          const diff = diffMembershipRows(stored.get(key) ?? [], membershipHistory(facts.get(key) ?? []));
+          if (skip.has(key)) continue;
+          const knownFrom = slice.knownFrom?.[index];
+          const diff = diffMembershipRows(stored.get(key) ?? [], changeableFrom(membershipHistory(facts.get(key) ?? []), knownFrom));
           remove.push(...diff.remove);
           out.addRows(pair, diff.add);
         }
@@ -364,17 +376,19 @@ export class CoalitionMembershipProjection {
     return rows;
   }
 
-  private async readRows(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number): Promise<StoredRowRecord[]> {
+  /** The pairs' stored rows; with `knownFrom`, each pair's rows known until then or later (changeableFrom). */
+  private async readRows(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number, knownFrom?: ReadonlyArray<number>): Promise<StoredRowRecord[]> {
     const { rows } = await tx.query<StoredRowRecord>(
       `SELECT x.ctid::text AS ctid, p.coalition_id, p.country, ${epochMs('lower(x.valid)')} AS valid_from, ${epochMs('upper(x.valid)')} AS valid_to,
               ${epochMs('lower(x.known)')} AS known_from, ${epochMs('upper(x.known)')} AS known_to, ${epochMs('x.since')} AS since, x.roles
-         FROM unnest($2::text[], $3::text[]) AS p(coalition_id, country)
+         FROM (SELECT c AS coalition_id, k AS country, ${fromEpochMs('b')} AS known_from FROM unnest($2::text[], $3::text[], $4::bigint[]) AS u(c, k, b)) p
          CROSS JOIN LATERAL (
            SELECT y.ctid, y.valid, y.known, y.since, y.roles FROM read_model.membership y
             WHERE y.version = $1 AND y.coalition_id = p.coalition_id AND y.country = p.country
+              AND (p.known_from IS NULL OR upper_inf(y.known) OR upper(y.known) >= p.known_from)
            OFFSET 0
          ) x`,
-      [version, arrayLiteral(pairs.map((p) => p[0])), arrayLiteral(pairs.map((p) => p[1]))],
+      [version, arrayLiteral(pairs.map((p) => p[0])), arrayLiteral(pairs.map((p) => p[1])), arrayLiteral(pairs.map((_, i) => knownFrom?.[i] ?? null))],
     );
     return rows;
   }
@@ -417,8 +431,25 @@ class InFlight {
 /** A slice of pairs and its reads in flight. */
 interface PairReads {
   pairs: ReadonlyArray<Pair>;
+  /** Per pair, the earliest knowledge time of its new facts: its rows were read from there on (changeableFrom). */
+  knownFrom?: ReadonlyArray<number>;
   facts: Promise<PairFactRow[]>;
   rows: Promise<StoredRowRecord[]>;
+  /** Pairs whose facts a retraction changed before the reads: their rows were not all read, the caller recomputes them. */
+  retractedSoFar?: Promise<ReadonlySet<string>>;
+}
+
+/**
+ * The rows of a pair's history that facts known from `knownFrom` on can change: those still
+ * known at `knownFrom` (open, or closed then or later). A row closed earlier describes knowledge
+ * times before any new fact is visible; it was cut by facts already stored, so it is the same
+ * row, stored, whatever the new facts. (Its end at exactly `knownFrom` is not safe: a new fact
+ * known then may undo the change that closed it.) A retraction breaks this, since it changes
+ * visibility at its own knowledge time, not the target's: pairs it changed are read whole.
+ * Without `knownFrom`, every row.
+ */
+function changeableFrom(rows: MembershipRow[], knownFrom: number | undefined): MembershipRow[] {
+  return knownFrom === undefined ? rows : rows.filter((r) => r.knownTo === null || r.knownTo >= knownFrom);
 }
 
 const pairKey = (coalition: string, country: string) => `${coalition}\u0000${country}`;
