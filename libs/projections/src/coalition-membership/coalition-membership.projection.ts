@@ -13,11 +13,13 @@ export type Pair = readonly [coalitionId: string, country: string];
 /** A member's role as a membership row's `roles` holds it (`since` as ISO text). */
 type StoredRole = { kind: MembershipRow['state']['roles'][number]['kind']; theater: string | null; since: string };
 
-/** Timestamps come as epoch milliseconds (`epochMs`). */
+/**
+ * Timestamps come as epoch milliseconds (`epochMs`). `pair`: the pair's place in the statement's
+ * list, from 1 (a number to parse, where the coalition and country were two strings per row).
+ */
 interface StoredRowRecord {
   ctid: string;
-  coalition_id: string;
-  country: string;
+  pair: number;
   valid_from: number | null;
   valid_to: number | null;
   known_from: number | null;
@@ -27,9 +29,7 @@ interface StoredRowRecord {
 }
 
 /** Timestamps come as epoch milliseconds (`epochMs`). */
-interface PairFactRow {
-  coalition_id: string;
-  country: string;
+interface FactRecord {
   report_id: string;
   type: MembershipFact['type'];
   position: number;
@@ -58,9 +58,20 @@ const epochMs = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)
  */
 const fromEpochMs = (v: string) => `(to_timestamp(${v} / 1000) + mod(${v}, 1000) * interval '1 millisecond')`;
 
-/** A pair's facts as PairFactRow, from read_model.facts aliased `f`. */
-const PAIR_FACT_COLUMNS = `f.coalition_id, f.country, f.report_id, f.type, f.position, f.roles,
+/** A pair's fact as FactRecord, from read_model.facts aliased `f`. */
+const FACT_COLUMNS = `f.report_id, f.type, f.position, f.roles,
   ${epochMs('f.occurred_at')} AS occurred_at, ${epochMs('f.known_at')} AS known_at, ${epochMs('f.retracted_at')} AS retracted_at`;
+
+/** A fact with its pair, as the sorted pass of computeAll reads it. */
+interface PairFactRecord extends FactRecord {
+  coalition_id: string;
+  country: string;
+}
+
+/** A fact with the place of its pair in a statement's list of pairs, from 1. */
+interface ListedFactRecord extends FactRecord {
+  pair: number;
+}
 
 const MEMBERSHIP_TYPES = [...MEMBERSHIP_TYPE_SET];
 
@@ -172,7 +183,7 @@ export class CoalitionMembershipProjection {
       await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await reader.query(
         `DECLARE facts_by_pair NO SCROLL CURSOR FOR
-           SELECT ${PAIR_FACT_COLUMNS}
+           SELECT f.coalition_id, f.country, ${FACT_COLUMNS}
              FROM read_model.facts f WHERE f.version = $1 AND f.type = ANY($2::text[])
             ORDER BY f.coalition_id, f.country`,
         [version, MEMBERSHIP_TYPES],
@@ -189,7 +200,7 @@ export class CoalitionMembershipProjection {
         writing.catch(() => undefined);
       };
       for (;;) {
-        const { rows: batch } = await reader.query<PairFactRow>('FETCH 5000 FROM facts_by_pair');
+        const { rows: batch } = await reader.query<PairFactRecord>('FETCH 5000 FROM facts_by_pair');
         for (const r of batch) {
           if (!current || current[0] !== r.coalition_id || current[1] !== r.country) {
             if (current) rows.add(current, facts), pairs++;
@@ -327,16 +338,14 @@ export class CoalitionMembershipProjection {
   private async rewrite(slices: ReadonlyArray<PairReads>, tx: PoolClient, version: number, pending: InFlight): Promise<void> {
     try {
       for (const slice of slices) {
-        const facts = groupByPair(await slice.facts, toMembershipFact);
-        const stored = groupByPair(await slice.rows, toStoredRow);
+        const facts = groupByPlace(slice.pairs.length, await slice.facts, toMembershipFact);
+        const stored = groupByPlace(slice.pairs.length, await slice.rows, toStoredRow);
         const skip = (await slice.retractedSoFar) ?? new Set<string>();
         const remove: string[] = [];
         const out = new MembershipRows();
         for (const [index, pair] of slice.pairs.entries()) {
-          const key = pairKey(pair[0], pair[1]);
-          if (skip.has(key)) continue;
-          const knownFrom = slice.knownFrom?.[index];
-          const diff = diffMembershipRows(stored.get(key) ?? [], changeableFrom(membershipHistory(facts.get(key) ?? []), knownFrom));
+          if (skip.has(pairKey(pair[0], pair[1]))) continue;
+          const diff = diffMembershipRows(stored[index]!, changeableFrom(membershipHistory(facts[index]!), slice.knownFrom?.[index]));
           remove.push(...diff.remove);
           out.addRows(pair, diff.add);
         }
@@ -362,10 +371,10 @@ export class CoalitionMembershipProjection {
    * where reading them from the table fetched a page per fact. A column added here must be
    * added to that index too (projections/index-only-reads.spec fails until it is).
    */
-  private async readFacts(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number): Promise<PairFactRow[]> {
-    const { rows } = await tx.query<PairFactRow>(
-      `SELECT ${PAIR_FACT_COLUMNS}
-         FROM unnest($2::text[], $3::text[]) AS p(coalition_id, country)
+  private async readFacts(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number): Promise<ListedFactRecord[]> {
+    const { rows } = await tx.query<ListedFactRecord>(
+      `SELECT p.pair::int4 AS pair, ${FACT_COLUMNS}
+         FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS p(coalition_id, country, pair)
          CROSS JOIN LATERAL (
            SELECT * FROM read_model.facts x
             WHERE x.version = $1 AND x.coalition_id = p.coalition_id AND x.country = p.country AND x.type = ANY($4::text[])
@@ -379,9 +388,10 @@ export class CoalitionMembershipProjection {
   /** The pairs' stored rows; with `knownFrom`, each pair's rows known until then or later (changeableFrom). */
   private async readRows(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number, knownFrom?: ReadonlyArray<number>): Promise<StoredRowRecord[]> {
     const { rows } = await tx.query<StoredRowRecord>(
-      `SELECT x.ctid::text AS ctid, p.coalition_id, p.country, ${epochMs('lower(x.valid)')} AS valid_from, ${epochMs('upper(x.valid)')} AS valid_to,
+      `SELECT x.ctid::text AS ctid, p.pair::int4 AS pair, ${epochMs('lower(x.valid)')} AS valid_from, ${epochMs('upper(x.valid)')} AS valid_to,
               ${epochMs('lower(x.known)')} AS known_from, ${epochMs('upper(x.known)')} AS known_to, ${epochMs('x.since')} AS since, x.roles
-         FROM (SELECT c AS coalition_id, k AS country, ${fromEpochMs('b')} AS known_from FROM unnest($2::text[], $3::text[], $4::bigint[]) AS u(c, k, b)) p
+         FROM (SELECT c AS coalition_id, k AS country, i AS pair, ${fromEpochMs('b')} AS known_from
+                 FROM unnest($2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS u(c, k, b, i)) p
          CROSS JOIN LATERAL (
            SELECT y.ctid, y.valid, y.known, y.since, y.roles FROM read_model.membership y
             WHERE y.version = $1 AND y.coalition_id = p.coalition_id AND y.country = p.country
@@ -433,7 +443,7 @@ interface PairReads {
   pairs: ReadonlyArray<Pair>;
   /** Per pair, the earliest knowledge time of its new facts: its rows were read from there on (changeableFrom). */
   knownFrom?: ReadonlyArray<number>;
-  facts: Promise<PairFactRow[]>;
+  facts: Promise<ListedFactRecord[]>;
   rows: Promise<StoredRowRecord[]>;
   /** Pairs whose facts a retraction changed before the reads: their rows were not all read, the caller recomputes them. */
   retractedSoFar?: Promise<ReadonlySet<string>>;
@@ -454,15 +464,11 @@ function changeableFrom(rows: MembershipRow[], knownFrom: number | undefined): M
 
 const pairKey = (coalition: string, country: string) => `${coalition}\u0000${country}`;
 
-function groupByPair<R extends { coalition_id: string; country: string }, T>(rows: ReadonlyArray<R>, convert: (row: R) => T): Map<string, T[]> {
-  const byPair = new Map<string, T[]>();
-  for (const r of rows) {
-    const key = pairKey(r.coalition_id, r.country);
-    const list = byPair.get(key);
-    if (list) list.push(convert(r));
-    else byPair.set(key, [convert(r)]);
-  }
-  return byPair;
+/** Rows of a statement over a list of `count` pairs, by the place of their pair in the list (`pair`, from 1). */
+function groupByPlace<R extends { pair: number }, T>(count: number, rows: ReadonlyArray<R>, convert: (row: R) => T): T[][] {
+  const byPlace: T[][] = Array.from({ length: count }, () => []);
+  for (const r of rows) byPlace[r.pair - 1]!.push(convert(r));
+  return byPlace;
 }
 
 function toStoredRow(r: StoredRowRecord): StoredMembershipRow {
@@ -479,7 +485,7 @@ function toStoredRow(r: StoredRowRecord): StoredMembershipRow {
   };
 }
 
-function toMembershipFact(r: PairFactRow): MembershipFact {
+function toMembershipFact(r: FactRecord): MembershipFact {
   return {
     reportId: r.report_id,
     type: r.type,
