@@ -39,10 +39,14 @@ interface Step {
   stateKey: string;
 }
 
-/** Valid-time segments in which the country is a member, from the steps at one knowledge time. */
-function segments(steps: ReadonlyArray<Step>): Segment[] {
+/**
+ * Valid-time segments in which the country is a member, from the steps at one knowledge time,
+ * from steps[from] on (a step where a segment ends, or the first).
+ */
+function segments(steps: ReadonlyArray<Step>, from: number): Segment[] {
   const result: Segment[] = [];
-  for (const { at, state, stateKey } of steps) {
+  for (let s = from; s < steps.length; s++) {
+    const { at, state, stateKey } = steps[s]!;
     const last = result[result.length - 1];
     if (last && last.validTo === null) {
       if (state && last.stateKey === stateKey) continue;
@@ -55,6 +59,12 @@ function segments(steps: ReadonlyArray<Step>): Segment[] {
 
 const segmentKey = (s: Segment) => `${s.validFrom}|${s.validTo}|${s.stateKey}`;
 
+/** A segment of the current knowledge time, with the row that holds it. */
+interface OpenSegment {
+  segment: Segment;
+  row: MembershipRow;
+}
+
 /**
  * Every row for one (coalition, country): the fold recomputed at each knowledge time where
  * the visible facts change (a report becomes known, or is retracted), with rows that do not
@@ -63,7 +73,7 @@ const segmentKey = (s: Segment) => `${s.validFrom}|${s.validTo}|${s.stateKey}`;
  *
  * From one knowledge time to the next, the fold is redone only from the valid time of the
  * earliest fact whose visibility changed: the steps before it are the same facts folded the
- * same way. The projector recomputes a pair from all its facts at every batch that touches it,
+ * same way, and so are the segments (and rows) that end before it. The projector recomputes a pair from all its facts at every batch that touches it,
  * and folding every visible fact again at every knowledge time (quadratic in the pair's facts)
  * was the largest part of its CPU on a long log.
  */
@@ -79,7 +89,8 @@ export function membershipHistory(facts: ReadonlyArray<MembershipFact>): Members
   });
   const instants = [...firstChanged.keys()].sort((a, b) => a - b);
   const rows: MembershipRow[] = [];
-  let open = new Map<string, MembershipRow>();
+  // the segments as known at the previous knowledge time, in valid-time order
+  let open: OpenSegment[] = [];
   const steps: Step[] = [];
   for (const knownAt of instants) {
     // the steps before the changed fact's valid time stand; fold again from there
@@ -106,20 +117,27 @@ export function membershipHistory(facts: ReadonlyArray<MembershipFact>): Members
       }
       steps.push({ at, state, stateKey });
     }
-    const next = new Map<string, MembershipRow>();
-    for (const segment of segments(steps)) {
+    // A segment that ends before the cut is made of steps that stand: it and its row go on. The
+    // segments are made again only from the step where the last of those ends.
+    let kept = 0;
+    while (kept < open.length && open[kept]!.segment.validTo !== null && open[kept]!.segment.validTo! < cut) kept++;
+    const from = kept === 0 ? 0 : steps.findIndex((step) => step.at === open[kept - 1]!.segment.validTo);
+    const previous = new Map<string, OpenSegment>();
+    for (let o = kept; o < open.length; o++) previous.set(segmentKey(open[o]!.segment), open[o]!);
+    const next = open.slice(0, kept);
+    for (const segment of segments(steps, from)) {
       const key = segmentKey(segment);
-      const continuing = open.get(key);
+      const continuing = previous.get(key);
       if (continuing) {
-        next.set(key, continuing);
-        open.delete(key);
+        next.push(continuing);
+        previous.delete(key);
       } else {
         const row: MembershipRow = { validFrom: segment.validFrom, validTo: segment.validTo, knownFrom: knownAt, knownTo: null, state: segment.state };
         rows.push(row);
-        next.set(key, row);
+        next.push({ segment, row });
       }
     }
-    for (const closed of open.values()) closed.knownTo = knownAt;
+    for (const closed of previous.values()) closed.row.knownTo = knownAt;
     open = next;
   }
   return rows;
