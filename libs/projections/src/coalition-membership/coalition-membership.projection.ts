@@ -138,7 +138,10 @@ export class CoalitionMembershipProjection {
     pending.add(this.lockPairs([...touched.values()].map((t) => t.pair), tx, version));
     const retracted: Array<Promise<Pair[]>> = [];
     const pairsOf: Array<{ pairs: Pair[]; knownFrom: number[] }> = chunks.map(() => ({ pairs: [], knownFrom: [] }));
-    for (const { pair, chunk, knownFrom } of touched.values()) pairsOf[chunk]!.pairs.push(pair), pairsOf[chunk]!.knownFrom.push(knownFrom);
+    for (const { pair, chunk, knownFrom } of touched.values()) {
+      pairsOf[chunk]!.pairs.push(pair);
+      pairsOf[chunk]!.knownFrom.push(knownFrom);
+    }
     const reads = chunks.flatMap((rows, chunk) => {
       pending.add(this.insertFacts(rows, tx, version));
       retracted.push(pending.add(this.applyRetractions(tx, version, rows)));
@@ -390,12 +393,12 @@ export class CoalitionMembershipProjection {
     const { rows } = await tx.query<StoredRowRecord>(
       `SELECT x.ctid::text AS ctid, p.pair::int4 AS pair, ${epochMs('lower(x.valid)')} AS valid_from, ${epochMs('upper(x.valid)')} AS valid_to,
               ${epochMs('lower(x.known)')} AS known_from, ${epochMs('upper(x.known)')} AS known_to, ${epochMs('x.since')} AS since, x.roles
-         FROM (SELECT c AS coalition_id, k AS country, i AS pair, ${fromEpochMs('b')} AS known_from
+         FROM (SELECT c AS coalition_id, k AS country, i AS pair, ${fromEpochMs('b')} AS changeable_from
                  FROM unnest($2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS u(c, k, b, i)) p
          CROSS JOIN LATERAL (
            SELECT y.ctid, y.valid, y.known, y.since, y.roles FROM read_model.membership y
             WHERE y.version = $1 AND y.coalition_id = p.coalition_id AND y.country = p.country
-              AND (p.known_from IS NULL OR upper_inf(y.known) OR upper(y.known) >= p.known_from)
+              AND (p.changeable_from IS NULL OR upper_inf(y.known) OR upper(y.known) >= p.changeable_from)
            OFFSET 0
          ) x`,
       [version, arrayLiteral(pairs.map((p) => p[0])), arrayLiteral(pairs.map((p) => p[1])), arrayLiteral(pairs.map((_, i) => knownFrom?.[i] ?? null))],
