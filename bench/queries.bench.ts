@@ -10,6 +10,7 @@ import { AppProcess } from '../tools/runtime/app-process';
 import type { BenchContext } from './lib/bench-context';
 import { benchReport, rng } from './lib/dataset';
 import { resetStatements } from './lib/pg-stats';
+import { percentile } from './lib/stats';
 import type { Dataset } from './replay.bench';
 
 /**
@@ -55,6 +56,26 @@ export interface QueryResult {
   underIngestSql?: StatementTime;
   ingestedDuringLoad: number;
   plan: string;
+  /**
+   * Each trial's latencies, api and floor interleaved (A B B A ...); the figures above are their
+   * per-percentile medians. Absent in results from before trials were run (one load each then).
+   */
+  trials?: { idle: Latency[]; floorIdle: Latency[]; underIngest: Latency[]; floorUnderIngest: Latency[]; ingested: number[]; floorIngested: number[] };
+}
+
+/** Several trials' latencies as one: each percentile the trials' median, counts summed, the largest max. */
+function medianOf(trials: Latency[]): Latency {
+  const mid = (pick: (l: Latency) => number) => percentile(trials.map(pick), 50);
+  return {
+    requests: trials.reduce((n, l) => n + l.requests, 0),
+    errors: trials.reduce((n, l) => n + l.errors, 0),
+    non2xx: trials.reduce((n, l) => n + l.non2xx, 0),
+    p50: mid((l) => l.p50),
+    p95: mid((l) => l.p95),
+    p99: mid((l) => l.p99),
+    max: Math.max(...trials.map((l) => l.max)),
+    meanBytes: mid((l) => l.meanBytes),
+  };
 }
 
 const ROOT = join(__dirname, '..');
@@ -81,7 +102,7 @@ function load(baseUrl: string, seconds: number, rate: number, seed: number): Pro
   });
 }
 
-export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: { seconds: number; rate: number; backlog: number }): Promise<QueryResult> {
+export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: { seconds: number; rate: number; backlog: number; trials: number }): Promise<QueryResult> {
   const port = await freePort();
   const env = { KAFKA_BROKERS: ctx.settings.kafkaBrokers, DATABASE_URL: data.appUrl, PORT: String(port), LOG_LEVEL: 'warn' };
   const api = new AppProcess('api', join(ROOT, '.annals/logs/bench-api.log'));
@@ -92,14 +113,33 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
     if (ok) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  await load(baseUrl, 3, options.rate, 99); // warm-up: plans cached, pages in memory
+  // the api's statement, found by its text before the floor's (whose text is alike) runs; pg_stat_statements
+  // is the server's, so it is emptied first of earlier sizes' statements
   await resetStatements(data.adminUrl);
-  const idle = await load(baseUrl, options.seconds, options.rate, 1);
-  const idleStatement = await stateStatementTime(data.adminUrl);
-  const idleSql = idleStatement?.time;
+  await load(baseUrl, 3, options.rate, 99); // warm-up: plans cached, pages in memory
+  const stateQueryId = (await stateStatementTime(data.adminUrl))?.queryid;
   const floor = await startFloor(data.appUrl);
   await load(floor.baseUrl, 3, options.rate, 99);
-  const floorIdle = await load(floor.baseUrl, options.seconds, options.rate, 1);
+
+  /**
+   * `options.trials` loads of the api and of the floor server, interleaved (A B B A ...), the
+   * api's and the floor's load of a trial with the same requests (the trial's seed); with
+   * `count`, the events stored during each load.
+   */
+  const trials = async (seed: number, count?: () => Promise<number>) => {
+    const out = { api: [] as Latency[], floor: [] as Latency[], apiIngested: [] as number[], floorIngested: [] as number[] };
+    for (let t = 0; t < options.trials; t++) {
+      for (const who of t % 2 === 0 ? (['api', 'floor'] as const) : (['floor', 'api'] as const)) {
+        const before = count ? await count() : 0;
+        out[who].push(await load(who === 'api' ? baseUrl : floor.baseUrl, options.seconds, options.rate, seed + t));
+        if (count) (who === 'api' ? out.apiIngested : out.floorIngested).push((await count()) - before);
+      }
+    }
+    return out;
+  };
+  await resetStatements(data.adminUrl);
+  const idleTrials = await trials(1);
+  const idleSql = (await stateStatementTime(data.adminUrl, stateQueryId))?.time;
 
   // a backlog for the ingestor to take in at full speed while the same load runs
   const kafka = new Kafka({ brokers: ctx.settings.kafkaBrokers.split(','), clientId: 'bench', logLevel: logLevel.NOTHING });
@@ -125,14 +165,13 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   // wait until ingestion is under way, so that the load meets it at full speed
   const before = await count();
   while ((await count()) < before + 2000) await new Promise((resolve) => setTimeout(resolve, 100));
-  const atStart = await count();
   await resetStatements(data.adminUrl);
-  const underIngest = await load(baseUrl, options.seconds, options.rate, 2);
-  const underIngestSql = (await stateStatementTime(data.adminUrl, idleStatement?.queryid))?.time;
-  const ingestedDuringLoad = (await count()) - atStart;
-  const atFloorStart = await count();
-  const floorUnderIngest = await load(floor.baseUrl, options.seconds, options.rate, 2);
-  const floorIngestedDuringLoad = (await count()) - atFloorStart;
+  const ingestTrials = await trials(101, count);
+  const underIngestSql = (await stateStatementTime(data.adminUrl, stateQueryId))?.time;
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const ingestedDuringLoad = sum(ingestTrials.apiIngested);
+  const floorIngestedDuringLoad = sum(ingestTrials.floorIngested);
+  const [idle, floorIdle, underIngest, floorUnderIngest] = [idleTrials.api, idleTrials.floor, ingestTrials.api, ingestTrials.floor].map(medianOf) as [Latency, Latency, Latency, Latency];
   await floor.stop();
   await ingestor.stop();
   await projector.stop();
@@ -141,7 +180,15 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   await api.stop();
   const plan = await statePlan(data.adminUrl);
   console.log(`  queries at ${data.events}: idle p50 ${idle.p50.toFixed(2)} p99 ${idle.p99.toFixed(2)} ms (floor ${floorIdle.p50.toFixed(2)} / ${floorIdle.p99.toFixed(2)}); under ingest p99 ${underIngest.p99.toFixed(2)} ms (${ingestedDuringLoad} events ingested meanwhile; floor ${floorUnderIngest.p99.toFixed(2)} ms, ${floorIngestedDuringLoad} events)`);
-  return { events: data.events, idle, idleSql, floorIdle, floorUnderIngest, floorIngestedDuringLoad, underIngest, underIngestSql, ingestedDuringLoad, plan };
+  const trialResults = {
+    idle: idleTrials.api,
+    floorIdle: idleTrials.floor,
+    underIngest: ingestTrials.api,
+    floorUnderIngest: ingestTrials.floor,
+    ingested: ingestTrials.apiIngested,
+    floorIngested: ingestTrials.floorIngested,
+  };
+  return { events: data.events, idle, idleSql, floorIdle, floorUnderIngest, floorIngestedDuringLoad, underIngest, underIngestSql, ingestedDuringLoad, plan, trials: trialResults };
 }
 
 /** The floor server in a process of its own, listening; `stop` ends it. */
@@ -173,7 +220,8 @@ async function stateStatementTime(adminUrl: string, queryid?: string): Promise<{
   try {
     const { rows } = await client.query<{ queryid: string; calls: string; mean: number; max: number }>(
       `SELECT queryid::text AS queryid, calls, mean_exec_time AS mean, max_exec_time AS max FROM pg_stat_statements
-        WHERE ($1::bigint IS NOT NULL AND queryid = $1::bigint) OR ($1::bigint IS NULL AND query LIKE '%json_build_object(''country''%')
+        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND (($1::bigint IS NOT NULL AND queryid = $1::bigint) OR ($1::bigint IS NULL AND query LIKE '%json_build_object(''country''%'))
         ORDER BY calls DESC LIMIT 1`,
       [queryid ?? null],
     );

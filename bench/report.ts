@@ -216,6 +216,15 @@ export function writeReport(r: BenchResults, file: string): string[] {
 
   if (r.queries?.length) {
     md.push('## 4. Point-in-time queries', '', 'GET /coalitions/{id}?at=&knownAt= with random coalitions (of 200) and random times, 50 requests/s (a latency measurement, not a throughput one) over 2 connections from autocannon in a process of its own, against the api in its own; latency in ms. Under ingest: the ingestor and projector take in a backlog at full speed meanwhile.', '');
+    const t0 = r.queries[0]!.trials;
+    if (t0) {
+      md.push(
+        `${t0.idle.length} trials per condition (idle, under ingest), each a load of ${fmt(t0.idle[0]!.requests)} requests or so; the api and the floor server below take turns (A B B A ...), the api's and the floor's load of a trial with the same requests. ` +
+          "Each percentile is the median of the trials' (p99 with the range of the trials' p99s); the ratios are of those medians. " +
+          "Under ingest, \"events ingested during the load\" is the total over the api's trials, with the fewest any one of them saw: every trial ran while the backlog was still being taken in. (Before 2026-11-30: one load of 15 s per condition.)",
+        '',
+      );
+    }
     md.push(
       'Floor: the least any server must do to send the whole answer, as plainly as possible: a bare `node:http` server whose one statement looks up the same rows by the same indexes of Annals\' read model and has PostgreSQL render the answer as JSON text, written to the socket as it comes (no framework, no request validation, no reshaping to the contract, no JSON parse or stringify in Node). ' +
         'It gets the same requests (same seed) right after each of the api\'s loads, idle and under the same ingest, so it also finds the pages the api\'s load brought into memory; PostgreSQL\'s rendering of the answer is a little larger than the api\'s (spaces around colons, each source as stored). Its latency bounds Annals\' from below on this machine.',
@@ -224,7 +233,8 @@ export function writeReport(r: BenchResults, file: string): string[] {
     md.push('| stored events | mean answer (KiB) | idle p50 | idle p95 | idle p99 | idle: PostgreSQL mean / max | under ingest p50 | p95 | p99 | under ingest: PostgreSQL mean / max | p99 ratio | events ingested during the load |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const q of r.queries) {
       const sqlTime = (t: typeof q.idleSql) => (t ? `${fmt(t.meanMs, 2)} / ${fmt(t.maxMs, 2)}` : 'not measured');
-      md.push(`| ${fmt(q.events)} | ${fmt((q.idle.meanBytes ?? 0) / 1024, 1)} | ${fmt(q.idle.p50, 2)} | ${fmt(q.idle.p95, 2)} | ${fmt(q.idle.p99, 2)} | ${sqlTime(q.idleSql)} | ${fmt(q.underIngest.p50, 2)} | ${fmt(q.underIngest.p95, 2)} | ${fmt(q.underIngest.p99, 2)} | ${sqlTime(q.underIngestSql)} | ${fmt(ratio(q.underIngest.p99, q.idle.p99), 2)} | ${fmt(q.ingestedDuringLoad)} |`);
+      const t = q.trials;
+      md.push(`| ${fmt(q.events)} | ${fmt((q.idle.meanBytes ?? 0) / 1024, 1)} | ${fmt(q.idle.p50, 2)} | ${fmt(q.idle.p95, 2)} | ${p99Cell(q.idle, t?.idle)} | ${sqlTime(q.idleSql)} | ${fmt(q.underIngest.p50, 2)} | ${fmt(q.underIngest.p95, 2)} | ${p99Cell(q.underIngest, t?.underIngest)} | ${sqlTime(q.underIngestSql)} | ${fmt(ratio(q.underIngest.p99, q.idle.p99), 2)} | ${ingestedCell(q.ingestedDuringLoad, t?.ingested)} |`);
     }
     md.push('', '"PostgreSQL mean / max" is the state statement\'s own execution time in PostgreSQL over each load (pg_stat_statements); the rest of the latency is the api process (parsing the rows, building and sending the answer) and the loopback. Under ingest, the ingestor, the projector, their PostgreSQL backends and Kafka keep both cores busy: the statement and the api wait for a core.');
     md.push('', 'The answer is not a constant: a coalition\'s members, each with every report that supports its membership, grow with the log (the mean answer size above). Latency per KiB of answer is the figure to compare across scales:', '');
@@ -236,7 +246,8 @@ export function writeReport(r: BenchResults, file: string): string[] {
       for (const q of floors) {
         const f = q.floorIdle!;
         const u = q.floorUnderIngest;
-        md.push(`| ${fmt(q.events)} | ${fmt((f.meanBytes ?? 0) / 1024, 1)} | ${fmt(f.p50, 2)} | ${fmt(f.p95, 2)} | ${fmt(f.p99, 2)} | ${u ? `${fmt(u.p50, 2)} | ${fmt(u.p95, 2)} | ${fmt(u.p99, 2)} | ${fmt(ratio(u.p99, f.p99), 2)}` : 'not measured | | |'} | ${q.floorIngestedDuringLoad === undefined ? '' : fmt(q.floorIngestedDuringLoad)} |`);
+        const t = q.trials;
+        md.push(`| ${fmt(q.events)} | ${fmt((f.meanBytes ?? 0) / 1024, 1)} | ${fmt(f.p50, 2)} | ${fmt(f.p95, 2)} | ${p99Cell(f, t?.floorIdle)} | ${u ? `${fmt(u.p50, 2)} | ${fmt(u.p95, 2)} | ${p99Cell(u, t?.floorUnderIngest)} | ${fmt(ratio(u.p99, f.p99), 2)}` : 'not measured | | |'} | ${q.floorIngestedDuringLoad === undefined ? '' : ingestedCell(q.floorIngestedDuringLoad, t?.floorIngested)} |`);
       }
     }
     const largest = r.queries[r.queries.length - 1]!;
@@ -393,6 +404,18 @@ function cpuBudgets(r: BenchResults): string[] {
     ...lines,
     '',
   ];
+}
+
+/** A p99 (the trials' median) with the range of the trials' p99s, when there were trials. */
+function p99Cell(median: { p99: number }, trials: Array<{ p99: number }> | undefined): string {
+  if (!trials?.length) return fmt(median.p99, 2);
+  const p99s = trials.map((t) => t.p99);
+  return `${fmt(median.p99, 2)} (${fmt(Math.min(...p99s), 2)}–${fmt(Math.max(...p99s), 2)})`;
+}
+
+/** Events ingested during a condition's loads, with the fewest any one load saw, when there were trials. */
+function ingestedCell(total: number, perTrial: number[] | undefined): string {
+  return perTrial?.length ? `${fmt(total)} (fewest in a trial: ${fmt(Math.min(...perTrial))})` : fmt(total);
 }
 
 /** What the query floor's measurement says of a latency target that Annals missed. */
