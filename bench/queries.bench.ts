@@ -126,7 +126,7 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
    * api's and the floor's load of a trial with the same requests (the trial's seed); with
    * `count`, the events stored during each load.
    */
-  const trials = async (seed: number, count?: () => Promise<number>) => {
+  const takeTurns = async (seed: number, count?: () => Promise<number>) => {
     const out = { api: [] as Latency[], floor: [] as Latency[], apiIngested: [] as number[], floorIngested: [] as number[] };
     for (let t = 0; t < options.trials; t++) {
       for (const who of t % 2 === 0 ? (['api', 'floor'] as const) : (['floor', 'api'] as const)) {
@@ -138,7 +138,7 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
     return out;
   };
   await resetStatements(data.adminUrl);
-  const idleTrials = await trials(1);
+  const idleTrials = await takeTurns(1);
   const idleSql = (await stateStatementTime(data.adminUrl, stateQueryId))?.time;
 
   // a backlog for the ingestor to take in at full speed while the same load runs
@@ -166,7 +166,7 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   const before = await count();
   while ((await count()) < before + 2000) await new Promise((resolve) => setTimeout(resolve, 100));
   await resetStatements(data.adminUrl);
-  const ingestTrials = await trials(101, count);
+  const ingestTrials = await takeTurns(101, count);
   const underIngestSql = (await stateStatementTime(data.adminUrl, stateQueryId))?.time;
   const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   const ingestedDuringLoad = sum(ingestTrials.apiIngested);

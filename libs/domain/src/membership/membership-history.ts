@@ -73,9 +73,10 @@ interface OpenSegment {
  *
  * From one knowledge time to the next, the fold is redone only from the valid time of the
  * earliest fact whose visibility changed: the steps before it are the same facts folded the
- * same way, and so are the segments (and rows) that end before it. The projector recomputes a pair from all its facts at every batch that touches it,
- * and folding every visible fact again at every knowledge time (quadratic in the pair's facts)
- * was the largest part of its CPU on a long log.
+ * same way, and so are the segments (and rows) that end before it. The projector recomputes a
+ * pair from all its facts at every batch that touches it, and folding every visible fact again
+ * at every knowledge time (quadratic in the pair's facts) was the largest part of its CPU on a
+ * long log.
  */
 export function membershipHistory(facts: ReadonlyArray<MembershipFact>): MembershipRow[] {
   // sorted once: the facts visible at an instant are a subsequence, already in fold order
