@@ -81,65 +81,91 @@ interface OpenSegment {
 export function membershipHistory(facts: ReadonlyArray<MembershipFact>): MembershipRow[] {
   // sorted once: the facts visible at an instant are a subsequence, already in fold order
   const ordered = [...facts].sort(foldOrder);
-  // each knowledge time where visibility changes, with the first fact (in fold order) it changes
+  const rows: MembershipRow[] = [];
+  const steps: Step[] = [];
+  // the segments as known at the previous knowledge time, in valid-time order
+  let open: OpenSegment[] = [];
+  for (const [knownAt, firstChanged] of visibilityChanges(ordered)) {
+    const cut = refold(steps, ordered, firstChanged, knownAt);
+    open = nextSegments(open, steps, cut, knownAt, rows);
+  }
+  return rows;
+}
+
+/**
+ * Each knowledge time where the visible facts change, in time order, with the place (in fold
+ * order) of the first fact whose visibility changes then.
+ */
+function visibilityChanges(ordered: ReadonlyArray<MembershipFact>): Array<[knownAt: number, firstChanged: number]> {
   const firstChanged = new Map<number, number>();
   ordered.forEach((fact, index) => {
     for (const instant of fact.retractedAt === null ? [fact.knownAt] : [fact.knownAt, fact.retractedAt]) {
       if (!firstChanged.has(instant)) firstChanged.set(instant, index);
     }
   });
-  const instants = [...firstChanged.keys()].sort((a, b) => a - b);
-  const rows: MembershipRow[] = [];
-  // the segments as known at the previous knowledge time, in valid-time order
-  let open: OpenSegment[] = [];
-  const steps: Step[] = [];
-  for (const knownAt of instants) {
-    // the steps before the changed fact's valid time stand; fold again from there
-    let i = firstChanged.get(knownAt)!;
-    const cut = ordered[i]!.occurredAt;
-    while (steps.length > 0 && steps[steps.length - 1]!.at >= cut) steps.pop();
-    let { state, stateKey } = steps[steps.length - 1] ?? { state: undefined, stateKey: '' };
-    const fold = MembershipFold.from(state);
-    while (i > 0 && ordered[i - 1]!.occurredAt === cut) i--;
-    while (i < ordered.length) {
-      const at = ordered[i]!.occurredAt;
-      // every visible fact at the same valid time, then the state holds from there
-      let seen = false;
-      let changed = false;
-      for (; i < ordered.length && ordered[i]!.occurredAt === at; i++) {
-        if (!isVisible(ordered[i]!, knownAt)) continue;
-        seen = true;
-        changed = fold.apply(ordered[i]!) || changed;
-      }
-      if (!seen) continue;
-      if (changed) {
-        state = fold.state();
-        stateKey = state ? memberStateKey(state) : '';
-      }
-      steps.push({ at, state, stateKey });
+  return [...firstChanged].sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * Brings `steps` to the fold of the facts visible at `knownAt`: the steps before the valid time
+ * of ordered[firstChanged] (the cut) stand; the fold is redone from the cut, starting from the
+ * state of the last step that stands. Returns the cut.
+ */
+function refold(steps: Step[], ordered: ReadonlyArray<MembershipFact>, firstChanged: number, knownAt: number): number {
+  const cut = ordered[firstChanged]!.occurredAt;
+  while (steps.length > 0 && steps[steps.length - 1]!.at >= cut) steps.pop();
+  let { state, stateKey } = steps[steps.length - 1] ?? { state: undefined, stateKey: '' };
+  const fold = MembershipFold.from(state);
+  // the facts at the cut's valid time that come before the first changed one are folded again too
+  let i = firstChanged;
+  while (i > 0 && ordered[i - 1]!.occurredAt === cut) i--;
+  while (i < ordered.length) {
+    const at = ordered[i]!.occurredAt;
+    // every visible fact at the same valid time, then the state holds from there
+    let seen = false;
+    let changed = false;
+    for (; i < ordered.length && ordered[i]!.occurredAt === at; i++) {
+      if (!isVisible(ordered[i]!, knownAt)) continue;
+      seen = true;
+      changed = fold.apply(ordered[i]!) || changed;
     }
-    // A segment that ends before the cut is made of steps that stand: it and its row go on. The
-    // segments are made again only from the step where the last of those ends.
-    let kept = 0;
-    while (kept < open.length && open[kept]!.segment.validTo !== null && open[kept]!.segment.validTo! < cut) kept++;
-    const from = kept === 0 ? 0 : steps.findIndex((step) => step.at === open[kept - 1]!.segment.validTo);
-    const previous = new Map<string, OpenSegment>();
-    for (let o = kept; o < open.length; o++) previous.set(segmentKey(open[o]!.segment), open[o]!);
-    const next = open.slice(0, kept);
-    for (const segment of segments(steps, from)) {
-      const key = segmentKey(segment);
-      const continuing = previous.get(key);
-      if (continuing) {
-        next.push(continuing);
-        previous.delete(key);
-      } else {
-        const row: MembershipRow = { validFrom: segment.validFrom, validTo: segment.validTo, knownFrom: knownAt, knownTo: null, state: segment.state };
-        rows.push(row);
-        next.push({ segment, row });
-      }
+    if (!seen) continue;
+    if (changed) {
+      state = fold.state();
+      stateKey = state ? memberStateKey(state) : '';
     }
-    for (const closed of previous.values()) closed.row.knownTo = knownAt;
-    open = next;
+    steps.push({ at, state, stateKey });
   }
-  return rows;
+  return cut;
+}
+
+/**
+ * The segments as known at `knownAt`, each with its row: a segment also known at the previous
+ * knowledge time keeps its row; a new one gets a row known from `knownAt` (added to `rows`); a
+ * previous one that is gone has its row closed at `knownAt`.
+ *
+ * A segment that ends before the cut is made of steps that stand: it and its row go on. The
+ * segments are made again only from the step where the last of those ends.
+ */
+function nextSegments(open: ReadonlyArray<OpenSegment>, steps: ReadonlyArray<Step>, cut: number, knownAt: number, rows: MembershipRow[]): OpenSegment[] {
+  let kept = 0;
+  while (kept < open.length && open[kept]!.segment.validTo !== null && open[kept]!.segment.validTo! < cut) kept++;
+  const from = kept === 0 ? 0 : steps.findIndex((step) => step.at === open[kept - 1]!.segment.validTo);
+  const previous = new Map<string, OpenSegment>();
+  for (let o = kept; o < open.length; o++) previous.set(segmentKey(open[o]!.segment), open[o]!);
+  const next = open.slice(0, kept);
+  for (const segment of segments(steps, from)) {
+    const key = segmentKey(segment);
+    const continuing = previous.get(key);
+    if (continuing) {
+      next.push(continuing);
+      previous.delete(key);
+    } else {
+      const row: MembershipRow = { validFrom: segment.validFrom, validTo: segment.validTo, knownFrom: knownAt, knownTo: null, state: segment.state };
+      rows.push(row);
+      next.push({ segment, row });
+    }
+  }
+  for (const closed of previous.values()) closed.row.knownTo = knownAt;
+  return next;
 }
