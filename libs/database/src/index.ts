@@ -6,3 +6,4 @@ export * from './database.module';
 export * from './in-transaction';
 export * from './drop-database';
 export * from './array-literal';
+export * from './statements-in-flight';

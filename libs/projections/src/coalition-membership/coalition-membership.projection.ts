@@ -1,77 +1,18 @@
 import type { Pool, PoolClient } from 'pg';
-import { arrayLiteral } from '@annals/database';
-import { membershipHistory, type MembershipFact, type MembershipRow } from '@annals/domain';
+import { arrayLiteral, StatementsInFlight } from '@annals/database';
+import { membershipHistory, type MembershipFact } from '@annals/domain';
 import type { StoredEventCore } from '@annals/event-store';
+import { changeableFrom } from './changeable-rows';
+import { fromEpochMs } from './epoch-ms';
 import { MEMBERSHIP_TYPE_SET, toFactRow, type FactRow } from './fact-row';
-import { diffMembershipRows, type StoredMembershipRow } from './membership-row-diff';
+import { diffMembershipRows } from './membership-row-diff';
+import { MembershipRows } from './membership-rows';
+import { pairKey, type Pair } from './pair';
+import { FACT_COLUMNS, groupByPlace, readPairs, toMembershipFact, toStoredRow, type PairFactRecord, type PairReads } from './pair-reads';
+
+export type { Pair } from './pair';
 
 export const COALITION_MEMBERSHIP = 'coalition-membership';
-
-/** A (coalition, country) pair, whose membership rows are computed together. */
-export type Pair = readonly [coalitionId: string, country: string];
-
-/** A member's role as a membership row's `roles` holds it (`since` as ISO text). */
-type StoredRole = { kind: MembershipRow['state']['roles'][number]['kind']; theater: string | null; since: string };
-
-/**
- * Timestamps come as epoch milliseconds (`epochMs`). `pair`: the pair's place in the statement's
- * list, from 1 (a number to parse, where the coalition and country were two strings per row).
- */
-interface StoredRowRecord {
-  ctid: string;
-  pair: number;
-  valid_from: number | null;
-  valid_to: number | null;
-  known_from: number | null;
-  known_to: number | null;
-  since: number;
-  roles: StoredRole[];
-}
-
-/** Timestamps come as epoch milliseconds (`epochMs`). */
-interface FactRecord {
-  report_id: string;
-  type: MembershipFact['type'];
-  position: number;
-  roles: MembershipFact['roles'];
-  occurred_at: number;
-  known_at: number;
-  retracted_at: number | null;
-}
-
-/**
- * A timestamp as the milliseconds since the epoch that Date.getTime() would give (floored), sent
- * as a float8, which pg decodes with parseFloat: recomputing a pair reads every fact and row of
- * it, and decoding their timestamps from text was the projector's largest share of row decoding.
- * Exact for every timestamptz (fewer than 2^53 milliseconds from the epoch).
- */
-const epochMs = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)::float8`;
-
-/**
- * A bigint of epoch milliseconds (or null) as a timestamptz, exactly, whatever the session's
- * time zone: the whole seconds through to_timestamp (exact up to year 20000), the remaining
- * milliseconds (negative before 1970) as an interval. A float8 times an interval is not exact
- * far from 1970, hence the split. The projector sends the instants of the facts and membership
- * rows it writes as numbers, not as Dates or ISO text: printing them in Node and parsing them
- * again in PostgreSQL was the larger part of writing a membership row outside the insert itself
- * (tests/integration/projections/written-instants.spec.ts).
- */
-const fromEpochMs = (v: string) => `(to_timestamp(${v} / 1000) + mod(${v}, 1000) * interval '1 millisecond')`;
-
-/** A pair's fact as FactRecord, from read_model.facts aliased `f`. */
-const FACT_COLUMNS = `f.report_id, f.type, f.position, f.roles,
-  ${epochMs('f.occurred_at')} AS occurred_at, ${epochMs('f.known_at')} AS known_at, ${epochMs('f.retracted_at')} AS retracted_at`;
-
-/** A fact with its pair, as the sorted pass of computeAll reads it. */
-interface PairFactRecord extends FactRecord {
-  coalition_id: string;
-  country: string;
-}
-
-/** A fact with the place of its pair in a statement's list of pairs, from 1. */
-interface ListedFactRecord extends FactRecord {
-  pair: number;
-}
 
 const MEMBERSHIP_TYPES = [...MEMBERSHIP_TYPE_SET];
 
@@ -117,7 +58,7 @@ export class CoalitionMembershipProjection {
         touched.set(key, { pair: [f.coalitionId, f.country], chunk, knownFrom });
       }
     }
-    const pending = new InFlight();
+    const pending = new StatementsInFlight();
     const coalitions = () =>
       pending.add(
         tx.query(
@@ -149,7 +90,7 @@ export class CoalitionMembershipProjection {
       // applied before this chunk's reads: their pairs' rows may change before the new facts' knowledge times
       const retractedSoFar = Promise.all(retracted).then((lists) => new Set(lists.flat().map((p) => pairKey(p[0], p[1]))));
       retractedSoFar.catch(() => undefined);
-      return [{ ...this.readPairs(pairsOf[chunk]!.pairs, tx, version, pending, pairsOf[chunk]!.knownFrom), retractedSoFar }];
+      return [{ ...readPairs(tx, version, pairsOf[chunk]!.pairs, pending, pairsOf[chunk]!.knownFrom), retractedSoFar }];
     });
     coalitions();
     await this.rewrite(reads, tx, version, pending);
@@ -305,10 +246,10 @@ export class CoalitionMembershipProjection {
    */
   async recompute(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number): Promise<void> {
     if (pairs.length === 0) return;
-    const pending = new InFlight();
+    const pending = new StatementsInFlight();
     pending.add(this.lockPairs(pairs, tx, version));
     const reads: PairReads[] = [];
-    for (let i = 0; i < pairs.length; i += RECOMPUTE_SLICE) reads.push(this.readPairs(pairs.slice(i, i + RECOMPUTE_SLICE), tx, version, pending));
+    for (let i = 0; i < pairs.length; i += RECOMPUTE_SLICE) reads.push(readPairs(tx, version, pairs.slice(i, i + RECOMPUTE_SLICE), pending));
     await this.rewrite(reads, tx, version, pending);
   }
 
@@ -327,18 +268,10 @@ export class CoalitionMembershipProjection {
   }
 
   /**
-   * A slice of pairs' facts and stored rows, queued (not awaited) on the transaction's connection;
-   * with `knownFrom`, only the rows of each pair that a fact known from then on can change.
-   */
-  private readPairs(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number, pending: InFlight, knownFrom?: ReadonlyArray<number>): PairReads {
-    return { pairs, knownFrom, facts: pending.add(this.readFacts(pairs, tx, version)), rows: pending.add(this.readRows(pairs, tx, version, knownFrom)) };
-  }
-
-  /**
    * Computes each slice's rows once its reads are in, in order, and queues the writes of the
    * rows that differ (diffMembershipRows); then waits for every statement queued.
    */
-  private async rewrite(slices: ReadonlyArray<PairReads>, tx: PoolClient, version: number, pending: InFlight): Promise<void> {
+  private async rewrite(slices: ReadonlyArray<PairReads>, tx: PoolClient, version: number, pending: StatementsInFlight): Promise<void> {
     try {
       for (const slice of slices) {
         const facts = groupByPlace(slice.pairs.length, await slice.facts, toMembershipFact);
@@ -364,47 +297,6 @@ export class CoalitionMembershipProjection {
     await pending.finish();
   }
 
-  /**
-   * A pair's facts and rows are always few among many: index lookups per pair, whatever the
-   * statistics say. (A partition growing fast is analyzed late; with stale estimates the planner
-   * joined all facts against all pairs at every batch, and the projection went quadratic.)
-   * LATERAL with OFFSET 0 (which keeps the planner from flattening it) fixes the plan: for
-   * each pair, an index lookup of its facts, then of its rows. The facts' pair index holds every
-   * column read here (migration 1764300020000): an index-only scan, a pair's facts side by side,
-   * where reading them from the table fetched a page per fact. A column added here must be
-   * added to that index too (projections/index-only-reads.spec fails until it is).
-   */
-  private async readFacts(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number): Promise<ListedFactRecord[]> {
-    const { rows } = await tx.query<ListedFactRecord>(
-      `SELECT p.pair::int4 AS pair, ${FACT_COLUMNS}
-         FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS p(coalition_id, country, pair)
-         CROSS JOIN LATERAL (
-           SELECT * FROM read_model.facts x
-            WHERE x.version = $1 AND x.coalition_id = p.coalition_id AND x.country = p.country AND x.type = ANY($4::text[])
-           OFFSET 0
-         ) f`,
-      [version, arrayLiteral(pairs.map((p) => p[0])), arrayLiteral(pairs.map((p) => p[1])), MEMBERSHIP_TYPES],
-    );
-    return rows;
-  }
-
-  /** The pairs' stored rows; with `knownFrom`, each pair's rows known until then or later (changeableFrom). */
-  private async readRows(pairs: ReadonlyArray<Pair>, tx: PoolClient, version: number, knownFrom?: ReadonlyArray<number>): Promise<StoredRowRecord[]> {
-    const { rows } = await tx.query<StoredRowRecord>(
-      `SELECT x.ctid::text AS ctid, p.pair::int4 AS pair, ${epochMs('lower(x.valid)')} AS valid_from, ${epochMs('upper(x.valid)')} AS valid_to,
-              ${epochMs('lower(x.known)')} AS known_from, ${epochMs('upper(x.known)')} AS known_to, ${epochMs('x.since')} AS since, x.roles
-         FROM (SELECT c AS coalition_id, k AS country, i AS pair, ${fromEpochMs('b')} AS changeable_from
-                 FROM unnest($2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS u(c, k, b, i)) p
-         CROSS JOIN LATERAL (
-           SELECT y.ctid, y.valid, y.known, y.since, y.roles FROM read_model.membership y
-            WHERE y.version = $1 AND y.coalition_id = p.coalition_id AND y.country = p.country
-              AND (p.changeable_from IS NULL OR upper_inf(y.known) OR upper(y.known) >= p.changeable_from)
-           OFFSET 0
-         ) x`,
-      [version, arrayLiteral(pairs.map((p) => p[0])), arrayLiteral(pairs.map((p) => p[1])), arrayLiteral(pairs.map((_, i) => knownFrom?.[i] ?? null))],
-    );
-    return rows;
-  }
 }
 
 /**
@@ -416,148 +308,3 @@ export class CoalitionMembershipProjection {
  */
 export const RECOMPUTE_SLICE = 300;
 
-/**
- * Statements queued on one connection and not yet awaited. Each one's failure is held (so that
- * none is an unhandled rejection while an earlier one is awaited) and the first is rethrown by
- * finish(), once every one has ended (on an error, the transaction's rollback follows).
- */
-class InFlight {
-  private readonly all: Array<Promise<unknown>> = [];
-
-  add<T>(statement: Promise<T>): Promise<T> {
-    this.all.push(statement);
-    statement.catch(() => undefined);
-    return statement;
-  }
-
-  /**
-   * Waits until every statement has ended, then throws the failure of the first one queued that
-   * failed: the connection runs them in order, so that is the cause, and later ones only echo it.
-   */
-  async finish(): Promise<void> {
-    const results = await Promise.allSettled(this.all);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-  }
-}
-
-/** A slice of pairs and its reads in flight. */
-interface PairReads {
-  pairs: ReadonlyArray<Pair>;
-  /** Per pair, the earliest knowledge time of its new facts: its rows were read from there on (changeableFrom). */
-  knownFrom?: ReadonlyArray<number>;
-  facts: Promise<ListedFactRecord[]>;
-  rows: Promise<StoredRowRecord[]>;
-  /** Pairs whose facts a retraction changed before the reads: their rows were not all read, the caller recomputes them. */
-  retractedSoFar?: Promise<ReadonlySet<string>>;
-}
-
-/**
- * The rows of a pair's history that facts known from `knownFrom` on can change: those still
- * known at `knownFrom` (open, or closed then or later). A row closed earlier describes knowledge
- * times before any new fact is visible; it was cut by facts already stored, so it is the same
- * row, stored, whatever the new facts. (Its end at exactly `knownFrom` is not safe: a new fact
- * known then may undo the change that closed it.) A retraction breaks this, since it changes
- * visibility at its own knowledge time, not the target's: pairs it changed are read whole.
- * Without `knownFrom`, every row.
- */
-function changeableFrom(rows: MembershipRow[], knownFrom: number | undefined): MembershipRow[] {
-  return knownFrom === undefined ? rows : rows.filter((r) => r.knownTo === null || r.knownTo >= knownFrom);
-}
-
-const pairKey = (coalition: string, country: string) => `${coalition}\u0000${country}`;
-
-/** Rows of a statement over a list of `count` pairs, by the place of their pair in the list (`pair`, from 1). */
-function groupByPlace<R extends { pair: number }, T>(count: number, rows: ReadonlyArray<R>, convert: (row: R) => T): T[][] {
-  const byPlace: T[][] = Array.from({ length: count }, () => []);
-  for (const r of rows) byPlace[r.pair - 1]!.push(convert(r));
-  return byPlace;
-}
-
-function toStoredRow(r: StoredRowRecord): StoredMembershipRow {
-  return {
-    ctid: r.ctid,
-    row: {
-      // an empty range (none is written) has no bounds: NaN matches no wanted row, so it is removed
-      validFrom: r.valid_from ?? NaN,
-      validTo: r.valid_to,
-      knownFrom: r.known_from ?? NaN,
-      knownTo: r.known_to,
-      state: { since: r.since, roles: r.roles.map((role) => ({ kind: role.kind, theater: role.theater, since: Date.parse(role.since) })) },
-    },
-  };
-}
-
-function toMembershipFact(r: FactRecord): MembershipFact {
-  return {
-    reportId: r.report_id,
-    type: r.type,
-    occurredAt: r.occurred_at,
-    knownAt: r.known_at,
-    position: r.position,
-    roles: r.roles,
-    retractedAt: r.retracted_at,
-  };
-}
-
-/** Membership rows waiting to be written, as the arrays one INSERT ... unnest takes. */
-class MembershipRows {
-  private coalition: string[] = [];
-  private country: string[] = [];
-  private validFrom: number[] = [];
-  private validTo: Array<number | null> = [];
-  private knownFrom: number[] = [];
-  private knownTo: Array<number | null> = [];
-  private since: number[] = [];
-  private roles: StoredRole[][] = [];
-
-  get size(): number {
-    return this.coalition.length;
-  }
-
-  add(pair: Pair, facts: MembershipFact[]): void {
-    this.addRows(pair, membershipHistory(facts));
-  }
-
-  addRows([coalition, country]: Pair, rows: ReadonlyArray<MembershipRow>): void {
-    for (const row of rows) {
-      this.coalition.push(coalition);
-      this.country.push(country);
-      this.validFrom.push(row.validFrom);
-      this.validTo.push(row.validTo);
-      this.knownFrom.push(row.knownFrom);
-      this.knownTo.push(row.knownTo);
-      this.since.push(row.state.since);
-      this.roles.push(row.state.roles.map((r) => ({ kind: r.kind, theater: r.theater, since: new Date(r.since).toISOString() })));
-    }
-  }
-
-  /** Writes the rows added so far; rows added while it runs wait for the next insert. */
-  async insert(tx: PoolClient | Pool, version: number): Promise<void> {
-    if (this.size === 0) return;
-    // the roles as one JSON document, as insertFacts sends the facts' JSON
-    const params = [
-      version,
-      ...[this.coalition, this.country, this.validFrom, this.validTo, this.knownFrom, this.knownTo, this.since].map(arrayLiteral),
-      JSON.stringify(this.roles),
-    ];
-    this.coalition = [];
-    this.country = [];
-    this.validFrom = [];
-    this.validTo = [];
-    this.knownFrom = [];
-    this.knownTo = [];
-    this.since = [];
-    this.roles = [];
-    // [from, to) with an open end for null (tstzrange's default bounds)
-    await tx.query(
-      `INSERT INTO read_model.membership (version, coalition_id, country, valid, known, since, roles)
-       SELECT $1, r.coalition_id, r.country, tstzrange(${fromEpochMs('r.valid_from')}, ${fromEpochMs('r.valid_to')}),
-              tstzrange(${fromEpochMs('r.known_from')}, ${fromEpochMs('r.known_to')}), ${fromEpochMs('r.since')}, r.roles
-         FROM ROWS FROM (unnest($2::text[]), unnest($3::text[]), unnest($4::bigint[]), unnest($5::bigint[]), unnest($6::bigint[]),
-                         unnest($7::bigint[]), unnest($8::bigint[]), jsonb_array_elements($9::jsonb))
-              AS r(coalition_id, country, valid_from, valid_to, known_from, known_to, since, roles)`,
-      params,
-    );
-  }
-}

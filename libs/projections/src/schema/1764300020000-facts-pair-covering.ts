@@ -5,7 +5,7 @@ import { reindexReadyVersions } from './reindex-ready-versions';
 
 /**
  * The facts' pair index carries, besides its keys, every column the projector reads of a pair's
- * facts (CoalitionMembershipProjection.readFacts): that read becomes an index-only scan, a pair's
+ * facts (readPairFacts, coalition-membership/pair-reads.ts): that read becomes an index-only scan, a pair's
  * facts side by side in a leaf page or two, where it fetched each fact's heap page -- facts are
  * stored in arrival order, so a pair's twenty facts lay on twenty pages. On a copy of a database
  * of 1,000,000 events (the bench's), reading the facts of 300 random pairs (6,300 facts) took
