@@ -20,11 +20,15 @@ export type ReportEventMetadata = {
   factKey: string;
 };
 
+/** The metadata keys a stream's state is folded from (evolve): all a writer reads back of the metadata. */
+export const REPORT_STATE_METADATA_KEYS = ['digest', 'factKey'] as const satisfies ReadonlyArray<keyof ReportEventMetadata>;
+
 /**
  * What the domain folds a stream's state from: the report's id (decide makes it the event's
  * idempotency key) and the metadata decide wrote. No payload: a stored event fits it, and so
- * does its header (the store's readStreamHeaders), which is all a writer reads to rebuild a
- * stream's state -- on a long stream the payloads were most of that read's cost.
+ * does what a writer reads to rebuild a stream's state (the store's readStreamKeys, with
+ * REPORT_STATE_METADATA_KEYS) -- on a long stream the payloads, and then the rest of the
+ * metadata, were most of that read's cost.
  */
 export interface RecordedEvent {
   idempotencyKey?: string | null;

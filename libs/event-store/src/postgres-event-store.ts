@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { ConcurrencyError, InvalidAppendError } from './errors';
 import { encodeExpectedVersion, type ExpectedVersion } from './expected-version';
-import type { AppendResult, Checkpoint, NewEvent, StoredEvent, StoredEventCore, StoredEventHeader } from './events';
+import type { AppendResult, Checkpoint, NewEvent, StoredEvent, StoredEventCore, StoredEventKeys } from './events';
 import { START } from './events';
 import { EventTypeRegistry } from './upcasting/event-type-registry';
 
@@ -64,9 +64,6 @@ interface EventRow extends EventCoreRow {
 
 const EVENT_CORE_COLUMNS = 'position, transaction_id::text AS transaction_id, stream_id, stream_version, event_type, schema_version, payload, recorded_at';
 const EVENT_COLUMNS = `${EVENT_CORE_COLUMNS}, metadata, occurred_at, idempotency_key, hash`;
-const HEADER_COLUMNS = 'position, stream_id, stream_version, event_type, metadata, idempotency_key';
-
-type HeaderRow = Pick<EventRow, 'position' | 'stream_id' | 'stream_version' | 'event_type' | 'metadata' | 'idempotency_key'>;
 
 interface AppendedRow {
   idempotency_key: string | null;
@@ -277,27 +274,33 @@ export class PostgresEventStore {
     return rows.map((row) => this.toStoredEvent(row));
   }
 
-  /** A stream's events without their payloads (StoredEventHeader), in version order; the same options. */
-  async readStreamHeaders(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEventHeader[]> {
-    const rows = await this.selectStream<HeaderRow>(HEADER_COLUMNS, streamId, options);
-    return rows.map((row) => ({
-      position: row.position,
-      streamId: row.stream_id,
-      streamVersion: row.stream_version,
-      type: row.event_type,
-      metadata: row.metadata,
-      idempotencyKey: row.idempotency_key,
-    }));
+  /**
+   * A stream's events as StoredEventKeys, in version order, with the values of `metadataKeys`;
+   * the same options as readStream. PostgreSQL extracts the values (->>), so Node decodes a few
+   * short strings per event, not the metadata's JSON.
+   */
+  async readStreamKeys(streamId: string, metadataKeys: ReadonlyArray<string>, options: ReadStreamOptions = {}): Promise<StoredEventKeys[]> {
+    // the keys' values as columns m0, m1, ... (the keys are parameters from $6 on)
+    const columns = ['stream_version', 'idempotency_key', ...metadataKeys.map((_, i) => `metadata ->> $${i + 6} AS m${i}`)].join(', ');
+    const rows = await this.selectStream<{ stream_version: number; idempotency_key: string | null } & Record<string, string | null>>(columns, streamId, options, metadataKeys);
+    return rows.map((row) => {
+      const metadata: Record<string, string> = {};
+      metadataKeys.forEach((key, i) => {
+        const value = row[`m${i}`];
+        if (value !== null && value !== undefined) metadata[key] = value;
+      });
+      return { streamVersion: row.stream_version, idempotencyKey: row.idempotency_key, metadata };
+    });
   }
 
-  private async selectStream<R extends object>(columns: string, streamId: string, options: ReadStreamOptions): Promise<R[]> {
+  private async selectStream<R extends object>(columns: string, streamId: string, options: ReadStreamOptions, more: ReadonlyArray<unknown> = []): Promise<R[]> {
     const { rows } = await this.pool.query<R>(
       `SELECT ${columns} FROM event_store.events
         WHERE stream_id = $1 AND stream_version >= $2 AND stream_version <= $3
           AND ($4::timestamptz IS NULL OR recorded_at <= $4)
         ORDER BY stream_version
         LIMIT $5`,
-      [streamId, options.fromVersion ?? 1, options.toVersion ?? Number.MAX_SAFE_INTEGER, options.recordedUpTo ?? null, options.limit ?? null],
+      [streamId, options.fromVersion ?? 1, options.toVersion ?? Number.MAX_SAFE_INTEGER, options.recordedUpTo ?? null, options.limit ?? null, ...more],
     );
     return rows;
   }

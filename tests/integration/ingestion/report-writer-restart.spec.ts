@@ -85,4 +85,22 @@ describe('ingestion: a writer started on streams written before', () => {
     expect(redelivery).toMatchObject({ status: 'duplicate' });
     expect((await storedData('shared-4'))?.corroborates).toBe('shared-3');
   });
+
+  it('decides redeliveries and reused ids from what it read back, without an append', async () => {
+    // after a crash, Kafka redelivers what was stored but not committed: those must cost a read, not a write
+    const first = new ReportWriter(store);
+    for (const i of [0, 1, 2]) expect(await first.record(joined(`redelivered-${i}`, i, 'coalition-redelivered'), provenance)).toMatchObject({ status: 'stored' });
+    const restarted = new ReportWriter(store);
+    const appends = [jest.spyOn(store, 'append'), jest.spyOn(store, 'appendMany')];
+    try {
+      const outcomes = await Promise.all([
+        ...[0, 1, 2].map((i) => restarted.record(joined(`redelivered-${i}`, i, 'coalition-redelivered'), provenance)),
+        restarted.record(joined('redelivered-1', 77, 'coalition-redelivered'), provenance),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['duplicate', 'duplicate', 'duplicate', 'rejected']);
+      for (const spy of appends) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of appends) spy.mockRestore();
+    }
+  });
 });

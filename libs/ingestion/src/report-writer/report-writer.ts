@@ -5,6 +5,7 @@ import {
   evolveInPlace,
   initialState,
   REPORT_EVENT_SCHEMA_VERSION,
+  REPORT_STATE_METADATA_KEYS,
   streamIdFor,
   streamTypeOf,
   reportDigest,
@@ -212,15 +213,16 @@ export class ReportWriter {
   }
 
   /**
-   * Folds what the stream gained since the state's version into the state, from the events'
-   * headers: the state is made of their keys and metadata (evolveInPlace). Leaving the payloads
-   * in the table, the ingestor alone took 50,000 messages into a log of 1,000,000 events in
-   * 15.9 s instead of 37.0 s (medians of 3, interleaved), most of which had been its first read
-   * of each stream after its start.
+   * Folds what the stream gained since the state's version into the state, from each event's
+   * key and the metadata values the fold uses (readStreamKeys with REPORT_STATE_METADATA_KEYS).
+   * Leaving the payloads in the table, the ingestor alone took 50,000 messages into a log of
+   * 1,000,000 events in 15.9 s instead of 37.0 s (medians of 3, interleaved), most of which had
+   * been its first read of each stream after its start; reading two metadata values instead of
+   * whole headers (the metadata's JSON), that read took less than half of Node's CPU per event.
    */
   private async catchUp(streamId: string, state: ReportStreamState): Promise<void> {
     for (;;) {
-      const events = await this.store.readStreamHeaders(streamId, { fromVersion: state.version + 1, limit: 5000 });
+      const events = await this.store.readStreamKeys(streamId, REPORT_STATE_METADATA_KEYS, { fromVersion: state.version + 1, limit: 5000 });
       for (const event of events) evolveInPlace(state, event);
       if (events.length < 5000) return;
     }
