@@ -8,7 +8,7 @@ import { MEMBERSHIP_TYPE_SET, toFactRow, type FactRow } from './fact-row';
 import { diffMembershipRows } from './membership-row-diff';
 import { MembershipRows } from './membership-rows';
 import { pairKey, type Pair } from './pair';
-import { FACT_COLUMNS, groupByPlace, readPairs, toMembershipFact, toStoredRow, type PairFactRecord, type PairReads } from './pair-reads';
+import { FACT_COLUMNS, groupByPlace, readPairs, toMembershipFact, toStoredRow, type PairFactTuple, type PairReads } from './pair-reads';
 
 export type { Pair } from './pair';
 
@@ -144,14 +144,14 @@ export class CoalitionMembershipProjection {
         writing.catch(() => undefined);
       };
       for (;;) {
-        const { rows: batch } = await reader.query<PairFactRecord>('FETCH 5000 FROM facts_by_pair');
+        const { rows: batch } = await reader.query<PairFactTuple>({ text: 'FETCH 5000 FROM facts_by_pair', rowMode: 'array' });
         for (const r of batch) {
-          if (!current || current[0] !== r.coalition_id || current[1] !== r.country) {
+          if (!current || current[0] !== r[0] || current[1] !== r[1]) {
             if (current) rows.add(current, facts), pairs++;
-            current = [r.coalition_id, r.country];
+            current = [r[0], r[1]];
             facts = [];
           }
-          facts.push(toMembershipFact(r));
+          facts.push(toMembershipFact(r, 2));
         }
         if (batch.length === 0) {
           if (current) rows.add(current, facts), pairs++;
@@ -274,7 +274,7 @@ export class CoalitionMembershipProjection {
   private async rewrite(slices: ReadonlyArray<PairReads>, tx: PoolClient, version: number, pending: StatementsInFlight): Promise<void> {
     try {
       for (const slice of slices) {
-        const facts = groupByPlace(slice.pairs.length, await slice.facts, toMembershipFact);
+        const facts = groupByPlace(slice.pairs.length, await slice.facts, (r) => toMembershipFact(r, 1));
         const stored = groupByPlace(slice.pairs.length, await slice.rows, toStoredRow);
         const skip = (await slice.retractedSoFar) ?? new Set<string>();
         const remove: string[] = [];

@@ -14,54 +14,55 @@ import type { Pair } from './pair';
 
 const MEMBERSHIP_TYPES = [...MEMBERSHIP_TYPE_SET];
 
-/** Timestamps come as epoch milliseconds (`epochMs`). */
-export interface FactRecord {
-  report_id: string;
-  type: MembershipFact['type'];
-  position: number;
-  roles: MembershipFact['roles'];
-  occurred_at: number;
-  known_at: number;
-  retracted_at: number | null;
-}
-
 /**
- * Timestamps come as epoch milliseconds (`epochMs`). `pair`: the pair's place in the statement's
- * list, from 1 (a number to parse, where the coalition and country were two strings per row).
+ * The reads below come back as arrays (pg's rowMode 'array'), in their columns' order: pg builds
+ * no object per row. Recomputing pairs reads every fact and row of them, and at 1,000,000 events
+ * building those objects was the largest single part of the projector's own CPU.
  */
-export interface StoredRowRecord {
-  ctid: string;
-  pair: number;
-  valid_from: number | null;
-  valid_to: number | null;
-  known_from: number | null;
-  known_to: number | null;
-  since: number;
-  roles: StoredRole[];
-}
 
-/** A pair's fact as FactRecord, from read_model.facts aliased `f`. */
+/** A fact: FACT_COLUMNS in order, timestamps as epoch milliseconds (`epochMs`). */
+export type FactTuple = [
+  reportId: string,
+  type: MembershipFact['type'],
+  position: number,
+  roles: MembershipFact['roles'],
+  occurredAt: number,
+  knownAt: number,
+  retractedAt: number | null,
+];
+
+/** A pair's fact (FactTuple), from read_model.facts aliased `f`. */
 export const FACT_COLUMNS = `f.report_id, f.type, f.position, f.roles,
   ${epochMs('f.occurred_at')} AS occurred_at, ${epochMs('f.known_at')} AS known_at, ${epochMs('f.retracted_at')} AS retracted_at`;
 
 /** A fact with its pair, as the sorted pass of computeAll reads it. */
-export interface PairFactRecord extends FactRecord {
-  coalition_id: string;
-  country: string;
-}
+export type PairFactTuple = [coalitionId: string, country: string, ...fact: FactTuple];
 
 /** A fact with the place of its pair in a statement's list of pairs, from 1. */
-export interface ListedFactRecord extends FactRecord {
-  pair: number;
-}
+export type ListedFactTuple = [pair: number, ...fact: FactTuple];
+
+/**
+ * A stored membership row with the place of its pair in the statement's list, from 1; timestamps
+ * as epoch milliseconds (`epochMs`), ranges' bounds null when unbounded (or the range empty).
+ */
+export type StoredRowTuple = [
+  pair: number,
+  ctid: string,
+  validFrom: number | null,
+  validTo: number | null,
+  knownFrom: number | null,
+  knownTo: number | null,
+  since: number,
+  roles: StoredRole[],
+];
 
 /** A slice of pairs and its reads in flight. */
 export interface PairReads {
   pairs: ReadonlyArray<Pair>;
   /** Per pair, the earliest knowledge time of its new facts: its rows were read from there on (changeableFrom). */
   knownFrom?: ReadonlyArray<number>;
-  facts: Promise<ListedFactRecord[]>;
-  rows: Promise<StoredRowRecord[]>;
+  facts: Promise<ListedFactTuple[]>;
+  rows: Promise<StoredRowTuple[]>;
   /** Pairs whose facts a retraction changed before the reads: their rows were not all read, the caller recomputes them. */
   retractedSoFar?: Promise<ReadonlySet<string>>;
 }
@@ -84,24 +85,26 @@ export function readPairs(tx: PoolClient, version: number, pairs: ReadonlyArray<
  * where reading them from the table fetched a page per fact. A column added here must be
  * added to that index too (projections/index-only-reads.spec fails until it is).
  */
-export async function readPairFacts(tx: PoolClient, version: number, pairs: ReadonlyArray<Pair>): Promise<ListedFactRecord[]> {
-  const { rows } = await tx.query<ListedFactRecord>(
-    `SELECT p.pair::int4 AS pair, ${FACT_COLUMNS}
+export async function readPairFacts(tx: PoolClient, version: number, pairs: ReadonlyArray<Pair>): Promise<ListedFactTuple[]> {
+  const { rows } = await tx.query<ListedFactTuple>({
+    rowMode: 'array',
+    text: `SELECT p.pair::int4 AS pair, ${FACT_COLUMNS}
        FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS p(coalition_id, country, pair)
        CROSS JOIN LATERAL (
          SELECT * FROM read_model.facts x
           WHERE x.version = $1 AND x.coalition_id = p.coalition_id AND x.country = p.country AND x.type = ANY($4::text[])
          OFFSET 0
        ) f`,
-    [version, arrayLiteral(pairs.map((p) => p[0])), arrayLiteral(pairs.map((p) => p[1])), MEMBERSHIP_TYPES],
-  );
+    values: [version, arrayLiteral(pairs.map((p) => p[0])), arrayLiteral(pairs.map((p) => p[1])), MEMBERSHIP_TYPES],
+  });
   return rows;
 }
 
 /** The pairs' stored rows; with `knownFrom`, each pair's rows known until then or later (changeableFrom). */
-export async function readPairRows(tx: PoolClient, version: number, pairs: ReadonlyArray<Pair>, knownFrom?: ReadonlyArray<number>): Promise<StoredRowRecord[]> {
-  const { rows } = await tx.query<StoredRowRecord>(
-    `SELECT x.ctid::text AS ctid, p.pair::int4 AS pair, ${epochMs('lower(x.valid)')} AS valid_from, ${epochMs('upper(x.valid)')} AS valid_to,
+export async function readPairRows(tx: PoolClient, version: number, pairs: ReadonlyArray<Pair>, knownFrom?: ReadonlyArray<number>): Promise<StoredRowTuple[]> {
+  const { rows } = await tx.query<StoredRowTuple>({
+    rowMode: 'array',
+    text: `SELECT p.pair::int4 AS pair, x.ctid::text AS ctid, ${epochMs('lower(x.valid)')} AS valid_from, ${epochMs('upper(x.valid)')} AS valid_to,
             ${epochMs('lower(x.known)')} AS known_from, ${epochMs('upper(x.known)')} AS known_to, ${epochMs('x.since')} AS since, x.roles
        FROM (SELECT c AS coalition_id, k AS country, i AS pair, ${fromEpochMs('b')} AS changeable_from
                FROM unnest($2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS u(c, k, b, i)) p
@@ -111,40 +114,56 @@ export async function readPairRows(tx: PoolClient, version: number, pairs: Reado
             AND (p.changeable_from IS NULL OR upper_inf(y.known) OR upper(y.known) >= p.changeable_from)
          OFFSET 0
        ) x`,
-    [version, arrayLiteral(pairs.map((p) => p[0])), arrayLiteral(pairs.map((p) => p[1])), arrayLiteral(pairs.map((_, i) => knownFrom?.[i] ?? null))],
-  );
+    values: [version, arrayLiteral(pairs.map((p) => p[0])), arrayLiteral(pairs.map((p) => p[1])), arrayLiteral(pairs.map((_, i) => knownFrom?.[i] ?? null))],
+  });
   return rows;
 }
 
-/** Rows of a statement over a list of `count` pairs, by the place of their pair in the list (`pair`, from 1). */
-export function groupByPlace<R extends { pair: number }, T>(count: number, rows: ReadonlyArray<R>, convert: (row: R) => T): T[][] {
+/** Rows of a statement over a list of `count` pairs, by the place of their pair in the list (the row's first column, from 1). */
+export function groupByPlace<R extends [number, ...unknown[]], T>(count: number, rows: ReadonlyArray<R>, convert: (row: R) => T): T[][] {
   const byPlace: T[][] = Array.from({ length: count }, () => []);
-  for (const r of rows) byPlace[r.pair - 1]!.push(convert(r));
+  for (const r of rows) byPlace[r[0] - 1]!.push(convert(r));
   return byPlace;
 }
 
-export function toStoredRow(r: StoredRowRecord): StoredMembershipRow {
+/**
+ * The epoch milliseconds of a role's `since` as membership rows store it (ISO text), remembered:
+ * the same instants come back row after row (a role's since is a fact's valid time).
+ */
+const sinceTexts = new Map<string, number>();
+function msOf(text: string): number {
+  let ms = sinceTexts.get(text);
+  if (ms === undefined) {
+    if (sinceTexts.size >= 10_000) sinceTexts.clear();
+    ms = Date.parse(text);
+    sinceTexts.set(text, ms);
+  }
+  return ms;
+}
+
+export function toStoredRow([, ctid, validFrom, validTo, knownFrom, knownTo, since, roles]: StoredRowTuple): StoredMembershipRow {
   return {
-    ctid: r.ctid,
+    ctid,
     row: {
       // an empty range (none is written) has no bounds: NaN matches no wanted row, so it is removed
-      validFrom: r.valid_from ?? NaN,
-      validTo: r.valid_to,
-      knownFrom: r.known_from ?? NaN,
-      knownTo: r.known_to,
-      state: { since: r.since, roles: r.roles.map((role) => ({ kind: role.kind, theater: role.theater, since: Date.parse(role.since) })) },
+      validFrom: validFrom ?? NaN,
+      validTo,
+      knownFrom: knownFrom ?? NaN,
+      knownTo,
+      state: { since, roles: roles.map((role) => ({ kind: role.kind, theater: role.theater, since: msOf(role.since) })) },
     },
   };
 }
 
-export function toMembershipFact(r: FactRecord): MembershipFact {
+/** The fact that starts at column `at` of a row (FactTuple's columns). */
+export function toMembershipFact(r: ReadonlyArray<unknown>, at: number): MembershipFact {
   return {
-    reportId: r.report_id,
-    type: r.type,
-    occurredAt: r.occurred_at,
-    knownAt: r.known_at,
-    position: r.position,
-    roles: r.roles,
-    retractedAt: r.retracted_at,
+    reportId: r[at] as string,
+    type: r[at + 1] as MembershipFact['type'],
+    position: r[at + 2] as number,
+    roles: r[at + 3] as MembershipFact['roles'],
+    occurredAt: r[at + 4] as number,
+    knownAt: r[at + 5] as number,
+    retractedAt: r[at + 6] as number | null,
   };
 }
