@@ -4,7 +4,7 @@ import { membershipHistory, type MembershipFact } from '@annals/domain';
 import type { StoredEventCore } from '@annals/event-store';
 import { changeableFrom } from './changeable-rows';
 import { fromEpochMs } from './epoch-ms';
-import { MEMBERSHIP_TYPE_SET, toFactRow, type FactRow } from './fact-row';
+import { MEMBERSHIP_TYPE_LIST, MEMBERSHIP_TYPE_SET, toFactRow, type FactRow } from './fact-row';
 import { diffMembershipRows } from './membership-row-diff';
 import { MembershipRows } from './membership-rows';
 import { pairKey, type Pair } from './pair';
@@ -13,8 +13,6 @@ import { FACT_COLUMNS, groupByPlace, readPairs, toMembershipFact, toStoredRow, t
 export type { Pair } from './pair';
 
 export const COALITION_MEMBERSHIP = 'coalition-membership';
-
-const MEMBERSHIP_TYPES = [...MEMBERSHIP_TYPE_SET];
 
 /**
  * The coalition-membership projection, on one version of the read model, inside the caller's
@@ -130,7 +128,7 @@ export class CoalitionMembershipProjection {
            SELECT f.coalition_id, f.country, ${FACT_COLUMNS}
              FROM read_model.facts f WHERE f.version = $1 AND f.type = ANY($2::text[])
             ORDER BY f.coalition_id, f.country`,
-        [version, MEMBERSHIP_TYPES],
+        [version, MEMBERSHIP_TYPE_LIST],
       );
       let current: Pair | undefined;
       let facts: MembershipFact[] = [];

@@ -22,6 +22,9 @@ export interface FactRow {
 const REPORT_TYPES = new Set<string>(NEWS_EVENT_TYPES);
 export const MEMBERSHIP_TYPE_SET = new Set<string>(MEMBERSHIP_TYPES);
 
+/** The same types as a list, as statements take them (`type = ANY($n::text[])`). */
+export const MEMBERSHIP_TYPE_LIST: string[] = [...MEMBERSHIP_TYPES];
+
 /** The fact row of a stored report event; undefined for events that are not reports. */
 export function toFactRow(event: StoredEventCore): FactRow | undefined {
   if (!REPORT_TYPES.has(event.type)) return undefined;

@@ -7,12 +7,10 @@ import type { PoolClient } from 'pg';
 import { arrayLiteral, type StatementsInFlight } from '@annals/database';
 import type { MembershipFact } from '@annals/domain';
 import { epochMs, fromEpochMs } from './epoch-ms';
-import { MEMBERSHIP_TYPE_SET } from './fact-row';
+import { MEMBERSHIP_TYPE_LIST } from './fact-row';
 import type { StoredRole } from './membership-rows';
 import type { StoredMembershipRow } from './membership-row-diff';
 import type { Pair } from './pair';
-
-const MEMBERSHIP_TYPES = [...MEMBERSHIP_TYPE_SET];
 
 /**
  * The reads below come back as arrays (pg's rowMode 'array'), in their columns' order: pg builds
@@ -95,7 +93,7 @@ export async function readPairFacts(tx: PoolClient, version: number, pairs: Read
           WHERE x.version = $1 AND x.coalition_id = p.coalition_id AND x.country = p.country AND x.type = ANY($4::text[])
          OFFSET 0
        ) f`,
-    values: [version, arrayLiteral(pairs.map((p) => p[0])), arrayLiteral(pairs.map((p) => p[1])), MEMBERSHIP_TYPES],
+    values: [version, arrayLiteral(pairs.map((p) => p[0])), arrayLiteral(pairs.map((p) => p[1])), MEMBERSHIP_TYPE_LIST],
   });
   return rows;
 }
