@@ -65,6 +65,20 @@ describe('domain: the membership fold', () => {
     );
   });
 
+  it('keeps a row across knowledge times while its valid range and state stay the same: no row goes on where another ends', () => {
+    // each row is a GiST entry and a question's candidate: a segment unchanged from one knowledge
+    // time to the next must keep its row, not end it and start an equal one
+    fc.assert(
+      fc.property(arbitraryFacts(30, 400), (facts) => {
+        const rows = membershipHistory(facts);
+        const segment = (r: MembershipRow) => `${r.validFrom}|${r.validTo}|${keyOf(r.state)}`;
+        const ends = new Set(rows.filter((r) => r.knownTo !== null).map((r) => `${segment(r)}|${r.knownTo}`));
+        for (const r of rows) expect(ends.has(`${segment(r)}|${r.knownFrom}`)).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('a fold says whether a fact changed its state, and goes on from a state it gave as if it had never stopped', () => {
     fc.assert(
       fc.property(arbitraryFacts(20, 40), fc.nat(), (facts, split) => {

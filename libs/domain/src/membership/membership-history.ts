@@ -57,8 +57,6 @@ function segments(steps: ReadonlyArray<Step>, from: number): Segment[] {
   return result;
 }
 
-const segmentKey = (s: Segment) => `${s.validFrom}|${s.validTo}|${s.stateKey}`;
-
 /** A segment of the current knowledge time, with the row that holds it. */
 interface OpenSegment {
   segment: Segment;
@@ -151,21 +149,26 @@ function nextSegments(open: ReadonlyArray<OpenSegment>, steps: ReadonlyArray<Ste
   let kept = 0;
   while (kept < open.length && open[kept]!.segment.validTo !== null && open[kept]!.segment.validTo! < cut) kept++;
   const from = kept === 0 ? 0 : steps.findIndex((step) => step.at === open[kept - 1]!.segment.validTo);
-  const previous = new Map<string, OpenSegment>();
-  for (let o = kept; o < open.length; o++) previous.set(segmentKey(open[o]!.segment), open[o]!);
+  // The previous segments from `kept` on and the new ones are both in valid-time order, and no
+  // two of a list start at the same valid time: matched in one pass, a previous segment goes on
+  // if a new one is the same (bounds and state), and is closed otherwise.
   const next = open.slice(0, kept);
+  let p = kept;
   for (const segment of segments(steps, from)) {
-    const key = segmentKey(segment);
-    const continuing = previous.get(key);
-    if (continuing) {
-      next.push(continuing);
-      previous.delete(key);
-    } else {
-      const row: MembershipRow = { validFrom: segment.validFrom, validTo: segment.validTo, knownFrom: knownAt, knownTo: null, state: segment.state };
-      rows.push(row);
-      next.push({ segment, row });
+    while (p < open.length && open[p]!.segment.validFrom < segment.validFrom) open[p++]!.row.knownTo = knownAt;
+    const same = p < open.length ? open[p]! : undefined;
+    if (same && same.segment.validFrom === segment.validFrom) {
+      p++;
+      if (same.segment.validTo === segment.validTo && same.segment.stateKey === segment.stateKey) {
+        next.push(same);
+        continue;
+      }
+      same.row.knownTo = knownAt;
     }
+    const row: MembershipRow = { validFrom: segment.validFrom, validTo: segment.validTo, knownFrom: knownAt, knownTo: null, state: segment.state };
+    rows.push(row);
+    next.push({ segment, row });
   }
-  for (const closed of previous.values()) closed.row.knownTo = knownAt;
+  while (p < open.length) open[p++]!.row.knownTo = knownAt;
   return next;
 }
