@@ -1,6 +1,7 @@
 /**
- * What recomputing pairs reads of them: their facts and their stored membership rows, as records
- * (instants in epoch milliseconds, epochMs) and as the domain's and the diff's values.
+ * What recomputing pairs reads of them: their facts and their stored membership rows, as the
+ * statements return them (arrays of values in their columns' order, instants in epoch
+ * milliseconds: epochMs) and as the domain's and the diff's values (toMembershipFact, toStoredRow).
  */
 
 import type { PoolClient } from 'pg';
