@@ -20,9 +20,6 @@ export type ReportEventMetadata = {
   factKey: string;
 };
 
-/** The metadata keys a stream's state is folded from (evolve): all a writer reads back of the metadata. */
-export const REPORT_STATE_METADATA_KEYS = ['digest', 'factKey'] as const satisfies ReadonlyArray<keyof ReportEventMetadata>;
-
 /**
  * What the domain folds a stream's state from: the report's id (decide makes it the event's
  * idempotency key) and the metadata decide wrote. No payload: a stored event fits it, and so

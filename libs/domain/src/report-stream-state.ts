@@ -1,4 +1,4 @@
-import type { RecordedEvent } from './report-events';
+import type { RecordedEvent, ReportEventMetadata } from './report-events';
 
 /**
  * What decide needs to know about a stream: which reports it holds (and their content
@@ -19,6 +19,12 @@ export const initialState = (): ReportStreamState => ({ version: 0, reports: new
 export function evolve(state: ReportStreamState, event: RecordedEvent): ReportStreamState {
   return evolveInPlace({ ...state, reports: new Map(state.reports), facts: new Map(state.facts) }, event);
 }
+
+/**
+ * The metadata keys evolve reads: all a writer need read back of a stream's metadata to rebuild
+ * its state (the store's readStreamKeys). A key evolve comes to use must be added here.
+ */
+export const REPORT_STATE_METADATA_KEYS = ['digest', 'factKey'] as const satisfies ReadonlyArray<keyof ReportEventMetadata>;
 
 /**
  * The same fold, mutating in place: for the ingestor's hot path, where the state is private

@@ -1,5 +1,5 @@
 import { parseNewsEvent, type NewsEvent } from '@annals/contracts';
-import { decideRecordReport, evolve, initialState, reportDigest, streamIdFor, type ReportStreamState } from '@annals/domain';
+import { decideRecordReport, evolve, initialState, REPORT_STATE_METADATA_KEYS, reportDigest, streamIdFor, type ReportStreamState } from '@annals/domain';
 
 function report(overrides: Record<string, unknown> = {}): NewsEvent {
   const base = {
@@ -73,6 +73,18 @@ describe('domain: recording a report', () => {
     expect(reportDigest(again)).toBe(reportDigest(report()));
     const { decisions } = recordAll([report(), again]);
     expect(decisions[1]).toEqual({ kind: 'duplicate', reportId: 'r-1' });
+  });
+
+  it('rebuilds a stream\'s state from the metadata keys a writer reads back, as from the whole events', () => {
+    // after a restart the ingestor reads only REPORT_STATE_METADATA_KEYS of each stored event's metadata
+    const reports = [report({ id: 'a' }), report({ id: 'b', source: { publisher: 'Reuters' } }), report({ id: 'c', occurredAt: '2014-10-01' })];
+    const events = recordAll(reports).decisions.flatMap((d) => (d.kind === 'record' ? [d.event] : []));
+    const readBack = events.map((e) => ({
+      idempotencyKey: e.idempotencyKey,
+      metadata: Object.fromEntries(REPORT_STATE_METADATA_KEYS.map((key) => [key, e.metadata[key]])),
+    }));
+    expect(readBack.reduce(evolve, initialState())).toEqual(events.reduce(evolve, initialState()));
+    expect(events.reduce(evolve, initialState()).facts.size).toBe(2);
   });
 
   it('refuses a report id reused for different content as id-conflict', () => {

@@ -3,25 +3,10 @@ import { arrayLiteral } from '@annals/database';
 import { membershipHistory, type MembershipFact, type MembershipRow } from '@annals/domain';
 import { fromEpochMs } from './epoch-ms';
 import type { Pair } from './pair';
+import { roleSinceText } from './role-instants';
 
 /** A member's role as a membership row's `roles` holds it (`since` as ISO text). */
 export type StoredRole = { kind: MembershipRow['state']['roles'][number]['kind']; theater: string | null; since: string };
-
-/**
- * The ISO text of an instant, as membership rows store a role's `since`, remembered: the same
- * instants are written row after row (a role's since is a fact's valid time), and printing a
- * Date each time was a visible share of writing a row.
- */
-const isoTexts = new Map<number, string>();
-function isoText(ms: number): string {
-  let text = isoTexts.get(ms);
-  if (text === undefined) {
-    if (isoTexts.size >= 10_000) isoTexts.clear();
-    text = new Date(ms).toISOString();
-    isoTexts.set(ms, text);
-  }
-  return text;
-}
 
 /** Membership rows waiting to be written, as the arrays one INSERT ... unnest takes. */
 export class MembershipRows {
@@ -51,7 +36,7 @@ export class MembershipRows {
       this.knownFrom.push(row.knownFrom);
       this.knownTo.push(row.knownTo);
       this.since.push(row.state.since);
-      this.roles.push(row.state.roles.map((r) => ({ kind: r.kind, theater: r.theater, since: isoText(r.since) })));
+      this.roles.push(row.state.roles.map((r) => ({ kind: r.kind, theater: r.theater, since: roleSinceText(r.since) })));
     }
   }
 

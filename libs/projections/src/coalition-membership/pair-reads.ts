@@ -12,6 +12,7 @@ import { MEMBERSHIP_TYPE_LIST } from './fact-row';
 import type { StoredRole } from './membership-rows';
 import type { StoredMembershipRow } from './membership-row-diff';
 import type { Pair } from './pair';
+import { roleSinceMs } from './role-instants';
 
 /**
  * The reads below come back as arrays (pg's rowMode 'array'), in their columns' order: pg builds
@@ -125,21 +126,6 @@ export function groupByPlace<R extends [number, ...unknown[]], T>(count: number,
   return byPlace;
 }
 
-/**
- * The epoch milliseconds of a role's `since` as membership rows store it (ISO text), remembered:
- * the same instants come back row after row (a role's since is a fact's valid time).
- */
-const sinceTexts = new Map<string, number>();
-function msOf(text: string): number {
-  let ms = sinceTexts.get(text);
-  if (ms === undefined) {
-    if (sinceTexts.size >= 10_000) sinceTexts.clear();
-    ms = Date.parse(text);
-    sinceTexts.set(text, ms);
-  }
-  return ms;
-}
-
 export function toStoredRow([, ctid, validFrom, validTo, knownFrom, knownTo, since, roles]: StoredRowTuple): StoredMembershipRow {
   return {
     ctid,
@@ -149,7 +135,7 @@ export function toStoredRow([, ctid, validFrom, validTo, knownFrom, knownTo, sin
       validTo,
       knownFrom: knownFrom ?? NaN,
       knownTo,
-      state: { since, roles: roles.map((role) => ({ kind: role.kind, theater: role.theater, since: msOf(role.since) })) },
+      state: { since, roles: roles.map((role) => ({ kind: role.kind, theater: role.theater, since: roleSinceMs(role.since) })) },
     },
   };
 }
