@@ -203,7 +203,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
     if (lastFloor) {
       md.push(
         floorLine('floor rebuild', lastFloor.median, rate(last, 'raw sequential read')!.median, last.cpuPerThousand['floor rebuild'], r.machine.cores, 'rebuild that writes the read model Annals keeps (its facts and membership rows)'),
-        `- Annals' rebuild reaches ${fmt(100 * ratio(rate(last, 'Annals rebuild')!.median, lastFloor.median))}% of the floor rebuild: what computing the membership intervals, retractions and checkpointed batches cost on top.`,
+        replayAgainstFloor(100 * ratio(rate(last, 'Annals rebuild')!.median, lastFloor.median), cpuSum(last.cpuPerThousand['Annals rebuild']), cpuSum(last.cpuPerThousand['floor rebuild'])),
       );
     }
     md.push('');
@@ -267,9 +267,14 @@ export function writeReport(r: BenchResults, file: string): string[] {
     const floorIngestRatio = f1 && fIngest ? ratio(fIngest.p99, f1.p99) : NaN;
     latencyTarget('queries: p99 under full ingest ≤ 3× idle p99', ratio(largest.underIngest.p99, largest.idle.p99), 3, '×',
       { value: floorIngestRatio, says: `the floor server's p99 under the same ingest is ${fmt(floorIngestRatio, 2)}× its idle p99` });
-    const floorGrowth = f1 && smallest.floorIdle ? ratio(f1.p99, smallest.floorIdle.p99) : NaN;
-    latencyTarget(`queries: latency flat from ${fmt(smallest.events)} to ${fmt(largest.events)} events, p99 ratio ≤ 1.5`, ratio(largest.idle.p99, smallest.idle.p99), 1.5, '×',
-      { value: floorGrowth, says: `the floor server's idle p99 grows ${fmt(floorGrowth, 2)}× from ${fmt(smallest.events)} to ${fmt(largest.events)} events, with the answer` });
+    // Flat is judged at the median and at p99: at 10k events the answer is small and p99 is mostly
+    // the machine's hiccups (its trials range widely), so p99 alone could call latency flat while
+    // the median doubled.
+    for (const [name, pick] of [['p50', (x: { p50: number }) => x.p50], ['p99', (x: { p99: number }) => x.p99]] as const) {
+      const floorGrowth = f1 && smallest.floorIdle ? ratio(pick(f1), pick(smallest.floorIdle)) : NaN;
+      latencyTarget(`queries: latency flat from ${fmt(smallest.events)} to ${fmt(largest.events)} events, idle ${name} ratio ≤ 1.5`, ratio(pick(largest.idle), pick(smallest.idle)), 1.5, '×',
+        { value: floorGrowth, says: `the floor server's idle ${name} grows ${fmt(floorGrowth, 2)}× from ${fmt(smallest.events)} to ${fmt(largest.events)} events, with the answer (${fmt((smallest.floorIdle?.meanBytes ?? 0) / 1024, 1)} to ${fmt((f1?.meanBytes ?? 0) / 1024, 1)} KiB)` });
+    }
     md.push('', `The state statement's plan at ${fmt(largest.events)} events (auto_explain of the api's own query for coalition-042 at 2014-10-01 as known at 2016-01-01; actual rows): the members by one GiST index scan of the active partition, each member's sources by the pair index, the name by the formation-report index:`, '', '```', largest.plan, '```', '');
   }
   md.push(...cpuBudgets(r));
@@ -419,6 +424,22 @@ function ingestedCell(total: number, perTrial: number[] | undefined): string {
 }
 
 /** What the query floor's measurement says of a latency target that Annals missed. */
+/** The CPU seconds per 1,000 events of a contender's processes together (NaN when not measured). */
+const cpuSum = (cpu: Record<string, number> | undefined) => (cpu ? Object.values(cpu).reduce((a, b) => a + b, 0) : NaN);
+
+/**
+ * Annals' rebuild against the floor's. Annals overlaps its reading, computing and writing, while
+ * the floor does each step in turn, so the rates can hide what Annals does on top: the CPU says it.
+ */
+function replayAgainstFloor(share: number, annalsCpu: number, floorCpu: number): string {
+  const cpu = Number.isFinite(annalsCpu) && Number.isFinite(floorCpu)
+    ? ` By CPU (${fmt(annalsCpu, 3)} against ${fmt(floorCpu, 3)} s per 1,000 events), what it does on top (computing the membership intervals, retractions, checkpointed batches) costs ${fmt(100 * (annalsCpu / floorCpu - 1))}% more than the floor.`
+    : '';
+  return share < 100
+    ? `- Annals' rebuild reaches ${fmt(share)}% of the floor rebuild's rate.${cpu}`
+    : `- Annals' rebuild ran at ${fmt(share)}% of the floor rebuild's rate: it overlaps its reading, computing and writing, while the floor does each step in turn.${cpu}`;
+}
+
 function queryFloorLine(measured: string, floorMeets: boolean): string {
   return floorMeets
     ? `${measured}: within the floor's reach, so the gap is Annals' own (the api: Nest and express, validation, reshaping the rows to the contract, JSON parse and stringify).`
