@@ -423,7 +423,6 @@ function ingestedCell(total: number, perTrial: number[] | undefined): string {
   return perTrial?.length ? `${fmt(total)} (fewest in a trial: ${fmt(Math.min(...perTrial))})` : fmt(total);
 }
 
-/** What the query floor's measurement says of a latency target that Annals missed. */
 /** The CPU seconds per 1,000 events of a contender's processes together (NaN when not measured). */
 const cpuSum = (cpu: Record<string, number> | undefined) => (cpu ? Object.values(cpu).reduce((a, b) => a + b, 0) : NaN);
 
@@ -432,14 +431,18 @@ const cpuSum = (cpu: Record<string, number> | undefined) => (cpu ? Object.values
  * the floor does each step in turn, so the rates can hide what Annals does on top: the CPU says it.
  */
 function replayAgainstFloor(share: number, annalsCpu: number, floorCpu: number): string {
-  const cpu = Number.isFinite(annalsCpu) && Number.isFinite(floorCpu)
-    ? ` By CPU (${fmt(annalsCpu, 3)} against ${fmt(floorCpu, 3)} s per 1,000 events), what it does on top (computing the membership intervals, retractions, checkpointed batches) costs ${fmt(100 * (annalsCpu / floorCpu - 1))}% more than the floor.`
-    : '';
+  const measured = Number.isFinite(annalsCpu) && Number.isFinite(floorCpu);
+  const cpu = !measured
+    ? ''
+    : annalsCpu > floorCpu
+      ? ` By CPU (${fmt(annalsCpu, 3)} against ${fmt(floorCpu, 3)} s per 1,000 events), what it does on top (computing the membership intervals, retractions, checkpointed batches) costs ${fmt(100 * (annalsCpu / floorCpu - 1))}% more than the floor.`
+      : ` By CPU (${fmt(annalsCpu, 3)} against ${fmt(floorCpu, 3)} s per 1,000 events), what it does on top costs nothing measurable.`;
   return share < 100
     ? `- Annals' rebuild reaches ${fmt(share)}% of the floor rebuild's rate.${cpu}`
     : `- Annals' rebuild ran at ${fmt(share)}% of the floor rebuild's rate: it overlaps its reading, computing and writing, while the floor does each step in turn.${cpu}`;
 }
 
+/** What the query floor's measurement says of a latency target that Annals missed. */
 function queryFloorLine(measured: string, floorMeets: boolean): string {
   return floorMeets
     ? `${measured}: within the floor's reach, so the gap is Annals' own (the api: Nest and express, validation, reshaping the rows to the contract, JSON parse and stringify).`
