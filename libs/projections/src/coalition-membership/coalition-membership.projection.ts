@@ -8,7 +8,7 @@ import { MEMBERSHIP_TYPE_LIST, MEMBERSHIP_TYPE_SET, toFactRow, type FactRow } fr
 import { diffMembershipRows } from './membership-row-diff';
 import { MembershipRows } from './membership-rows';
 import { pairKey, type Pair } from './pair';
-import { FACT_COLUMNS, groupByPlace, readPairs, toMembershipFact, toStoredRow, type PairFactTuple, type PairReads } from './pair-reads';
+import { FACT_COLUMNS, groupByPlace, listedFact, pairSortedFact, readPairs, toStoredRow, type PairFactTuple, type PairReads } from './pair-reads';
 
 export type { Pair } from './pair';
 
@@ -149,7 +149,7 @@ export class CoalitionMembershipProjection {
             current = [r[0], r[1]];
             facts = [];
           }
-          facts.push(toMembershipFact(r, 2));
+          facts.push(pairSortedFact(r));
         }
         if (batch.length === 0) {
           if (current) rows.add(current, facts), pairs++;
@@ -272,7 +272,7 @@ export class CoalitionMembershipProjection {
   private async rewrite(slices: ReadonlyArray<PairReads>, tx: PoolClient, version: number, pending: StatementsInFlight): Promise<void> {
     try {
       for (const slice of slices) {
-        const facts = groupByPlace(slice.pairs.length, await slice.facts, (r) => toMembershipFact(r, 1));
+        const facts = groupByPlace(slice.pairs.length, await slice.facts, listedFact);
         const stored = groupByPlace(slice.pairs.length, await slice.rows, toStoredRow);
         const skip = (await slice.retractedSoFar) ?? new Set<string>();
         const remove: string[] = [];

@@ -1,7 +1,7 @@
 /**
  * What recomputing pairs reads of them: their facts and their stored membership rows, as the
  * statements return them (arrays of values in their columns' order, instants in epoch
- * milliseconds: epochMs) and as the domain's and the diff's values (toMembershipFact, toStoredRow).
+ * milliseconds: epochMs) and as the domain's and the diff's values (listedFact, pairSortedFact, toStoredRow).
  */
 
 import type { PoolClient } from 'pg';
@@ -140,8 +140,12 @@ export function toStoredRow([, ctid, validFrom, validTo, knownFrom, knownTo, sin
   };
 }
 
+/** The fact of a ListedFactTuple (its columns from 1) and of a PairFactTuple (from 2). */
+export const listedFact = (r: ListedFactTuple): MembershipFact => toMembershipFact(r, 1);
+export const pairSortedFact = (r: PairFactTuple): MembershipFact => toMembershipFact(r, 2);
+
 /** The fact that starts at column `at` of a row (FactTuple's columns). */
-export function toMembershipFact(r: ReadonlyArray<unknown>, at: number): MembershipFact {
+function toMembershipFact(r: ReadonlyArray<unknown>, at: number): MembershipFact {
   return {
     reportId: r[at] as string,
     type: r[at + 1] as MembershipFact['type'],
