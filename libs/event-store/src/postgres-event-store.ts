@@ -129,6 +129,25 @@ function checkAppend(streamId: string, events: ReadonlyArray<NewEvent>): void {
   if (events.length === 0) throw new InvalidAppendError('append needs at least one event');
 }
 
+type EventArguments = [type: string, schemaVersion: number, data: unknown, metadata: unknown, occurredAt: Date | null, key: string | null];
+
+/**
+ * An event's arguments, refused with the event's place and field when PostgreSQL could not take
+ * them as its parameters' types (integer, timestamptz): before anything is sent, so nothing is
+ * written. (pg would print an invalid Date as "0NaN-NaN-NaN..." and PostgreSQL would refuse the
+ * whole call naming neither the event nor the field.)
+ */
+function checkedEventArguments(args: EventArguments, i: number): EventArguments {
+  const [, schemaVersion, , , occurredAt] = args;
+  if (!Number.isInteger(schemaVersion) || schemaVersion < 1 || schemaVersion > 2_147_483_647) {
+    throw new InvalidAppendError(`event ${i + 1}: schemaVersion must be an integer from 1 to 2147483647, got ${String(schemaVersion)}`);
+  }
+  if (occurredAt !== null && (!(occurredAt instanceof Date) || Number.isNaN(occurredAt.getTime()))) {
+    throw new InvalidAppendError(`event ${i + 1}: occurredAt must be a valid Date, got ${String(occurredAt)}`);
+  }
+  return args;
+}
+
 function streamTypeOf(streamId: string, options: AppendOptions): string {
   return options.streamType ?? streamId.split('-')[0]!;
 }
@@ -223,13 +242,13 @@ export class PostgresEventStore {
   }
 
   /** One event's arguments, in the functions' order, with the defaults every form applies. */
-  private eventArguments(e: NewEvent): [type: string, schemaVersion: number, data: unknown, metadata: unknown, occurredAt: Date | null, key: string | null] {
+  private eventArguments(e: NewEvent): EventArguments {
     return [e.type, e.schemaVersion ?? this.registry.currentVersion(e.type), e.data ?? null, e.metadata ?? {}, e.occurredAt ?? null, e.idempotencyKey ?? null];
   }
 
   /** The per-event columns of event_store.append and append_many, in their order, the payloads and metadata in `form`. */
   private eventColumns(events: ReadonlyArray<NewEvent>, form: PayloadForm): unknown[] {
-    const rows = events.map((e) => this.eventArguments(e));
+    const rows = events.map((e, i) => checkedEventArguments(this.eventArguments(e), i));
     const column = (i: number) => rows.map((row) => row[i]);
     const json = (values: unknown[]) => (form === 'documents' ? JSON.stringify(values) : values.map((v) => JSON.stringify(v)));
     return [column(0), column(1), json(column(2)), json(column(3)), column(4), column(5)];
@@ -237,7 +256,7 @@ export class PostgresEventStore {
 
   /** One event's arguments of event_store.append_one, in their order. */
   private eventValues(event: NewEvent): unknown[] {
-    const [type, schemaVersion, data, metadata, occurredAt, key] = this.eventArguments(event);
+    const [type, schemaVersion, data, metadata, occurredAt, key] = checkedEventArguments(this.eventArguments(event), 0);
     return [type, schemaVersion, JSON.stringify(data), JSON.stringify(metadata), occurredAt, key];
   }
 

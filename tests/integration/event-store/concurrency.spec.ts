@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { ConcurrencyError, PostgresEventStore } from '@annals/event-store';
+import { ConcurrencyError, InvalidAppendError, PostgresEventStore } from '@annals/event-store';
 import { createTestDatabase, type TestDatabase } from '@annals/testing';
 
 describe('event store: concurrent writers with expected versions', () => {
@@ -134,6 +134,20 @@ describe('event store: concurrent writers with expected versions', () => {
     await expect(store.append('bad stream id', [{ type: 'a', data: {} }], { expectedVersion: 'any' })).rejects.toThrow(/stream id "bad stream id"/);
     await expect(store.append('ok-stream', [], { expectedVersion: 'any' })).rejects.toThrow(/at least one event/);
     await expect(store.append('ok-stream', [{ type: 'a', data: {} }], { expectedVersion: -3 })).rejects.toThrow(/expectedVersion must be/);
+    // values PostgreSQL could not take as the parameters' types: refused before anything is sent,
+    // naming the event and the field, in calls of one event, of many, and of many streams
+    const bad = [
+      [{ type: 'a', data: {}, occurredAt: new Date('2014-02-30T25:00:00Z') }, /event 1: occurredAt must be a valid Date, got Invalid Date/],
+      [{ type: 'a', data: {}, schemaVersion: 1.5 }, /event 1: schemaVersion must be an integer from 1 to 2147483647, got 1.5/],
+    ] as const;
+    for (const [event, message] of bad) {
+      await expect(store.append('ok-stream', [event], { expectedVersion: 'any' })).rejects.toThrow(message);
+      await expect(store.append('ok-stream', [{ type: 'a', data: {} }, { ...event }], { expectedVersion: 'any' })).rejects.toThrow(
+        new RegExp(message.source.replace('event 1', 'event 2')),
+      );
+      await expect(store.appendMany([{ streamId: 'ok-stream', events: [event, event], options: { expectedVersion: 'any' } }])).rejects.toThrow(InvalidAppendError);
+    }
+    expect(await store.streamVersion('ok-stream')).toBe(0);
   });
 
   it('stores a multi-event append atomically with consecutive versions and metadata', async () => {
