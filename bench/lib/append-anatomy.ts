@@ -33,8 +33,12 @@ export interface AppendAnatomy {
   unchainedUs?: number;
   /** Annals' call, part by part (µs per call); the last part is what no statement inside the function accounts for. */
   parts: Array<{ part: string; us: number }>;
-  /** Time per append on the writer's clock (µs), in the same blocks: the call, its round trips, its commit and the writer's own work. */
-  wallUs?: { annals: number; emmett: number; floor: number };
+  /**
+   * Time per append on the writer's clock (µs), in the same blocks: the call, its round trips, its
+   * commit and the writer's own work; `unchained`: the copy without the chain, called with the
+   * same statement and arguments but bare (not through PostgresEventStore, whose own work it skips).
+   */
+  wallUs?: { annals: number; emmett: number; floor: number; unchained?: number };
   /**
    * A one-row INSERT committed by the same writer, waiting for the disk's flush of the commit
    * (synchronous_commit on, as every contender commits) and not (off), interleaved in blocks (µs
@@ -184,7 +188,12 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
       floorUs: top(/INSERT INTO floor_events/),
       unchainedUs: contenders.unchained ? top(/event_store\.append_unchained\(/) : undefined,
       parts: [...[...parts].map(([part, v]) => ({ part, us: v })).sort((a, b) => b.us - a.us), { part: UNTRACKED_PART, us: annalsUs - tracked }],
-      wallUs: { annals: wall.get('annals')! / calls, emmett: wall.get('emmett')! / calls, floor: wall.get('floor')! / calls },
+      wallUs: {
+        annals: wall.get('annals')! / calls,
+        emmett: wall.get('emmett')! / calls,
+        floor: wall.get('floor')! / calls,
+        unchained: contenders.unchained ? wall.get('unchained')! / calls : undefined,
+      },
       commitUs,
     };
   } finally {
