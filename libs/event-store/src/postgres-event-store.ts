@@ -132,18 +132,20 @@ function checkAppend(streamId: string, events: ReadonlyArray<NewEvent>): void {
 type EventArguments = [type: string, schemaVersion: number, data: unknown, metadata: unknown, occurredAt: Date | null, key: string | null];
 
 /**
- * An event's arguments, refused with the event's place and field when PostgreSQL could not take
- * them as its parameters' types (integer, timestamptz): before anything is sent, so nothing is
- * written. (pg would print an invalid Date as "0NaN-NaN-NaN..." and PostgreSQL would refuse the
- * whole call naming neither the event nor the field.)
+ * An event's arguments, refused with its stream, its place among the stream's events and the
+ * field when PostgreSQL could not take them as its parameters' types (integer, timestamptz):
+ * before anything is sent, so nothing is written. (pg would print an invalid Date as
+ * "0NaN-NaN-NaN..." and PostgreSQL would refuse the whole call naming neither the event nor the
+ * field.)
  */
-function checkedEventArguments(args: EventArguments, i: number): EventArguments {
+function checkedEventArguments(args: EventArguments, streamId: string, i: number): EventArguments {
   const [, schemaVersion, , , occurredAt] = args;
+  const event = `stream ${JSON.stringify(streamId)}, event ${i + 1}`;
   if (!Number.isInteger(schemaVersion) || schemaVersion < 1 || schemaVersion > 2_147_483_647) {
-    throw new InvalidAppendError(`event ${i + 1}: schemaVersion must be an integer from 1 to 2147483647, got ${String(schemaVersion)}`);
+    throw new InvalidAppendError(`${event}: schemaVersion must be an integer from 1 to 2147483647, got ${String(schemaVersion)}`);
   }
   if (occurredAt !== null && (!(occurredAt instanceof Date) || Number.isNaN(occurredAt.getTime()))) {
-    throw new InvalidAppendError(`event ${i + 1}: occurredAt must be a valid Date, got ${String(occurredAt)}`);
+    throw new InvalidAppendError(`${event}: occurredAt must be a valid Date, got ${String(occurredAt)}`);
   }
   return args;
 }
@@ -186,8 +188,8 @@ export class PostgresEventStore {
     checkAppend(streamId, events);
     const form = payloadForm(events.length);
     const [statement, columns] = events.length === 1
-      ? [APPEND_ONE, this.eventValues(events[0]!)]
-      : [PAYLOAD_FORMS[form].append, this.eventColumns(events, form)];
+      ? [APPEND_ONE, this.eventValues(this.checkedArguments(streamId, events)[0]!)]
+      : [PAYLOAD_FORMS[form].append, this.eventColumns(this.checkedArguments(streamId, events), form)];
     const rows = await this.withIdempotencyRaceRetries(async () => {
       try {
         const { rows } = await this.pool.query<AppendedRow>({
@@ -214,7 +216,7 @@ export class PostgresEventStore {
     if (requests.length === 0) return [];
     for (const r of requests) checkAppend(r.streamId, r.events);
     if (new Set(requests.map((r) => r.streamId)).size !== requests.length) throw new InvalidAppendError('appendMany: a stream may appear once per call');
-    const events = requests.flatMap((r) => r.events);
+    const events = requests.flatMap((r) => this.checkedArguments(r.streamId, r.events));
     const streamOf = requests.flatMap((r, i) => r.events.map(() => i + 1));
     const form = payloadForm(events.length);
     const rows = await this.withIdempotencyRaceRetries(async () => {
@@ -246,17 +248,20 @@ export class PostgresEventStore {
     return [e.type, e.schemaVersion ?? this.registry.currentVersion(e.type), e.data ?? null, e.metadata ?? {}, e.occurredAt ?? null, e.idempotencyKey ?? null];
   }
 
+  /** A stream's events' arguments, each checked (checkedEventArguments). */
+  private checkedArguments(streamId: string, events: ReadonlyArray<NewEvent>): EventArguments[] {
+    return events.map((e, i) => checkedEventArguments(this.eventArguments(e), streamId, i));
+  }
+
   /** The per-event columns of event_store.append and append_many, in their order, the payloads and metadata in `form`. */
-  private eventColumns(events: ReadonlyArray<NewEvent>, form: PayloadForm): unknown[] {
-    const rows = events.map((e, i) => checkedEventArguments(this.eventArguments(e), i));
+  private eventColumns(rows: ReadonlyArray<EventArguments>, form: PayloadForm): unknown[] {
     const column = (i: number) => rows.map((row) => row[i]);
     const json = (values: unknown[]) => (form === 'documents' ? JSON.stringify(values) : values.map((v) => JSON.stringify(v)));
     return [column(0), column(1), json(column(2)), json(column(3)), column(4), column(5)];
   }
 
   /** One event's arguments of event_store.append_one, in their order. */
-  private eventValues(event: NewEvent): unknown[] {
-    const [type, schemaVersion, data, metadata, occurredAt, key] = checkedEventArguments(this.eventArguments(event), 0);
+  private eventValues([type, schemaVersion, data, metadata, occurredAt, key]: EventArguments): unknown[] {
     return [type, schemaVersion, JSON.stringify(data), JSON.stringify(metadata), occurredAt, key];
   }
 
