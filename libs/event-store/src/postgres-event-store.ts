@@ -187,9 +187,8 @@ export class PostgresEventStore {
   async append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
     checkAppend(streamId, events);
     const form = payloadForm(events.length);
-    const [statement, columns] = events.length === 1
-      ? [APPEND_ONE, this.eventValues(this.checkedArguments(streamId, events)[0]!)]
-      : [PAYLOAD_FORMS[form].append, this.eventColumns(this.checkedArguments(streamId, events), form)];
+    const args = this.checkedArguments(streamId, events);
+    const [statement, columns] = args.length === 1 ? [APPEND_ONE, this.eventValues(args[0]!)] : [PAYLOAD_FORMS[form].append, this.eventColumns(args, form)];
     const rows = await this.withIdempotencyRaceRetries(async () => {
       try {
         const { rows } = await this.pool.query<AppendedRow>({
