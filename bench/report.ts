@@ -3,7 +3,7 @@ import type { AppendResult } from './append.bench';
 import type { AppendAnatomy } from './lib/append-anatomy';
 import type { AppendScaleResult } from './append-scale.bench';
 import type { AppAlone, E2eScaleApart, E2eScaleResult } from './e2e-scale.bench';
-import type { BurstPhase, BurstPhases } from './e2e.bench';
+import type { BurstObserver, BurstPhase, BurstPhases } from './e2e.bench';
 import type { ReplayResult } from './replay.bench';
 import type { BenchResults } from './run';
 import { fmt, ratio, type Summary } from './lib/stats';
@@ -173,7 +173,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
     md.push(
       `![Lag over time](images/lag.png)`,
       '',
-      `${r.e2e.burst.rate} messages/s for 20 s, then ${fmt(r.e2e.burst.messages)} at once, ${r.e2e.burst.keyed ? 'keyed the same way' : 'unkeyed (spread over the partitions)'}; sampled every 250 ms${r.e2e.burst.observer === 'probe' ? " (the consumer group's committed offsets, and the read model's checkpoint, from which its lag is counted once the run is over; the end is polled every 100 ms with the topic's end offsets fetched once and an index probe for any event after the checkpoint)" : ''}. Each burst runs on a topic, a consumer group and a database of its own; the plot is the median burst's.`,
+      `${r.e2e.burst.rate} messages/s for 20 s, then ${fmt(r.e2e.burst.messages)} at once, ${r.e2e.burst.keyed ? 'keyed the same way' : 'unkeyed (spread over the partitions)'}; sampled every 250 ms${r.e2e.burst.observer ? ` (the consumer group's committed offsets, and the read model's checkpoint, from which its lag is counted once the run is over; the end is polled every 100 ms with the topic's end offsets fetched once and ${endProbe(r.e2e.burst.observer)})` : ''}. Each burst runs on a topic, a consumer group and a database of its own; the plot is the median burst's.`,
       '',
     );
     if (r.e2eStatements?.length) md.push(...statements(r.e2eStatements));
@@ -476,7 +476,14 @@ function floorLine(name: string, floorRate: number, baseRate: number, cpu: Recor
 }
 
 /** The median burst, measured: how long each lag took to reach zero, and what the cores did meanwhile. */
-function burstPhases(p: BurstPhases, seconds: number, observer: 'probe' | undefined): string[] {
+/** How the read model's catch-up was polled at the burst's end (BurstObserver). */
+function endProbe(observer: BurstObserver): string {
+  return observer === 'first-event'
+    ? 'an index probe for the first event after the read model\'s checkpoint'
+    : 'a probe for any event after the read model\'s checkpoint, which PostgreSQL ran as a scan of the log up to the checkpoint (the whole log once nearly caught up: several ms per poll at these sizes; polled since 2026-11-30 11:45 UTC as the first event after it, one index probe)';
+}
+
+function burstPhases(p: BurstPhases, seconds: number, observer: BurstObserver | undefined): string[] {
   const procs: Array<[string, string]> = [['postgres', 'PostgreSQL'], ['ingestor', 'ingestor'], ['projector', 'projector'], ['kafka', 'Kafka'], ['benchmark', 'this benchmark']];
   // stolen: recorded from 2026-11-29 on; older results leave the column out
   const stolen = p.ingested.stolen !== undefined && p.caughtUp.stolen !== undefined;
@@ -485,7 +492,7 @@ function burstPhases(p: BurstPhases, seconds: number, observer: 'probe' | undefi
   const lines = [
     '',
     "Where the median burst's time went, from the end of its publishing (CPU seconds by process; PostgreSQL's include the benchmark's own " +
-      (observer === 'probe' ? 'polling (an index probe and a checkpoint read)' : 'lag counts') +
+      (observer ? `polling (${endProbe(observer)}, and a checkpoint read)` : 'lag counts') +
       ", and this benchmark's process only polls the lags by then" +
       (stolen ? "; cores stolen: the share of the cores' time the hypervisor gave other machines" : '') +
       '):',
