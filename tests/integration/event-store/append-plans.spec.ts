@@ -1,6 +1,7 @@
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { PostgresEventStore } from '@annals/event-store';
 import { createTestDatabase, type TestDatabase } from '@annals/testing';
+import { planReportingPool } from '../../support/plan-reporting-pool';
 
 /**
  * The plans PostgreSQL runs inside event_store.append, read with auto_explain (nested
@@ -11,25 +12,11 @@ import { createTestDatabase, type TestDatabase } from '@annals/testing';
 describe('event store: the plans inside append', () => {
   let db: TestDatabase;
   let pool: Pool;
-  const plans: string[] = [];
+  let plans: string[];
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    // Superuser: loading auto_explain needs it. Loaded and set at connection start (not by a
-    // query on 'connect', which the pool would not wait for). One connection, so every append
-    // shares its plan cache.
-    pool = new Pool({
-      connectionString: db.adminUrl,
-      max: 1,
-      options: [
-        '-c session_preload_libraries=auto_explain',
-        '-c auto_explain.log_min_duration=0',
-        '-c auto_explain.log_nested_statements=on',
-        '-c auto_explain.log_level=notice',
-        '-c client_min_messages=notice',
-      ].join(' '),
-    });
-    pool.on('connect', (client) => client.on('notice', (notice) => plans.push(notice.message ?? '')));
+    ({ pool, plans } = planReportingPool(db.adminUrl, { nestedStatements: true }));
   });
   afterAll(async () => {
     await pool.end();
