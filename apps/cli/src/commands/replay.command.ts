@@ -17,16 +17,22 @@ export function replayCommand(program: Command): void {
         console.log(`${created ? 'rebuilding' : 'a rebuild is under way:'} ${COALITION_MEMBERSHIP} v${version}; queries keep using the live version until it has caught up`);
         // This process works on the rebuild too; a running projector may take it instead (one at a time).
         const runner = new ProjectorRunner(pool, store, versions, { batchSize: 2000 });
-        const bar = process.stderr.isTTY ? new SingleBar({ format: 'replaying |{bar}| {value}/{total} events', stream: process.stderr }, Presets.shades_classic) : undefined;
+        // Progress by position: the version's checkpoint against the log's last position, two
+        // index lookups per poll. Counting the events still to apply (versions.list) read them
+        // all, at first the whole log, every half second on the cores the rebuild runs on: the
+        // rebuild took 10% longer at 300,000 events.
+        const bar = process.stderr.isTTY ? new SingleBar({ format: 'replaying |{bar}| {percentage}% (position {value} of {total})', stream: process.stderr }, Presets.shades_classic) : undefined;
+        const lastPosition = async () => (await pool.query<{ p: number }>('SELECT coalesce(max(position), 0) AS p FROM event_store.events')).rows[0]!.p;
         await runner.start();
         try {
-          const total = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_store.events')).rows[0]!.n;
-          bar?.start(Math.max(total, 1), 0);
+          bar?.start(Math.max(await lastPosition(), 1), 0);
           for (;;) {
-            const state = (await versions.list()).find((v) => v.version === version);
+            const state = (await versions.states()).find((v) => v.version === version);
             if (!state) throw new Error(`version ${version} disappeared`);
-            bar?.setTotal(Math.max(total, 1));
-            bar?.update(Math.max(0, total - state.lagEvents));
+            if (bar) {
+              bar.setTotal(Math.max(await lastPosition(), 1));
+              bar.update((await versions.checkpointOf(version))?.position ?? 0);
+            }
             if (state.state === 'active') break;
             if (state.state === 'retired') throw new Error(`version ${version} was retired before it became active`);
             await new Promise((resolve) => setTimeout(resolve, 500));
