@@ -142,6 +142,15 @@ export class ProjectorRunner {
     await this.pool.query('SELECT read_model.analyze_version_partitions($1)', [version]).catch(() => undefined);
   }
 
+  /**
+   * Whether the pool can lend a batch another connection for its reads (readPairsBeside) now.
+   * A batch holds its own until those reads are done: with none to spare, reading beside it
+   * would wait for a connection that batches, listeners and locks all keep, so it reads on its own.
+   */
+  private spareConnection(): boolean {
+    return this.pool.idleCount > 0 || this.pool.totalCount < (this.pool.options.max ?? 10);
+  }
+
   private startSubscription(version: number): void {
     const batchSize = this.options.batchSize ?? DEFAULT_PROJECTOR_BATCH_SIZE;
     const subscription = new Subscription(this.pool, this.store, {
@@ -155,7 +164,7 @@ export class ProjectorRunner {
         // the phase is read under the checkpoint lock: markReady cannot switch it mid-batch
         const { rows } = await tx.query<{ phase: string }>('SELECT phase FROM read_model.versions WHERE version = $1', [version]);
         const mode = rows[0]?.phase === 'loading' ? 'loading' : 'live';
-        const touched = await this.projection.apply(events, tx, version, mode);
+        const touched = await this.projection.apply(events, tx, version, mode, { readsBeside: this.spareConnection() ? this.pool : undefined });
         // A loading version's partitions are only appended to, unindexed: statistics would plan
         // nothing meanwhile, and index_version_partitions analyzes them once at the end.
         if (mode === 'live') {

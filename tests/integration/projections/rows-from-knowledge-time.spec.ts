@@ -82,7 +82,7 @@ describe('projection: a live batch rewrites a pair from its new facts’ knowled
     expect(rows[0]).toMatch(/\["2014-09-19 [^,]*",\) \["2014-09-20 [^,]*",\)/);
   });
 
-  it('gives the rows the rebuild computes, over many small batches of late, early, repeated and retracted reports', async () => {
+  it('gives the rows the rebuild computes, over many small batches of late, early, repeated and retracted reports, its pairs read on the transaction\'s connection or beside it', async () => {
     await pool.query('SELECT read_model.create_version_partitions(20)');
     const random = rng(47);
     // 200 pairs, some 15 facts each; every 15th report a retraction, of a report before or
@@ -102,6 +102,10 @@ describe('projection: a live batch rewrites a pair from its new facts’ knowled
     const ordered = reports.slice(0, 1500).sort((a, b) => (a.source.publishedAt ?? '9').localeCompare(b.source.publishedAt ?? '9'));
     const stored = await record([...ordered, ...reports.slice(1500)]);
     for (let i = 0; i < stored.length; i += 250) await inTransaction(pool, (tx) => projection.apply(stored.slice(i, i + 250), tx, 20, 'live'));
+    // the same batches with the pairs read on the pool's other connections, as the projector
+    // reads them (readPairsBeside: they see the committed facts, the batch adds its own)
+    await pool.query('SELECT read_model.create_version_partitions(22)');
+    for (let i = 0; i < stored.length; i += 250) await inTransaction(pool, (tx) => projection.apply(stored.slice(i, i + 250), tx, 22, 'live', { readsBeside: pool }));
 
     const { rows: shares } = await pool.query<{ retracted: number }>('SELECT count(*) FILTER (WHERE retracted_at IS NOT NULL)::int AS retracted FROM read_model.facts WHERE version = 20');
     expect(shares[0]!.retracted).toBeGreaterThan(100);
@@ -111,6 +115,7 @@ describe('projection: a live batch rewrites a pair from its new facts’ knowled
     const live = await rowsOf(20);
     expect(live.length).toBeGreaterThan(2000);
     expect(live).toEqual(many(await rowsOf(21)));
+    expect(await rowsOf(22)).toEqual(live);
   });
 
   it('rewrites no row of a pair whose facts did not change: stored rows are read back exactly as they were computed', async () => {

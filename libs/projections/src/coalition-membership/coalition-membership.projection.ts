@@ -8,7 +8,7 @@ import { MEMBERSHIP_TYPE_LIST, MEMBERSHIP_TYPE_SET, toFactRow, type FactRow } fr
 import { diffMembershipRows } from './membership-row-diff';
 import { MembershipRows } from './membership-rows';
 import { pairKey, type Pair } from './pair';
-import { FACT_COLUMNS, groupByPlace, listedFact, pairSortedFact, readPairs, toStoredRow, type PairFactTuple, type PairReads } from './pair-reads';
+import { FACT_COLUMNS, groupByPlace, listedFact, pairSortedFact, readPairs, readPairsBeside, toStoredRow, type FactTuple, type PairFactTuple, type PairReads } from './pair-reads';
 
 export type { Pair } from './pair';
 
@@ -40,8 +40,22 @@ export class CoalitionMembershipProjection {
    * batch's facts inserted in one statement first, Node waited for all of them before it had a
    * pair to compute. Every pair a retraction of the batch changes (one of the batch's or one
    * outside it) is recomputed from all its rows at the end.
+   *
+   * With `readsBeside` (the projector's pool), the pairs' facts and rows are read on its other
+   * connections once the pairs are locked (readPairsBeside): what is committed of them, plus the
+   * batch's own facts, added in Node. The transaction's connection then only writes, and a
+   * second backend reads meanwhile: catching up alone, PostgreSQL's work of a batch had been one
+   * backend's, on one core, while Node waited on it most of the batch. Retractions stay in SQL:
+   * a pair whose facts a retraction of the batch changed is skipped or recomputed at the end on
+   * the transaction's connection, which sees the change, whichever way it was read.
    */
-  async apply(events: ReadonlyArray<StoredEventCore>, tx: PoolClient, version: number, mode: 'live' | 'loading' = 'live'): Promise<Pair[]> {
+  async apply(
+    events: ReadonlyArray<StoredEventCore>,
+    tx: PoolClient,
+    version: number,
+    mode: 'live' | 'loading' = 'live',
+    options: { readsBeside?: Pool } = {},
+  ): Promise<Pair[]> {
     const facts = events.map(toFactRow).filter((f): f is FactRow => f !== undefined);
     if (facts.length === 0) return [];
     const chunks: FactRow[][] = [];
@@ -74,7 +88,19 @@ export class CoalitionMembershipProjection {
       await pending.finish();
       return [...touched.values()].map((t) => t.pair);
     }
-    pending.add(this.lockPairs([...touched.values()].map((t) => t.pair), tx, version));
+    const locked = pending.add(this.lockPairs([...touched.values()].map((t) => t.pair), tx, version));
+    const beside = options.readsBeside;
+    // the batch's facts by pair, for reads on other connections (readPairsBeside)
+    const batchFacts = new Map<string, FactTuple[]>();
+    if (beside) {
+      for (const f of facts) {
+        if (!MEMBERSHIP_TYPE_SET.has(f.type) || !f.coalitionId || !f.country) continue;
+        const key = pairKey(f.coalitionId, f.country);
+        const list = batchFacts.get(key) ?? [];
+        list.push([f.reportId, f.type as FactTuple[1], f.position, f.roles as FactTuple[3], f.occurredAt.getTime(), f.knownAt.getTime(), null]);
+        batchFacts.set(key, list);
+      }
+    }
     const retracted: Array<Promise<Pair[]>> = [];
     const pairsOf: Array<{ pairs: Pair[]; knownFrom: number[] }> = chunks.map(() => ({ pairs: [], knownFrom: [] }));
     for (const { pair, chunk, knownFrom } of touched.values()) {
@@ -88,7 +114,9 @@ export class CoalitionMembershipProjection {
       // applied before this chunk's reads: their pairs' rows may change before the new facts' knowledge times
       const retractedSoFar = Promise.all(retracted).then((lists) => new Set(lists.flat().map((p) => pairKey(p[0], p[1]))));
       retractedSoFar.catch(() => undefined);
-      return [{ ...readPairs(tx, version, pairsOf[chunk]!.pairs, pending, pairsOf[chunk]!.knownFrom), retractedSoFar }];
+      const { pairs, knownFrom } = pairsOf[chunk]!;
+      const read = beside ? readPairsBeside(beside, locked, version, pairs, pending, batchFacts, knownFrom) : readPairs(tx, version, pairs, pending, knownFrom);
+      return [{ ...read, retractedSoFar }];
     });
     coalitions();
     await this.rewrite(reads, tx, version, pending);

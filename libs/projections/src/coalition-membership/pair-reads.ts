@@ -4,14 +4,14 @@
  * milliseconds: epochMs) and as the domain's and the diff's values (listedFact, pairSortedFact, toStoredRow).
  */
 
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { arrayLiteral, type StatementsInFlight } from '@annals/database';
 import type { MembershipFact } from '@annals/domain';
 import { epochMs, fromEpochMs } from './epoch-ms';
 import { MEMBERSHIP_TYPE_LIST } from './fact-row';
 import type { StoredRole } from './membership-rows';
 import type { StoredMembershipRow } from './membership-row-diff';
-import type { Pair } from './pair';
+import { pairKey, type Pair } from './pair';
 import { roleSinceMs } from './role-instants';
 
 /**
@@ -76,6 +76,34 @@ export function readPairs(tx: PoolClient, version: number, pairs: ReadonlyArray<
 }
 
 /**
+ * A slice of pairs' reads on the pool's other connections, once `locked` (the transaction's lock
+ * of the pairs) has resolved: what is committed of them, plus `batchFacts`, the facts the
+ * transaction is inserting (by pairKey), which those connections cannot see. Nothing else can
+ * change a pair's facts or rows meanwhile: a version's batches run one at a time, and every
+ * recomputation holds the pair's lock. What a retraction of the batch changes is not seen
+ * either; the caller recomputes those pairs on the transaction's connection (apply).
+ */
+export function readPairsBeside(
+  pool: Pool,
+  locked: Promise<unknown>,
+  version: number,
+  pairs: ReadonlyArray<Pair>,
+  pending: StatementsInFlight,
+  batchFacts: ReadonlyMap<string, ReadonlyArray<FactTuple>>,
+  knownFrom?: ReadonlyArray<number>,
+): PairReads {
+  const facts = locked
+    .then(() => readPairFacts(pool, version, pairs))
+    .then((stored) => {
+      pairs.forEach(([coalition, country], i) => {
+        for (const fact of batchFacts.get(pairKey(coalition, country)) ?? []) stored.push([i + 1, ...fact]);
+      });
+      return stored;
+    });
+  return { pairs, knownFrom, facts: pending.add(facts), rows: pending.add(locked.then(() => readPairRows(pool, version, pairs, knownFrom))) };
+}
+
+/**
  * A pair's facts and rows are always few among many: index lookups per pair, whatever the
  * statistics say. (A partition growing fast is analyzed late; with stale estimates the planner
  * joined all facts against all pairs at every batch, and the projection went quadratic.)
@@ -85,7 +113,7 @@ export function readPairs(tx: PoolClient, version: number, pairs: ReadonlyArray<
  * where reading them from the table fetched a page per fact. A column added here must be
  * added to that index too (projections/index-only-reads.spec fails until it is).
  */
-export async function readPairFacts(tx: PoolClient, version: number, pairs: ReadonlyArray<Pair>): Promise<ListedFactTuple[]> {
+export async function readPairFacts(tx: Pool | PoolClient, version: number, pairs: ReadonlyArray<Pair>): Promise<ListedFactTuple[]> {
   const { rows } = await tx.query<ListedFactTuple>({
     rowMode: 'array',
     text: `SELECT p.pair::int4 AS pair, ${FACT_COLUMNS}
@@ -101,7 +129,7 @@ export async function readPairFacts(tx: PoolClient, version: number, pairs: Read
 }
 
 /** The pairs' stored rows; with `knownFrom`, each pair's rows known until then or later (changeableFrom). */
-export async function readPairRows(tx: PoolClient, version: number, pairs: ReadonlyArray<Pair>, knownFrom?: ReadonlyArray<number>): Promise<StoredRowTuple[]> {
+export async function readPairRows(tx: Pool | PoolClient, version: number, pairs: ReadonlyArray<Pair>, knownFrom?: ReadonlyArray<number>): Promise<StoredRowTuple[]> {
   const { rows } = await tx.query<StoredRowTuple>({
     rowMode: 'array',
     text: `SELECT p.pair::int4 AS pair, x.ctid::text AS ctid, ${epochMs('lower(x.valid)')} AS valid_from, ${epochMs('upper(x.valid)')} AS valid_to,
