@@ -44,12 +44,6 @@ export interface E2eResult {
 }
 
 /**
- * Where the median burst's time went, from the end of its publishing: until the consumer group's
- * lag was zero (every message stored and its offset committed), then until the read model had
- * caught up. CPU seconds by process over each phase; `idle` is the share of the machine's cores
- * left unused (idle or waiting on I/O) in it.
- */
-/**
  * How the burst's end was polled: 'first-event', the first event after the read model's
  * checkpoint read through the log's order index (readModelCaughtUp); 'probe' (results before
  * 2026-11-30 11:45 UTC), any event after it, which PostgreSQL ran as a sequential scan of the
@@ -57,6 +51,12 @@ export interface E2eResult {
  */
 export type BurstObserver = 'probe' | 'first-event';
 
+/**
+ * Where the median burst's time went, from the end of its publishing: until the consumer group's
+ * lag was zero (every message stored and its offset committed), then until the read model had
+ * caught up. CPU seconds by process over each phase; `idle` is the share of the machine's cores
+ * left unused (idle or waiting on I/O) in it.
+ */
 export interface BurstPhases {
   ingested: BurstPhase;
   caughtUp: BurstPhase;
@@ -108,8 +108,8 @@ const ACTIVE_CHECKPOINT = `SELECT coalesce(c.transaction_id, '0'::xid8) AS trans
  * while the read model is far behind, after reading the whole log once it is nearly caught up,
  * which is when the benchmark polls. Measured at 1,000,000 events with the checkpoint 500 events
  * from the end: 320 ms per poll against 0.2 ms (EXPLAIN ANALYZE). Results before 2026-11-30
- * 11:45 UTC were polled that way (BurstObserver 'probe'; docs/benchmarks.md says which). Not caught up while no version
- * is active.
+ * 11:45 UTC were polled that way (BurstObserver 'probe'; docs/benchmarks.md says which). Not
+ * caught up while no version is active.
  */
 export async function readModelCaughtUp(pool: Pool): Promise<boolean> {
   const { rows } = await pool.query<{ caught_up: boolean }>(

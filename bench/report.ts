@@ -475,7 +475,6 @@ function floorLine(name: string, floorRate: number, baseRate: number, cpu: Recor
   return head + `within reach for a ${who}; the rest of the gap is Annals' own.`;
 }
 
-/** The median burst, measured: how long each lag took to reach zero, and what the cores did meanwhile. */
 /** How the read model's catch-up was polled at the burst's end (BurstObserver). */
 function endProbe(observer: BurstObserver): string {
   return observer === 'first-event'
@@ -483,6 +482,7 @@ function endProbe(observer: BurstObserver): string {
     : 'a probe for any event after the read model\'s checkpoint, which PostgreSQL ran as a scan of the log up to the checkpoint (the whole log once nearly caught up: several ms per poll at these sizes; polled since 2026-11-30 11:45 UTC as the first event after it, one index probe)';
 }
 
+/** The median burst, measured: how long each lag took to reach zero, and what the cores did meanwhile. */
 function burstPhases(p: BurstPhases, seconds: number, observer: BurstObserver | undefined): string[] {
   const procs: Array<[string, string]> = [['postgres', 'PostgreSQL'], ['ingestor', 'ingestor'], ['projector', 'projector'], ['kafka', 'Kafka'], ['benchmark', 'this benchmark']];
   // stolen: recorded from 2026-11-29 on; older results leave the column out

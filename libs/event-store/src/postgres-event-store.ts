@@ -328,6 +328,12 @@ export class PostgresEventStore {
     return rows;
   }
 
+  /** The highest global position stored (0 for an empty log): one probe of the primary key. */
+  async lastPosition(): Promise<number> {
+    const { rows } = await this.pool.query<{ position: number }>('SELECT coalesce(max(position), 0) AS position FROM event_store.events');
+    return Number(rows[0]!.position);
+  }
+
   async streamVersion(streamId: string): Promise<number> {
     const { rows } = await this.pool.query<{ version: number }>('SELECT version FROM event_store.streams WHERE stream_id = $1', [streamId]);
     return rows[0]?.version ?? 0;

@@ -1,8 +1,7 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
 import { APP_CONFIG, type ApiConfig } from '@annals/config';
-import { PG_POOL } from '@annals/database';
+import { PostgresEventStore } from '@annals/event-store';
 import { consumerLag, KAFKA } from '@annals/kafka';
 import { AnnalsMetrics } from '@annals/observability';
 import { ProjectionVersions } from '@annals/projections';
@@ -18,7 +17,7 @@ export class MetricsController {
   constructor(
     private readonly metrics: AnnalsMetrics,
     private readonly versions: ProjectionVersions,
-    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly store: PostgresEventStore,
     @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(APP_CONFIG) private readonly config: ApiConfig,
   ) {}
@@ -31,8 +30,7 @@ export class MetricsController {
   }
 
   private async readStore() {
-    const { rows } = await this.pool.query<{ n: number }>('SELECT coalesce(max(position), 0) AS n FROM event_store.events');
-    this.metrics.eventsStored.set(rows[0]!.n);
+    this.metrics.eventsStored.set(await this.store.lastPosition());
   }
 
   private async readProjections() {
