@@ -7,8 +7,15 @@
  */
 export type ExpectedVersion = number | 'no-stream' | 'stream-exists' | 'any';
 
-/** The encoding event_store.append takes: n >= 0 exact, -1 any, -2 stream exists. */
-export function encodeExpectedVersion(expected: ExpectedVersion): number {
+import { InvalidAppendError } from './errors';
+
+/**
+ * The encoding event_store.append takes: n >= 0 exact, -1 any, -2 stream exists. Anything else is
+ * refused as an InvalidAppendError naming the stream, before anything is sent: the error
+ * AppendBatcher recognizes as one append's own fault, so the other appends of its call are still
+ * stored.
+ */
+export function encodeExpectedVersion(expected: ExpectedVersion, streamId: string): number {
   switch (expected) {
     case 'any':
       return -1;
@@ -18,7 +25,9 @@ export function encodeExpectedVersion(expected: ExpectedVersion): number {
       return 0;
     default:
       if (!Number.isSafeInteger(expected) || expected < 0) {
-        throw new RangeError(`expectedVersion must be a non-negative integer, 'no-stream', 'stream-exists' or 'any'; got ${String(expected)}`);
+        throw new InvalidAppendError(
+          `stream ${JSON.stringify(streamId)}: expectedVersion must be a non-negative integer, 'no-stream', 'stream-exists' or 'any'; got ${String(expected)}`,
+        );
       }
       return expected;
   }

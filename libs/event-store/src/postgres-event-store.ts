@@ -186,6 +186,7 @@ export class PostgresEventStore {
   /** Appends in one round trip and one transaction. Throws ConcurrencyError on a version mismatch. */
   async append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
     checkAppend(streamId, events);
+    const expected = encodeExpectedVersion(options.expectedVersion, streamId);
     const form = payloadForm(events.length);
     const args = this.checkedArguments(streamId, events);
     const [statement, columns] = args.length === 1 ? [APPEND_ONE, this.eventValues(args[0]!)] : [PAYLOAD_FORMS[form].append, this.eventColumns(args, form)];
@@ -193,7 +194,7 @@ export class PostgresEventStore {
       try {
         const { rows } = await this.pool.query<AppendedRow>({
           ...statement,
-          values: [streamId, streamTypeOf(streamId, options), encodeExpectedVersion(options.expectedVersion), ...columns],
+          values: [streamId, streamTypeOf(streamId, options), expected, ...columns],
         });
         return rows;
       } catch (error) {
@@ -214,6 +215,7 @@ export class PostgresEventStore {
   async appendMany(requests: ReadonlyArray<AppendRequest>): Promise<Array<AppendResult | ConcurrencyError>> {
     if (requests.length === 0) return [];
     for (const r of requests) checkAppend(r.streamId, r.events);
+    const expected = requests.map((r) => encodeExpectedVersion(r.options.expectedVersion, r.streamId));
     if (new Set(requests.map((r) => r.streamId)).size !== requests.length) throw new InvalidAppendError('appendMany: a stream may appear once per call');
     const events = requests.flatMap((r) => this.checkedArguments(r.streamId, r.events));
     const streamOf = requests.flatMap((r, i) => r.events.map(() => i + 1));
@@ -224,7 +226,7 @@ export class PostgresEventStore {
         values: [
           requests.map((r) => r.streamId),
           requests.map((r) => streamTypeOf(r.streamId, r.options)),
-          requests.map((r) => encodeExpectedVersion(r.options.expectedVersion)),
+          expected,
           streamOf,
           ...this.eventColumns(events, form),
         ],

@@ -222,4 +222,20 @@ describe('event store: appends to many streams in one call', () => {
     expect((await pool.query(`SELECT 1 FROM event_store.streams WHERE stream_id = 'batch-refused'`)).rowCount).toBe(0);
     expect(await store.verify()).toEqual([]);
   });
+
+  it('AppendBatcher: an append with an expected version that is not one fails alone, naming its stream; the others of its call are stored', async () => {
+    const batcher = new AppendBatcher(store);
+    const settled = await Promise.allSettled([
+      batcher.append('expect-fine-1', [event('ef1-1')], { expectedVersion: 'no-stream' }),
+      batcher.append('expect-bad', [event('eb-1')], { expectedVersion: 2.5 }),
+      batcher.append('expect-fine-2', [event('ef2-1')], { expectedVersion: 'any' }),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const { reason } = settled[1] as PromiseRejectedResult;
+    expect(reason).toBeInstanceOf(InvalidAppendError);
+    expect(reason.message).toBe(`stream "expect-bad": expectedVersion must be a non-negative integer, 'no-stream', 'stream-exists' or 'any'; got 2.5`);
+    expect(await stored('expect-fine-1')).toEqual(['ef1-1']);
+    expect(await stored('expect-fine-2')).toEqual(['ef2-1']);
+    expect(await stored('expect-bad')).toEqual([]);
+  });
 });

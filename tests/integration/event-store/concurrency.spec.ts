@@ -133,7 +133,11 @@ describe('event store: concurrent writers with expected versions', () => {
   it('rejects malformed requests with a message naming the problem', async () => {
     await expect(store.append('bad stream id', [{ type: 'a', data: {} }], { expectedVersion: 'any' })).rejects.toThrow(/stream id "bad stream id"/);
     await expect(store.append('ok-stream', [], { expectedVersion: 'any' })).rejects.toThrow(/at least one event/);
-    await expect(store.append('ok-stream', [{ type: 'a', data: {} }], { expectedVersion: -3 })).rejects.toThrow(/expectedVersion must be/);
+    for (const expectedVersion of [-3, 1.5, Number.NaN]) {
+      const refused = store.append('ok-stream', [{ type: 'a', data: {} }], { expectedVersion });
+      await expect(refused).rejects.toThrow(InvalidAppendError);
+      await expect(refused).rejects.toThrow(`stream "ok-stream": expectedVersion must be a non-negative integer, 'no-stream', 'stream-exists' or 'any'; got ${expectedVersion}`);
+    }
     // values PostgreSQL could not take as the parameters' types: refused before anything is sent,
     // naming the stream, the event's place among its events and the field, in calls of one event,
     // of many, and of many streams
