@@ -155,6 +155,7 @@ export async function e2eScaleBenchmark(ctx: BenchContext, options: { sizes: num
     await copy.drop();
   }
   await admin.disconnect();
+  await ctx.deleteTopics([topic]);
   const results = options.sizes.map((stored) => ({
     stored,
     messages: options.messages,

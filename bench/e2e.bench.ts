@@ -220,6 +220,7 @@ export async function e2eBenchmark(
   console.log(`  burst of ${options.burst}: lag back to zero ${secondsToZeroLag.median.toFixed(1)} s after the burst was published (median of ${bursts.length}: ${secondsToZeroLag.trials.map((t) => t.toFixed(1)).join(', ')})`);
   const burst = { messages: options.burst, secondsToZeroLag: secondsToZeroLag.median, trials: secondsToZeroLag.trials, rate: options.rate, plot: options.plotFile, phases: median.phases, keyed: true, observer: 'first-event' as const };
   await admin.disconnect();
+  await ctx.deleteTopics([topic]);
   const cpuPerThousand = Object.fromEntries(
     Object.entries(cpuTotals).map(([name, procs]) => [name, Object.fromEntries(Object.entries(procs).map(([p, s]) => [p, (s / (options.messages * options.trials)) * 1000]))]),
   );
@@ -312,6 +313,7 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
   await projector.stop();
   await pool.end();
   await ctx.dropDatabase('bench_lag');
+  await ctx.deleteTopics([topic]);
   console.log(`    burst ${run + 1}: lag back to zero ${secondsToZeroLag.toFixed(1)} s after the burst was published`);
   return { secondsToZeroLag, phases, plot };
 }

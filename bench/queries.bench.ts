@@ -175,6 +175,7 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   await floor.stop();
   await ingestor.stop();
   await projector.stop();
+  await ctx.deleteTopics([topic]);
 
   await pool.end();
   await api.stop();

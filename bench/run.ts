@@ -110,6 +110,7 @@ async function main(): Promise<void> {
   const ctx = new BenchContext();
   console.log('bench: starting the bench stack (its own Kafka and PostgreSQL)');
   await ctx.up();
+  await ctx.deleteLeftoverTopics();
   const admin = () => ctx.settings.adminDatabaseUrl;
 
   if (only.has('append')) await recordingStolen(['append'], async () => {
