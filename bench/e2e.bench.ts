@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Pool } from 'pg';
@@ -7,6 +9,7 @@ import { partitionKey } from '@annals/publisher';
 import { AppProcess } from '../tools/runtime/app-process';
 import type { BenchContext } from './lib/bench-context';
 import { machineSeconds, machineShare, treeSeconds } from './lib/cpu';
+import { monotonicMicros, summarizeProfile, type ProfileSummary } from './lib/cpu-profile';
 import { benchReport, rng } from './lib/dataset';
 import { writeLagPlot, type LagSample } from './lib/lag-plot';
 import { PIPELINE_TABLES } from './lib/pipeline-tables';
@@ -40,7 +43,20 @@ export interface E2eResult {
      * lag and fetched the topic's end offsets at every poll.
      */
     observer?: BurstObserver;
+    /** Where the apps' own CPU went in one more burst, profiled (absent: results from before 2026-11-30 14:30 UTC). */
+    profile?: BurstProfile;
   };
+}
+
+/**
+ * One more burst after the timed ones, with the ingestor and the projector under V8's
+ * `--cpu-prof` (which slows them a little, so it is not one of the timed bursts): each app's self
+ * time from the end of publishing until the read model had caught up.
+ */
+export interface BurstProfile {
+  secondsToZeroLag: number;
+  ingestor: ProfileSummary;
+  projector: ProfileSummary;
 }
 
 /**
@@ -212,23 +228,48 @@ export async function e2eBenchmark(
 
   // Lag over time: a steady rate, then a burst, with both apps running; several times, as one
   // burst is one sample of a noisy machine. The plot is the median run's.
-  const bursts: Array<{ secondsToZeroLag: number; phases: BurstPhases; plot: () => void }> = [];
+  const bursts: Array<{ topic: string; secondsToZeroLag: number; phases: BurstPhases; plot: () => void }> = [];
   for (let run = 0; run < options.burstTrials; run++) bursts.push(await lagOverTime(ctx, kafka, admin, options, run));
   const secondsToZeroLag = summarize(bursts.map((b) => b.secondsToZeroLag));
   const median = [...bursts].sort((a, b) => a.secondsToZeroLag - b.secondsToZeroLag)[Math.floor((bursts.length - 1) / 2)]!;
   median.plot();
   console.log(`  burst of ${options.burst}: lag back to zero ${secondsToZeroLag.median.toFixed(1)} s after the burst was published (median of ${bursts.length}: ${secondsToZeroLag.trials.map((t) => t.toFixed(1)).join(', ')})`);
-  const burst = { messages: options.burst, secondsToZeroLag: secondsToZeroLag.median, trials: secondsToZeroLag.trials, rate: options.rate, plot: options.plotFile, phases: median.phases, keyed: true, observer: 'first-event' as const };
+  const { topic: profiledTopic, ...profile } = await profiledBurst(ctx, kafka, admin, options, bursts.length);
+  const burst = { messages: options.burst, secondsToZeroLag: secondsToZeroLag.median, trials: secondsToZeroLag.trials, rate: options.rate, plot: options.plotFile, phases: median.phases, keyed: true, observer: 'first-event' as const, profile };
   await admin.disconnect();
-  await ctx.deleteTopics([topic]);
+  // only once this admin is gone: a kafkajs client keeps asking for the metadata of every topic it
+  // has used, and fails once one of them is deleted
+  await ctx.deleteTopics([topic, ...bursts.map((b) => b.topic), profiledTopic]);
   const cpuPerThousand = Object.fromEntries(
     Object.entries(cpuTotals).map(([name, procs]) => [name, Object.fromEntries(Object.entries(procs).map(([p, s]) => [p, (s / (options.messages * options.trials)) * 1000]))]),
   );
   return { messages: options.messages, eventsPerSecond, cpuPerThousand, burst };
 }
 
-/** One run: the seconds from the end of the burst's publishing to zero lag, and its plot, drawn on demand. */
-async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, options: { burst: number; rate: number; plotFile: string }, run: number) {
+/** The burst once more, its apps profiled (BurstProfile). */
+async function profiledBurst(ctx: BenchContext, kafka: Kafka, admin: Admin, options: { burst: number; rate: number; plotFile: string }, run: number): Promise<BurstProfile & { topic: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'annals-burst-profile-'));
+  try {
+    const { topic, secondsToZeroLag, window } = await lagOverTime(ctx, kafka, admin, options, run, dir);
+    const summary = (app: string) => {
+      const file = join(dir, `${app}.cpuprofile`);
+      // written by V8 when the app exits of itself (AppProcess.stop asks it to)
+      if (!existsSync(file)) throw new Error(`the ${app} left no CPU profile (${file}): did it exit of itself?`);
+      return summarizeProfile(file, window.fromMicros, window.toMicros);
+    };
+    console.log(`    burst, profiled: lag back to zero ${secondsToZeroLag.toFixed(1)} s`);
+    return { topic, secondsToZeroLag, ingestor: summary('ingestor'), projector: summary('projector') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One run: the seconds from the end of the burst's publishing to zero lag, and its plot, drawn on
+ * demand. With `profileDir`, the apps write their V8 CPU profiles there (`<app>.cpuprofile`), and
+ * `window` is the span from the end of publishing to zero lag on the profiles' clock.
+ */
+async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, options: { burst: number; rate: number; plotFile: string }, run: number, profileDir?: string) {
   const topic = `bench-lag-${Date.now()}`;
   const group = `annals-lag-${run}`;
   await createTopicsWithLeaders(admin, [{ topic, numPartitions: 6 }]);
@@ -236,8 +277,9 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
   const env = { KAFKA_BROKERS: ctx.settings.kafkaBrokers, DATABASE_URL: db.appUrl, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: group, LOG_LEVEL: 'warn' };
   const ingestor = new AppProcess('ingestor', join(ROOT, '.annals/logs/bench-ingestor.log'));
   const projector = new AppProcess('projector', join(ROOT, '.annals/logs/bench-projector.log'));
-  ingestor.start(env, cpuProfile('ingestor-burst', run));
-  projector.start(env, cpuProfile('projector-burst', run));
+  const profiled = (app: string) => (profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${app}.cpuprofile`] : cpuProfile(`${app}-burst`, run));
+  ingestor.start(env, profiled('ingestor'));
+  projector.start(env, profiled('projector'));
   const pool = new Pool({ connectionString: db.appUrl, max: 2 });
   await until(async () => {
     const { groups } = await admin.describeGroups([group]);
@@ -277,6 +319,7 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
   // group's lag is zero (it only falls once publishing ends) and when the read model has caught up
   const snapshot = () => ({
     at: Date.now(),
+    micros: monotonicMicros(),
     cpu: { ...snapshotCpu(ctx), ingestor: procCpu(ingestor.pid), projector: procCpu(projector.pid), benchmark: benchmarkCpu() },
     machine: machineSeconds(),
   });
@@ -313,9 +356,8 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
   await projector.stop();
   await pool.end();
   await ctx.dropDatabase('bench_lag');
-  await ctx.deleteTopics([topic]);
   console.log(`    burst ${run + 1}: lag back to zero ${secondsToZeroLag.toFixed(1)} s after the burst was published`);
-  return { secondsToZeroLag, phases, plot };
+  return { topic, secondsToZeroLag, phases, plot, window: { fromMicros: published.micros, toMicros: caughtUp.micros } };
 }
 
 /**

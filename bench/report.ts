@@ -3,7 +3,7 @@ import type { AppendResult } from './append.bench';
 import type { AppendAnatomy } from './lib/append-anatomy';
 import type { AppendScaleResult } from './append-scale.bench';
 import type { AppAlone, E2eScaleApart, E2eScaleResult } from './e2e-scale.bench';
-import type { BurstObserver, BurstPhase, BurstPhases } from './e2e.bench';
+import type { BurstObserver, BurstPhase, BurstPhases, BurstProfile } from './e2e.bench';
 import type { ReplayResult } from './replay.bench';
 import type { BenchResults } from './run';
 import { fmt, ratio, type Summary } from './lib/stats';
@@ -169,6 +169,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
       );
     }
     if (r.e2e.burst.phases) md.push(...burstPhases(r.e2e.burst.phases, r.e2e.burst.secondsToZeroLag, r.e2e.burst.observer));
+    if (r.e2e.burst.profile) md.push(...burstProfile(r.e2e.burst.profile));
     md.push('');
     md.push(
       `![Lag over time](images/lag.png)`,
@@ -510,6 +511,36 @@ function burstPhases(p: BurstPhases, seconds: number, observer: BurstObserver | 
     );
   }
   return lines;
+}
+
+/** Where the apps' own CPU went in the profiled burst: self time by where the code lives, then the busiest functions. */
+function burstProfile(p: BurstProfile): string[] {
+  const apps = [p.ingestor, p.projector] as const;
+  const share = (summary: (typeof apps)[number], name: string) => summary.byPlace.find((s) => s.name === name)?.share ?? 0;
+  // the places worth a row: 1% or more of either app's busy time; the rest in one row
+  const places = [...new Set(apps.flatMap((a) => a.byPlace.map((s) => s.name)))]
+    .filter((name) => apps.some((a) => share(a, name) >= 0.01))
+    .sort((x, y) => Math.max(...apps.map((a) => share(a, y))) - Math.max(...apps.map((a) => share(a, x))));
+  const rest = (a: (typeof apps)[number]) => 1 - places.reduce((sum, name) => sum + share(a, name), 0);
+  const pct = (x: number) => `${fmt(100 * x)}%`;
+  const functions = (label: string, a: (typeof apps)[number]) =>
+    `- ${label}: ${a.topFunctions.map((f) => `${f.name} ${pct(f.share)}`).join('; ')}`;
+  return [
+    '',
+    `Where the apps' own CPU went in a burst: one more burst after the timed ones, the ingestor and the projector under V8's \`--cpu-prof\` (which slows them a little; this one's lag was back to zero after ${fmt(p.secondsToZeroLag, 1)} s); ` +
+      'self time (each sample charged to the function running, not its callers) from the end of publishing until the read model had caught up, idle left out:',
+    '',
+    '| where the code lives | ingestor | projector |',
+    '|---|---|---|',
+    `| busy CPU seconds | ${fmt(p.ingestor.busySeconds, 2)} | ${fmt(p.projector.busySeconds, 2)} |`,
+    ...places.map((name) => `| ${name} | ${pct(share(p.ingestor, name))} | ${pct(share(p.projector, name))} |`),
+    `| the rest | ${pct(rest(p.ingestor))} | ${pct(rest(p.projector))} |`,
+    '',
+    'The functions that ran the most (self time; a function V8 inlined counts in its caller):',
+    '',
+    functions('ingestor', p.ingestor),
+    functions('projector', p.projector),
+  ];
 }
 
 /** A figure measured at each size of the log: one configuration's rates at one size. */
