@@ -527,12 +527,13 @@ function burstProfile(p: BurstProfile): string[] {
     `- ${label}: ${a.topFunctions.map((f) => `${f.name} ${pct(f.share)}`).join('; ')}`;
   return [
     '',
-    `Where the apps' own CPU went in a burst: one more burst after the timed ones, the ingestor and the projector under V8's \`--cpu-prof\` (which slows them a little; this one's lag was back to zero after ${fmt(p.secondsToZeroLag, 1)} s); ` +
-      'self time (each sample charged to the function running, not its callers) from the end of publishing until the read model had caught up, idle left out:',
+    `Where the apps' own CPU went in a burst: one more burst after the timed ones, the ingestor and the projector under V8's \`--cpu-prof\` (whose sampling slows them: this one's lag was back to zero after ${fmt(p.secondsToZeroLag, 1)} s); ` +
+      'self time (each sample charged to the function running, not its callers) from the end of publishing until the read model had caught up, idle left out. ' +
+      'The profiler samples on the wall clock, so time an app spent waiting for a core is charged to the function it was in: the shares, not the seconds, are the figures to read.',
     '',
     '| where the code lives | ingestor | projector |',
     '|---|---|---|',
-    `| busy CPU seconds | ${fmt(p.ingestor.busySeconds, 2)} | ${fmt(p.projector.busySeconds, 2)} |`,
+    `| seconds sampled busy (wall clock) | ${fmt(p.ingestor.busySeconds, 2)} | ${fmt(p.projector.busySeconds, 2)} |`,
     ...places.map((name) => `| ${name} | ${pct(share(p.ingestor, name))} | ${pct(share(p.projector, name))} |`),
     `| the rest | ${pct(rest(p.ingestor))} | ${pct(rest(p.projector))} |`,
     '',

@@ -18,7 +18,10 @@ export interface ProfileShare {
 
 /** Where one app's CPU went in a window of its run, by the code that was running (self time). */
 export interface ProfileSummary {
-  /** Busy time sampled in the window, seconds (the garbage collector included, idle not). */
+  /**
+   * Busy time sampled in the window, seconds (the garbage collector included, idle not). V8 samples
+   * on the wall clock: time the app's thread waited for a core counts, charged to the function it was in.
+   */
   busySeconds: number;
   /** By where the code lives: a library or app of Annals, an npm package, Node.js itself, the garbage collector. */
   byPlace: ProfileShare[];
