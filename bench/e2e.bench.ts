@@ -50,7 +50,7 @@ export interface E2eResult {
 
 /**
  * One more burst after the timed ones, with the ingestor and the projector under V8's
- * `--cpu-prof` (which slows them a little, so it is not one of the timed bursts): each app's self
+ * `--cpu-prof` (whose sampling slows them, so it is not one of the timed bursts): each app's self
  * time from the end of publishing until the read model had caught up.
  */
 export interface BurstProfile {

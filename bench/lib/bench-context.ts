@@ -70,7 +70,7 @@ export class BenchContext {
 
   /**
    * Deletes topics a measurement is done with, with their dead-letter topics (`<topic>.dlq`,
-   * which the ingestor creates). The bench's Kafka would otherwise keep every run's topics (the
+   * where the ingestor sends the messages it refuses). The bench's Kafka would otherwise keep every run's topics (the
    * end-to-end section publishes 200,000 messages, the queries section backlogs of 1,200,000)
    * until their retention of 7 days, on the disk every later run writes to. Topics that do not
    * exist are skipped.

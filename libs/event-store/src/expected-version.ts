@@ -1,3 +1,5 @@
+import { InvalidAppendError } from './errors';
+
 /**
  * What a writer believes about the stream it appends to:
  * - a number n: the stream is at exactly version n (0 = it has no events);
@@ -6,8 +8,6 @@
  * - 'any': no check.
  */
 export type ExpectedVersion = number | 'no-stream' | 'stream-exists' | 'any';
-
-import { InvalidAppendError } from './errors';
 
 /**
  * The encoding event_store.append takes: n >= 0 exact, -1 any, -2 stream exists. Anything else is
