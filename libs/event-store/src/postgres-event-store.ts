@@ -131,6 +131,39 @@ function checkAppend(streamId: string, events: ReadonlyArray<NewEvent>): void {
 
 type EventArguments = [type: string, schemaVersion: number, data: unknown, metadata: unknown, occurredAt: Date | null, key: string | null];
 
+/** Where an event of a call is, for the errors that name it: its stream and its place among that stream's events. */
+const placeOf = (streamId: string, i: number) => `stream ${JSON.stringify(streamId)}, event ${i + 1}`;
+
+/** The place of each event of a call, by its index in the call (see placeOf). */
+type EventPlaces = (k: number) => string;
+
+/**
+ * The events' data or metadata (`values`, in call order) as JSON text, in `form`: one document for
+ * the whole column, or one per event. A value JSON cannot hold (a BigInt, a cycle, a toJSON that
+ * throws) is refused as an InvalidAppendError naming the event and the field, before anything is
+ * sent: AppendBatcher then fails only that append, where JSON.stringify's TypeError would have
+ * failed every append sharing its call. The events are stringified one by one only to find the
+ * one at fault.
+ */
+function jsonColumn(values: unknown[], form: PayloadForm, field: 'data' | 'metadata', places: EventPlaces): string | string[] {
+  try {
+    return form === 'documents' ? JSON.stringify(values) : values.map((v) => JSON.stringify(v));
+  } catch (error) {
+    values.forEach((value, k) => jsonText(value, field, places(k)));
+    throw error;
+  }
+}
+
+/** One event's data or metadata as JSON text, refused as in jsonColumn. */
+function jsonText(value: unknown, field: 'data' | 'metadata', place: string): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    // (the first line: V8 draws the path of a cycle on the next ones)
+    throw new InvalidAppendError(`${place}: ${field} is not JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
 /**
  * An event's arguments, refused with its stream, its place among the stream's events and the
  * field when PostgreSQL could not take them as its parameters' types (integer, timestamptz):
@@ -139,14 +172,18 @@ type EventArguments = [type: string, schemaVersion: number, data: unknown, metad
  * field.)
  */
 function checkedEventArguments(args: EventArguments, streamId: string, i: number): EventArguments {
-  const [, schemaVersion, , , occurredAt] = args;
-  const event = `stream ${JSON.stringify(streamId)}, event ${i + 1}`;
+  const [, schemaVersion, data, metadata, occurredAt] = args;
+  // (the place is written only for an error: this runs for every event the ingestor appends)
+  const refuse = (problem: string) => new InvalidAppendError(`${placeOf(streamId, i)}: ${problem}`);
   if (!Number.isInteger(schemaVersion) || schemaVersion < 1 || schemaVersion > 2_147_483_647) {
-    throw new InvalidAppendError(`${event}: schemaVersion must be an integer from 1 to 2147483647, got ${String(schemaVersion)}`);
+    throw refuse(`schemaVersion must be an integer from 1 to 2147483647, got ${String(schemaVersion)}`);
   }
   if (occurredAt !== null && (!(occurredAt instanceof Date) || Number.isNaN(occurredAt.getTime()))) {
-    throw new InvalidAppendError(`${event}: occurredAt must be a valid Date, got ${String(occurredAt)}`);
+    throw refuse(`occurredAt must be a valid Date, got ${String(occurredAt)}`);
   }
+  // JSON text has no function or symbol: JSON.stringify would leave the field out, or write null
+  if (typeof data === 'function' || typeof data === 'symbol') throw refuse(`data is not JSON: a ${typeof data}`);
+  if (typeof metadata === 'function' || typeof metadata === 'symbol') throw refuse(`metadata is not JSON: a ${typeof metadata}`);
   return args;
 }
 
@@ -189,7 +226,8 @@ export class PostgresEventStore {
     const expected = encodeExpectedVersion(options.expectedVersion, streamId);
     const form = payloadForm(events.length);
     const args = this.checkedArguments(streamId, events);
-    const [statement, columns] = args.length === 1 ? [APPEND_ONE, this.eventValues(args[0]!)] : [PAYLOAD_FORMS[form].append, this.eventColumns(args, form)];
+    const [statement, columns] =
+      args.length === 1 ? [APPEND_ONE, this.eventValues(args[0]!, placeOf(streamId, 0))] : [PAYLOAD_FORMS[form].append, this.eventColumns(args, form, (k) => placeOf(streamId, k))];
     const rows = await this.withIdempotencyRaceRetries(async () => {
       try {
         const { rows } = await this.pool.query<AppendedRow>({
@@ -220,6 +258,9 @@ export class PostgresEventStore {
     const events = requests.flatMap((r) => this.checkedArguments(r.streamId, r.events));
     const streamOf = requests.flatMap((r, i) => r.events.map(() => i + 1));
     const form = payloadForm(events.length);
+    // event k's place, looked up only for an error
+    const places = (k: number) => placeOf(requests[streamOf[k]! - 1]!.streamId, k - streamOf.indexOf(streamOf[k]!));
+    const columns = this.eventColumns(events, form, places);
     const rows = await this.withIdempotencyRaceRetries(async () => {
       const { rows } = await this.pool.query<AppendedRow & { request: number; conflict: number | null }>({
         ...PAYLOAD_FORMS[form].appendMany,
@@ -228,7 +269,7 @@ export class PostgresEventStore {
           requests.map((r) => streamTypeOf(r.streamId, r.options)),
           expected,
           streamOf,
-          ...this.eventColumns(events, form),
+          ...columns,
         ],
       });
       return rows;
@@ -255,15 +296,14 @@ export class PostgresEventStore {
   }
 
   /** The per-event columns of event_store.append and append_many, in their order, the payloads and metadata in `form`. */
-  private eventColumns(rows: ReadonlyArray<EventArguments>, form: PayloadForm): unknown[] {
+  private eventColumns(rows: ReadonlyArray<EventArguments>, form: PayloadForm, places: EventPlaces): unknown[] {
     const column = (i: number) => rows.map((row) => row[i]);
-    const json = (values: unknown[]) => (form === 'documents' ? JSON.stringify(values) : values.map((v) => JSON.stringify(v)));
-    return [column(0), column(1), json(column(2)), json(column(3)), column(4), column(5)];
+    return [column(0), column(1), jsonColumn(column(2), form, 'data', places), jsonColumn(column(3), form, 'metadata', places), column(4), column(5)];
   }
 
   /** One event's arguments of event_store.append_one, in their order. */
-  private eventValues([type, schemaVersion, data, metadata, occurredAt, key]: EventArguments): unknown[] {
-    return [type, schemaVersion, JSON.stringify(data), JSON.stringify(metadata), occurredAt, key];
+  private eventValues([type, schemaVersion, data, metadata, occurredAt, key]: EventArguments, place: string): unknown[] {
+    return [type, schemaVersion, jsonText(data, 'data', place), jsonText(metadata, 'metadata', place), occurredAt, key];
   }
 
   /** Two writers racing with the same new key into different streams: the loser's retry finds the key stored. */

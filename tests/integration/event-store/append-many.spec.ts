@@ -238,4 +238,20 @@ describe('event store: appends to many streams in one call', () => {
     expect(await stored('expect-fine-2')).toEqual(['ef2-1']);
     expect(await stored('expect-bad')).toEqual([]);
   });
+
+  it('AppendBatcher: an append whose data JSON cannot hold fails alone, naming its event; the others of its call are stored', async () => {
+    const batcher = new AppendBatcher(store);
+    const settled = await Promise.allSettled([
+      batcher.append('json-fine-1', [event('jf1-1')], { expectedVersion: 'no-stream' }),
+      batcher.append('json-bad', [event('jb-1'), { type: 'reported', data: { count: 10n }, idempotencyKey: 'jb-2' }], { expectedVersion: 'no-stream' }),
+      batcher.append('json-fine-2', [event('jf2-1'), event('jf2-2')], { expectedVersion: 'no-stream' }),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const { reason } = settled[1] as PromiseRejectedResult;
+    expect(reason).toBeInstanceOf(InvalidAppendError);
+    expect(reason.message).toBe('stream "json-bad", event 2: data is not JSON: Do not know how to serialize a BigInt');
+    expect(await stored('json-fine-1')).toEqual(['jf1-1']);
+    expect(await stored('json-fine-2')).toEqual(['jf2-1', 'jf2-2']);
+    expect(await stored('json-bad')).toEqual([]);
+  });
 });

@@ -138,16 +138,24 @@ describe('event store: concurrent writers with expected versions', () => {
       await expect(refused).rejects.toThrow(InvalidAppendError);
       await expect(refused).rejects.toThrow(`stream "ok-stream": expectedVersion must be a non-negative integer, 'no-stream', 'stream-exists' or 'any'; got ${expectedVersion}`);
     }
-    // values PostgreSQL could not take as the parameters' types: refused before anything is sent,
-    // naming the stream, the event's place among its events and the field, in calls of one event,
-    // of many, and of many streams
+    // values PostgreSQL could not take as the parameters' types, and data or metadata that JSON
+    // cannot hold: refused before anything is sent, naming the stream, the event's place among its
+    // events and the field, in calls of one event, of many, of many streams, and of enough events
+    // to travel as one JSON document per column
+    const cycle: Record<string, unknown> = { name: 'loop' };
+    cycle.self = cycle;
     const bad = [
       [{ type: 'a', data: {}, occurredAt: new Date('2014-02-30T25:00:00Z') }, 'occurredAt must be a valid Date, got Invalid Date'],
       [{ type: 'a', data: {}, schemaVersion: 1.5 }, 'schemaVersion must be an integer from 1 to 2147483647, got 1.5'],
+      [{ type: 'a', data: { loop: cycle } }, 'data is not JSON: Converting circular structure to JSON'],
+      [{ type: 'a', data: {}, metadata: { count: 10n } }, 'metadata is not JSON: Do not know how to serialize a BigInt'],
+      [{ type: 'a', data: () => 'not data' }, 'data is not JSON: a function'],
     ] as const;
     const good = { type: 'a', data: {} };
     for (const [event, problem] of bad) {
-      await expect(store.append('ok-stream', [event], { expectedVersion: 'any' })).rejects.toThrow(`stream "ok-stream", event 1: ${problem}`);
+      const refused = store.append('ok-stream', [event], { expectedVersion: 'any' });
+      await expect(refused).rejects.toThrow(InvalidAppendError);
+      await expect(refused).rejects.toThrow(`stream "ok-stream", event 1: ${problem}`);
       await expect(store.append('ok-stream', [good, event], { expectedVersion: 'any' })).rejects.toThrow(`stream "ok-stream", event 2: ${problem}`);
       const many = store.appendMany([
         { streamId: 'ok-stream', events: [good], options: { expectedVersion: 'any' } },
@@ -155,6 +163,8 @@ describe('event store: concurrent writers with expected versions', () => {
       ]);
       await expect(many).rejects.toThrow(InvalidAppendError);
       await expect(many).rejects.toThrow(`stream "ok-other", event 2: ${problem}`);
+      const large = [...Array.from({ length: 59 }, () => good), event];
+      await expect(store.append('ok-stream', large, { expectedVersion: 'any' })).rejects.toThrow(`stream "ok-stream", event 60: ${problem}`);
     }
     expect(await store.streamVersion('ok-other')).toBe(0);
     expect(await store.streamVersion('ok-stream')).toBe(0);
