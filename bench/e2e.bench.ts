@@ -277,7 +277,7 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
   const env = { KAFKA_BROKERS: ctx.settings.kafkaBrokers, DATABASE_URL: db.appUrl, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: group, LOG_LEVEL: 'warn' };
   const ingestor = new AppProcess('ingestor', join(ROOT, '.annals/logs/bench-ingestor.log'));
   const projector = new AppProcess('projector', join(ROOT, '.annals/logs/bench-projector.log'));
-  const profiled = (app: string) => (profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${app}.cpuprofile`] : cpuProfile(`${app}-burst`, run));
+  const profiled = (app: string) => (profileDir ? cpuProfArgs(profileDir, `${app}.cpuprofile`) : cpuProfile(`${app}-burst`, run));
   ingestor.start(env, profiled('ingestor'));
   projector.start(env, profiled('projector'));
   const pool = new Pool({ connectionString: db.appUrl, max: 2 });
@@ -386,7 +386,12 @@ export async function until(check: () => Promise<boolean>, timeoutMs = 1_800_000
 /** With BENCH_CPU_PROF=<dir>, the apps write V8 CPU profiles there (open them in Chrome DevTools). */
 function cpuProfile(app: string, trial: number): string[] {
   const dir = process.env.BENCH_CPU_PROF;
-  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${app}-${trial}.cpuprofile`] : [];
+  return dir ? cpuProfArgs(dir, `${app}-${trial}.cpuprofile`) : [];
+}
+
+/** Node's options for a V8 CPU profile written, when the app exits, to `dir`/`name`. */
+function cpuProfArgs(dir: string, name: string): string[] {
+  return ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', name];
 }
 
 function procCpu(pid: number | undefined): number {

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Repository } from 'typeorm';
 import { inTransaction } from '@annals/database';
+import type { Checkpoint } from '@annals/event-store';
 import { ProjectionVersionEntity } from './projection-version.entity';
 import { COALITION_MEMBERSHIP } from './coalition-membership/coalition-membership.projection';
 import { gaveWay, giveWayToQueries } from './give-way-to-queries';
@@ -14,12 +15,20 @@ export interface ProjectionVersion {
   subscriptionId: string;
   createdAt: Date;
   activatedAt: Date | null;
-  checkpoint: { transactionId: string; position: number } | null;
+  checkpoint: Checkpoint | null;
   /** Stored events this version has not applied yet. */
   lagEvents: number;
   /** Age of the oldest of them, in seconds; 0 when caught up. */
   lagSeconds: number;
 }
+
+/** A checkpoint as the statements here read it (`transaction_id::text`, position); both null when a version has none yet. */
+interface CheckpointRow {
+  transaction_id: string | null;
+  position: number | null;
+}
+
+const checkpointOfRow = (r: CheckpointRow): Checkpoint | null => (r.transaction_id === null ? null : { transactionId: r.transaction_id, position: r.position ?? 0 });
 
 export const subscriptionIdOf = (version: number) => `${COALITION_MEMBERSHIP}@v${version}`;
 
@@ -40,14 +49,7 @@ export class ProjectionVersions {
 
   /** Every version, oldest first, with its checkpoint and how far behind the log it is. */
   async list(): Promise<ProjectionVersion[]> {
-    const { rows } = await this.pool.query<{
-      version: number;
-      state: VersionState;
-      created_at: Date;
-      activated_at: Date | null;
-      transaction_id: string | null;
-      position: number | null;
-    }>(
+    const { rows } = await this.pool.query<CheckpointRow & { version: number; state: VersionState; created_at: Date; activated_at: Date | null }>(
       `SELECT v.version, v.state, v.created_at, v.activated_at, c.transaction_id::text AS transaction_id, c.position
          FROM read_model.versions v
          LEFT JOIN event_store.checkpoints c ON c.subscription_id = $1 || '@v' || v.version
@@ -56,7 +58,7 @@ export class ProjectionVersions {
     );
     const versions: ProjectionVersion[] = [];
     for (const r of rows) {
-      const checkpoint = r.transaction_id === null ? null : { transactionId: r.transaction_id, position: r.position ?? 0 };
+      const checkpoint = checkpointOfRow(r);
       // a retired version is behind by nothing: it applies no more events
       const lag = r.state === 'retired' ? { events: 0, seconds: 0 } : await eventsAfter(this.pool, checkpoint);
       versions.push({
@@ -74,12 +76,12 @@ export class ProjectionVersions {
   }
 
   /** A version's checkpoint, one row read (null before its first batch): what `annals replay` polls for its progress. */
-  async checkpointOf(version: number): Promise<{ transactionId: string; position: number } | null> {
-    const { rows } = await this.pool.query<{ transaction_id: string; position: number }>(
+  async checkpointOf(version: number): Promise<Checkpoint | null> {
+    const { rows } = await this.pool.query<CheckpointRow>(
       'SELECT transaction_id::text AS transaction_id, position FROM event_store.checkpoints WHERE subscription_id = $1',
       [subscriptionIdOf(version)],
     );
-    return rows[0] ? { transactionId: rows[0].transaction_id, position: rows[0].position } : null;
+    return rows[0] ? checkpointOfRow(rows[0]) : null;
   }
 
   /**
@@ -188,7 +190,7 @@ export class ProjectionVersions {
    * none, and is behind by every stored event. No active version: 0.
    */
   static async activeLag(client: Pool | PoolClient): Promise<number> {
-    const { rows } = await client.query<{ transaction_id: string | null; position: number | null }>(
+    const { rows } = await client.query<CheckpointRow>(
       `SELECT c.transaction_id::text AS transaction_id, c.position
          FROM read_model.versions v
          LEFT JOIN event_store.checkpoints c ON c.subscription_id = $1 || '@v' || v.version
@@ -197,7 +199,7 @@ export class ProjectionVersions {
     );
     const active = rows[0];
     if (!active) return 0;
-    return (await eventsAfter(client, active.transaction_id === null ? null : { transactionId: active.transaction_id, position: active.position ?? 0 })).events;
+    return (await eventsAfter(client, checkpointOfRow(active))).events;
   }
 
   static async activeVersion(client: Pool | PoolClient): Promise<number> {
@@ -220,7 +222,7 @@ export class ProjectionVersions {
  * EXPLAIN ANALYZE). Both values come from PostgreSQL's own columns and are checked to be plain
  * numbers before they are written in.
  */
-async function eventsAfter(client: Pool | PoolClient, checkpoint: { transactionId: string; position: number } | null): Promise<{ events: number; seconds: number }> {
+async function eventsAfter(client: Pool | PoolClient, checkpoint: Checkpoint | null): Promise<{ events: number; seconds: number }> {
   const { transactionId, position } = checkpoint ?? { transactionId: '0', position: 0 };
   if (!/^\d{1,20}$/.test(transactionId) || !Number.isSafeInteger(Number(position)) || Number(position) < 0) {
     throw new Error(`not a checkpoint: transaction ${JSON.stringify(transactionId)}, position ${JSON.stringify(position)}`);

@@ -8,7 +8,7 @@ import { MEMBERSHIP_TYPE_LIST, MEMBERSHIP_TYPE_SET, toFactRow, type FactRow } fr
 import { diffMembershipRows } from './membership-row-diff';
 import { MembershipRows } from './membership-rows';
 import { pairKey, type Pair } from './pair';
-import { FACT_COLUMNS, groupByPlace, listedFact, pairSortedFact, readPairs, readPairsBeside, toStoredRow, type FactTuple, type PairFactTuple, type PairReads } from './pair-reads';
+import { FACT_COLUMNS, groupByPlace, listedFact, newFactsByPair, pairSortedFact, readPairs, readPairsBeside, toStoredRow, type PairFactTuple, type PairReads } from './pair-reads';
 
 export type { Pair } from './pair';
 
@@ -90,17 +90,8 @@ export class CoalitionMembershipProjection {
     }
     const locked = pending.add(this.lockPairs([...touched.values()].map((t) => t.pair), tx, version));
     const beside = options.readsBeside;
-    // the batch's facts by pair, for reads on other connections (readPairsBeside)
-    const batchFacts = new Map<string, FactTuple[]>();
-    if (beside) {
-      for (const f of facts) {
-        if (!MEMBERSHIP_TYPE_SET.has(f.type) || !f.coalitionId || !f.country) continue;
-        const key = pairKey(f.coalitionId, f.country);
-        const list = batchFacts.get(key) ?? [];
-        list.push([f.reportId, f.type as FactTuple[1], f.position, f.roles as FactTuple[3], f.occurredAt.getTime(), f.knownAt.getTime(), null]);
-        batchFacts.set(key, list);
-      }
-    }
+    // the batch's facts by pair, for reads on other connections, which cannot see them
+    const batchFacts = newFactsByPair(beside ? facts : []);
     const retracted: Array<Promise<Pair[]>> = [];
     const pairsOf: Array<{ pairs: Pair[]; knownFrom: number[] }> = chunks.map(() => ({ pairs: [], knownFrom: [] }));
     for (const { pair, chunk, knownFrom } of touched.values()) {

@@ -8,7 +8,7 @@ import type { Pool, PoolClient } from 'pg';
 import { arrayLiteral, type StatementsInFlight } from '@annals/database';
 import type { MembershipFact } from '@annals/domain';
 import { epochMs, fromEpochMs } from './epoch-ms';
-import { MEMBERSHIP_TYPE_LIST } from './fact-row';
+import { MEMBERSHIP_TYPE_LIST, MEMBERSHIP_TYPE_SET, type FactRow } from './fact-row';
 import type { StoredRole } from './membership-rows';
 import type { StoredMembershipRow } from './membership-row-diff';
 import { pairKey, type Pair } from './pair';
@@ -73,6 +73,22 @@ export interface PairReads {
  */
 export function readPairs(tx: PoolClient, version: number, pairs: ReadonlyArray<Pair>, pending: StatementsInFlight, knownFrom?: ReadonlyArray<number>): PairReads {
   return { pairs, knownFrom, facts: pending.add(readPairFacts(tx, version, pairs)), rows: pending.add(readPairRows(tx, version, pairs, knownFrom)) };
+}
+
+/**
+ * A batch's membership facts as the reads give them (FactTuple), by pairKey: what readPairsBeside
+ * adds to the committed facts it reads. New facts, so none is retracted yet.
+ */
+export function newFactsByPair(facts: ReadonlyArray<FactRow>): Map<string, FactTuple[]> {
+  const byPair = new Map<string, FactTuple[]>();
+  for (const f of facts) {
+    if (!MEMBERSHIP_TYPE_SET.has(f.type) || !f.coalitionId || !f.country) continue;
+    const key = pairKey(f.coalitionId, f.country);
+    const list = byPair.get(key) ?? [];
+    list.push([f.reportId, f.type as FactTuple[1], f.position, f.roles as FactTuple[3], f.occurredAt.getTime(), f.knownAt.getTime(), null]);
+    byPair.set(key, list);
+  }
+  return byPair;
 }
 
 /**
