@@ -1,5 +1,5 @@
 import { PostgresEventStore, type StoredEvent } from '@annals/event-store';
-import { ProjectionVersionEntity, ProjectionVersions, toFactRow, type FactRow } from '@annals/projections';
+import { ProjectionVersionEntity, ProjectionVersions, readFacts } from '@annals/projections';
 import { DataSource } from 'typeorm';
 import type { BenchContext } from './lib/bench-context';
 import { CpuMeter } from './lib/cpu';
@@ -73,7 +73,7 @@ export async function replayBenchmark(ctx: BenchContext, data: Dataset, options:
 
   /**
    * The least any rebuild of the read model the questions read must do: read every event (the
-   * raw read), write each report's fact row (toFactRow, the projection's own mapping; multi-row
+   * raw read), write each report's fact row (readFacts, the projection's own reading; multi-row
    * inserts into an unindexed table), then build the facts partition's indexes; write the
    * membership rows Annals computed (copied inside PostgreSQL from a staging table made before
    * the trials: no computing, parsing or sending them) and build the membership indexes the
@@ -92,9 +92,7 @@ export async function replayBenchmark(ctx: BenchContext, data: Dataset, options:
       for (;;) {
         const { rows } = await client.query<{ event_type: string; payload: unknown; position: number; recorded_at: Date }>('FETCH 2000 FROM everything');
         if (rows.length === 0) break;
-        const facts = rows
-          .map((r) => toFactRow({ type: r.event_type, data: r.payload, position: r.position, recordedAt: r.recorded_at } as StoredEvent))
-          .filter((f): f is FactRow => f !== undefined);
+        const { facts } = readFacts(rows.map((r) => ({ type: r.event_type, data: r.payload, position: r.position, recordedAt: r.recorded_at }) as StoredEvent));
         await floorPool.query(
           `INSERT INTO bench_floor_facts (version, report_id, position, type, coalition_id, country, roles, retracts, occurred_at, known_at, recorded_at, source, data)
            SELECT 0, * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::jsonb[], $12::jsonb[])`,

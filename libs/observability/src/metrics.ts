@@ -42,6 +42,12 @@ export class AnnalsMetrics {
     labelNames: ['projection'] as const,
     registers: [this.registry],
   });
+  readonly projectionSkippedEvents = new Gauge({
+    name: 'annals_projection_skipped_events',
+    help: 'Stored reports a read model left out because it could not read them (read_model.skipped_events)',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
   // Cluster-wide figures, read from their sources of truth when the api is scraped.
   readonly eventsStored = new Gauge({ name: 'annals_events_stored', help: 'Events in the event store (highest global position)', registers: [this.registry] });
   readonly deadLetters = new Gauge({ name: 'annals_dead_letters', help: 'Messages on the dead-letter topic', registers: [this.registry] });

@@ -1,4 +1,6 @@
 export * from './coalition-membership/fact-row';
+export * from './coalition-membership/read-facts';
+export * from './coalition-membership/report-problem';
 export * from './coalition-membership/coalition-membership.projection';
 export * from './coalition-membership/membership-row-diff';
 export * from './projection-versions';

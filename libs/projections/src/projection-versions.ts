@@ -20,6 +20,8 @@ export interface ProjectionVersion {
   lagEvents: number;
   /** Age of the oldest of them, in seconds; 0 when caught up. */
   lagSeconds: number;
+  /** Stored reports this version left out because it could not read them (read_model.skipped_events). */
+  skippedEvents: number;
 }
 
 /** A checkpoint as the statements here read it (`transaction_id::text`, position); both null when a version has none yet. */
@@ -49,8 +51,9 @@ export class ProjectionVersions {
 
   /** Every version, oldest first, with its checkpoint and how far behind the log it is. */
   async list(): Promise<ProjectionVersion[]> {
-    const { rows } = await this.pool.query<CheckpointRow & { version: number; state: VersionState; created_at: Date; activated_at: Date | null }>(
-      `SELECT v.version, v.state, v.created_at, v.activated_at, c.transaction_id::text AS transaction_id, c.position
+    const { rows } = await this.pool.query<CheckpointRow & { version: number; state: VersionState; created_at: Date; activated_at: Date | null; skipped: number }>(
+      `SELECT v.version, v.state, v.created_at, v.activated_at, c.transaction_id::text AS transaction_id, c.position,
+              (SELECT count(*)::int FROM read_model.skipped_events s WHERE s.version = v.version) AS skipped
          FROM read_model.versions v
          LEFT JOIN event_store.checkpoints c ON c.subscription_id = $1 || '@v' || v.version
         ORDER BY v.version`,
@@ -70,6 +73,7 @@ export class ProjectionVersions {
         checkpoint,
         lagEvents: lag.events,
         lagSeconds: lag.seconds,
+        skippedEvents: r.skipped,
       });
     }
     return versions;
@@ -154,8 +158,8 @@ export class ProjectionVersions {
   }
 
   /**
-   * Drops a retired version's partitions: instant, no dead rows left for vacuum. It needs a
-   * moment with no query on the read model; it waits briefly for one and gives way (false)
+   * Drops a retired version's partitions (instant, no dead rows left for vacuum) and its
+   * skipped events. It needs a moment with no query on the read model; it waits briefly for one and gives way (false)
    * rather than make a query wait long or fail (see giveWayToQueries) -- the runner tries again later.
    */
   async purge(version: number): Promise<boolean> {
@@ -163,6 +167,7 @@ export class ProjectionVersions {
       await inTransaction(this.pool, async (tx) => {
         await giveWayToQueries(tx);
         await tx.query('SELECT read_model.drop_version_partitions($1)', [version]);
+        await tx.query('DELETE FROM read_model.skipped_events WHERE version = $1', [version]);
       });
       return true;
     } catch (error) {

@@ -164,7 +164,10 @@ export class ProjectorRunner {
         // the phase is read under the checkpoint lock: markReady cannot switch it mid-batch
         const { rows } = await tx.query<{ phase: string }>('SELECT phase FROM read_model.versions WHERE version = $1', [version]);
         const mode = rows[0]?.phase === 'loading' ? 'loading' : 'live';
-        const touched = await this.projection.apply(events, tx, version, mode, { readsBeside: this.spareConnection() ? this.pool : undefined });
+        const { pairs: touched, skipped } = await this.projection.apply(events, tx, version, mode, { readsBeside: this.spareConnection() ? this.pool : undefined });
+        for (const event of skipped) {
+          this.log.error({ version, position: event.position, streamId: event.streamId, type: event.type, reason: event.reason }, `read model v${version} skipped event ${event.position}: ${event.reason}`);
+        }
         // A loading version's partitions are only appended to, unindexed: statistics would plan
         // nothing meanwhile, and index_version_partitions analyzes them once at the end.
         if (mode === 'live') {

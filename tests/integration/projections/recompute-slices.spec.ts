@@ -60,7 +60,7 @@ describe('projection: a live batch of thousands of pairs, recomputed in pipeline
     // live, as the projector runs a version: two batches, the second rewriting rows of the first
     const projection = new CoalitionMembershipProjection();
     for (const batch of [events.slice(0, 3000), events.slice(3000)]) {
-      const touched = await inTransaction(pool, (tx) => projection.apply(batch, tx, 1, 'live'));
+      const { pairs: touched } = await inTransaction(pool, (tx) => projection.apply(batch, tx, 1, 'live'));
       expect(touched.length).toBeGreaterThan(2 * RECOMPUTE_SLICE);
     }
 
@@ -83,7 +83,7 @@ describe('projection: a live batch of thousands of pairs, recomputed in pipeline
     const projection = new CoalitionMembershipProjection();
     const { events } = await new PostgresEventStore(pool).readAll(START, 10_000);
     await pool.query('SELECT read_model.create_version_partitions(3)');
-    const pairs = await inTransaction(pool, (tx) => projection.apply(events, tx, 3, 'loading'));
+    const { pairs } = await inTransaction(pool, (tx) => projection.apply(events, tx, 3, 'loading'));
     expect(pairs.length).toBeGreaterThan(2 * RECOMPUTE_SLICE);
     // without its membership partition, version 3's first slice cannot write its rows
     const owner = new Client({ connectionString: db.ownerUrl });

@@ -164,7 +164,7 @@ describe('queries: the seed article, through the HTTP API', () => {
     expect((await system.get('/reports/tass-2015-12-09-denmark-joins')).body).toMatchObject({ status: 'retracted', retractedBy: retraction.id });
   });
 
-  it('/metrics exports ingestion, dead letters, projection lag and request latency in Prometheus format', async () => {
+  it('/metrics exports ingestion, dead letters, projection lag, skipped events and request latency in Prometheus format', async () => {
     await system.get(`/coalitions/${C}?at=2014-10-01`);
     const { status, body } = await system.get<string>('/metrics');
     expect(status).toBe(200);
@@ -175,6 +175,8 @@ describe('queries: the seed article, through the HTTP API', () => {
     expect(value(/^annals_ingest_lag_messages\{[^}]*\} (\d+)$/m)).toBe(0);
     expect(value(/^annals_projection_lag_events\{[^}]*projection="coalition-membership@v1"[^}]*\} (\d+)$/m)).toBe(0);
     expect(body).toMatch(/^annals_projection_lag_seconds\{/m);
+    // the seed's reports all came through the ingestor: the read model could read every one
+    expect(value(/^annals_projection_skipped_events\{[^}]*projection="coalition-membership@v1"[^}]*\} (\d+)$/m)).toBe(0);
     expect(body).toMatch(/^annals_http_request_seconds_bucket\{[^}]*route="\/coalitions\/:id"[^}]*status="200"/m);
   });
 

@@ -10,7 +10,7 @@ import { ProjectionVersions } from '@annals/projections';
  * /metrics in Prometheus text format. Besides this process's own metrics, it reads the
  * cluster-wide figures from their sources of truth at each scrape: events stored (the
  * event store), dead letters (the DLQ topic's offsets), ingest lag (the ingestors' committed
- * offsets), projection lag (checkpoints).
+ * offsets), projection lag (checkpoints), reports the read models skipped.
  */
 @Controller('metrics')
 export class MetricsController {
@@ -39,6 +39,7 @@ export class MetricsController {
       const label = { projection: `coalition-membership@v${v.version}` };
       this.metrics.projectionLagEvents.set(label, v.lagEvents);
       this.metrics.projectionLagSeconds.set(label, v.lagSeconds);
+      this.metrics.projectionSkippedEvents.set(label, v.skippedEvents);
     }
   }
 

@@ -4,15 +4,22 @@ import { membershipHistory, type MembershipFact } from '@annals/domain';
 import type { StoredEventCore } from '@annals/event-store';
 import { changeableFrom } from './changeable-rows';
 import { fromEpochMs } from './epoch-ms';
-import { MEMBERSHIP_TYPE_LIST, MEMBERSHIP_TYPE_SET, toFactRow, type FactRow } from './fact-row';
+import { MEMBERSHIP_TYPE_LIST, MEMBERSHIP_TYPE_SET, type FactRow } from './fact-row';
 import { diffMembershipRows } from './membership-row-diff';
 import { MembershipRows } from './membership-rows';
 import { pairKey, type Pair } from './pair';
+import { readFacts, type SkippedEvent } from './read-facts';
 import { FACT_COLUMNS, groupByPlace, listedFact, newFactsByPair, pairSortedFact, readPairs, readPairsBeside, toStoredRow, type PairFactTuple, type PairReads } from './pair-reads';
 
 export type { Pair } from './pair';
 
 export const COALITION_MEMBERSHIP = 'coalition-membership';
+
+/** What a batch did: the membership pairs it touched, and the reports it could not read (recorded in read_model.skipped_events). */
+export interface AppliedBatch {
+  pairs: Pair[];
+  skipped: SkippedEvent[];
+}
 
 /**
  * The coalition-membership projection, on one version of the read model, inside the caller's
@@ -30,7 +37,9 @@ export const COALITION_MEMBERSHIP = 'coalition-membership';
  */
 export class CoalitionMembershipProjection {
   /**
-   * Applies a batch; returns the membership pairs it touched.
+   * Applies a batch; returns the membership pairs it touched and the reports it skipped. A
+   * report the projection cannot read (readFacts) is recorded in read_model.skipped_events, in
+   * the batch's transaction, and the rest of the batch is applied.
    *
    * Live, the batch goes in chunks of RECOMPUTE_SLICE facts, all pipelined on the transaction's
    * connection: each chunk's facts inserted, its retractions applied, then the facts read of
@@ -55,9 +64,10 @@ export class CoalitionMembershipProjection {
     version: number,
     mode: 'live' | 'loading' = 'live',
     options: { readsBeside?: Pool } = {},
-  ): Promise<Pair[]> {
-    const facts = events.map(toFactRow).filter((f): f is FactRow => f !== undefined);
-    if (facts.length === 0) return [];
+  ): Promise<AppliedBatch> {
+    const { facts, skipped } = readFacts(events);
+    if (skipped.length > 0) await this.recordSkipped(skipped, tx, version);
+    if (facts.length === 0) return { pairs: [], skipped };
     const chunks: FactRow[][] = [];
     for (let i = 0; i < facts.length; i += RECOMPUTE_SLICE) chunks.push(facts.slice(i, i + RECOMPUTE_SLICE));
     // each membership pair, the last chunk with a fact about it, and the earliest knowledge time of its new facts
@@ -86,7 +96,7 @@ export class CoalitionMembershipProjection {
       pending.add(this.insertFacts(facts, tx, version));
       coalitions();
       await pending.finish();
-      return [...touched.values()].map((t) => t.pair);
+      return { pairs: [...touched.values()].map((t) => t.pair), skipped };
     }
     const locked = pending.add(this.lockPairs([...touched.values()].map((t) => t.pair), tx, version));
     const beside = options.readsBeside;
@@ -120,7 +130,15 @@ export class CoalitionMembershipProjection {
     await this.recompute([...again.values()], tx, version);
     const all = new Map([...touched].map(([key, t]) => [key, t.pair]));
     for (const [key, pair] of again) all.set(key, pair);
-    return [...all.values()];
+    return { pairs: [...all.values()], skipped };
+  }
+
+  private async recordSkipped(skipped: ReadonlyArray<SkippedEvent>, tx: PoolClient, version: number): Promise<void> {
+    await tx.query(
+      `INSERT INTO read_model.skipped_events (version, position, stream_id, type, reason)
+       SELECT $1, s.position, s.stream_id, s.type, s.reason FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) AS s(position, stream_id, type, reason)`,
+      [version, skipped.map((s) => s.position), skipped.map((s) => s.streamId), skipped.map((s) => s.type), skipped.map((s) => s.reason)],
+    );
   }
 
   /** Every retraction of the version applied (the earliest by knowledge time wins); returns the pairs that changed. */

@@ -20,14 +20,21 @@ export interface FactRow {
 }
 
 const REPORT_TYPES = new Set<string>(NEWS_EVENT_TYPES);
+
+/** Whether a stored event is a report (its type one of the contract's), which the projection reads. */
+export const isReport = (event: Pick<StoredEventCore, 'type'>): boolean => REPORT_TYPES.has(event.type);
+
 export const MEMBERSHIP_TYPE_SET = new Set<string>(MEMBERSHIP_TYPES);
 
 /** The same types as a list, as statements take them (`type = ANY($n::text[])`). */
 export const MEMBERSHIP_TYPE_LIST: string[] = [...MEMBERSHIP_TYPES];
 
-/** The fact row of a stored report event; undefined for events that are not reports. */
+/**
+ * The fact row of a stored report event; undefined for events that are not reports. The event
+ * must be readable (reportProblem finds nothing; timeProblem checks the row): readFacts checks.
+ */
 export function toFactRow(event: StoredEventCore): FactRow | undefined {
-  if (!REPORT_TYPES.has(event.type)) return undefined;
+  if (!isReport(event)) return undefined;
   const { report, data: rawData } = event.data as ReportEventData;
   const data = rawData as Record<string, unknown>;
   const { id: reportId, occurredAt, source } = report;

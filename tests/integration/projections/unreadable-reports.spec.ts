@@ -1,0 +1,96 @@
+import type { Pool } from 'pg';
+import { PostgresEventStore } from '@annals/event-store';
+import { createTestDatabase, eventually, produce, type TestDatabase } from '@annals/testing';
+import { ADMIN_TOKEN, TestSystem } from '../../support/system';
+import { deskReport as report, message } from '../../support/news-factory';
+
+interface Version {
+  version: number;
+  state: string;
+  lagEvents: number;
+  skippedEvents: number;
+}
+
+/**
+ * A report-typed event the projection cannot read, appended to the store by another writer
+ * (the ingestor stores only reports that passed the contract), is skipped and recorded with
+ * what was wrong; the reports around it are applied and the read model keeps up. It used to
+ * fail every batch holding it: the projector retried that batch forever and the read model
+ * stopped at it.
+ */
+describe('projection: a stored report it cannot read', () => {
+  let db: TestDatabase;
+  let system: TestSystem;
+  let pool: Pool;
+  const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    system = await new TestSystem(db).start();
+    pool = db.appPool({ max: 2 });
+  });
+  afterAll(async () => {
+    await system?.close();
+    await pool?.end();
+    await db.drop();
+  });
+
+  const members = async () =>
+    ((await system.get<{ members: Array<{ country: string }> }>('/coalitions/coalition-odd?at=2015-06-01&knownAt=2016-01-01')).body.members ?? []).map((m) => m.country);
+  const versions = async () => (await system.get<{ items: Version[] }>('/admin/projections', auth)).body.items;
+  const skippedRows = async (version: number) =>
+    (await pool.query<{ position: number; stream_id: string; type: string; reason: string }>('SELECT position, stream_id, type, reason FROM read_model.skipped_events WHERE version = $1 ORDER BY position', [version])).rows;
+
+  it('skips it, records why, applies the reports around it, and a rebuild does the same', async () => {
+    await produce(system.topics.KAFKA_TOPIC, [
+      message(report('odd-formed', 'coalition.formed', '2014-09-01', '2014-09-02', { coalitionId: 'coalition-odd', name: 'Odd' })),
+      message(report('odd-fr', 'coalition.member-joined', '2014-09-19', '2014-09-20', { coalitionId: 'coalition-odd', country: 'FR' })),
+    ]);
+    await system.caughtUp();
+
+    // another writer: two reports the projection cannot read, between two it can, in one append
+    const store = new PostgresEventStore(pool);
+    const good = (id: string, country: string) => ({
+      type: 'coalition.member-joined',
+      data: { report: { id, occurredAt: '2014-10-01T00:00:00.000Z', source: { publisher: 'Elsewhere', publishedAt: '2014-10-02T00:00:00.000Z' } }, data: { coalitionId: 'coalition-odd', country } },
+      idempotencyKey: id,
+    });
+    const appended = await store.append(
+      'coalition:coalition-odd-foreign',
+      [
+        good('odd-gb', 'GB'),
+        { type: 'coalition.member-joined', data: { coalitionId: 'coalition-odd', country: 'DE' }, idempotencyKey: 'odd-no-envelope' },
+        { type: 'coalition.member-left', data: { report: { id: 'odd-bad-date', occurredAt: 'soon', source: { publisher: 'Elsewhere' } }, data: { coalitionId: 'coalition-odd', country: 'FR' } }, idempotencyKey: 'odd-bad-date' },
+        good('odd-dk', 'DK'),
+      ],
+      { expectedVersion: 'any' },
+    );
+    // and the ingestor goes on storing reports after them
+    await produce(system.topics.KAFKA_TOPIC, [message(report('odd-us', 'coalition.member-joined', '2014-11-01', '2014-11-02', { coalitionId: 'coalition-odd', country: 'US' }))]);
+    await system.caughtUp();
+
+    expect((await members()).sort()).toEqual(['DK', 'FR', 'GB', 'US']);
+    const [, noEnvelope, badDate] = appended.events;
+    const recorded = [
+      { position: noEnvelope!.position, stream_id: 'coalition:coalition-odd-foreign', type: 'coalition.member-joined', reason: 'data.report is missing, not an object' },
+      { position: badDate!.position, stream_id: 'coalition:coalition-odd-foreign', type: 'coalition.member-left', reason: 'data.report.occurredAt is "soon", not an instant' },
+    ];
+    expect(await skippedRows(1)).toEqual(recorded);
+    expect(await versions()).toEqual([expect.objectContaining({ version: 1, state: 'active', lagEvents: 0, skippedEvents: 2 })]);
+    const metrics = (await system.get<string>('/metrics')).body;
+    expect(metrics).toMatch(/^annals_projection_skipped_events\{projection="coalition-membership@v1",app="api"\} 2$/m);
+    // the events stay in the store, as written
+    const { rows } = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM event_store.events WHERE stream_id = 'coalition:coalition-odd-foreign'");
+    expect(rows[0]!.n).toBe(4);
+
+    // a rebuild reads the log again: the same reports skipped, the same answer
+    expect((await system.post('/admin/replay', auth)).status).toBe(202);
+    await eventually('version 2 to become active', async () => ((await versions()).find((v) => v.version === 2)?.state === 'active' ? true : undefined), 120_000, 200);
+    await system.caughtUp();
+    expect((await members()).sort()).toEqual(['DK', 'FR', 'GB', 'US']);
+    expect(await skippedRows(2)).toEqual(recorded);
+    // the retired version's record goes with its partitions
+    await eventually('version 1 to be purged', async () => ((await skippedRows(1)).length === 0 ? true : undefined), 30_000, 200);
+    expect(await versions()).toEqual([expect.objectContaining({ version: 1, state: 'retired', skippedEvents: 0 }), expect.objectContaining({ version: 2, state: 'active', skippedEvents: 2 })]);
+  });
+});
