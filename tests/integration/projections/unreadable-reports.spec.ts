@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { PostgresEventStore } from '@annals/event-store';
 import { createTestDatabase, eventually, produce, type TestDatabase } from '@annals/testing';
@@ -92,5 +93,19 @@ describe('projection: a stored report it cannot read', () => {
     // the retired version's record goes with its partitions
     await eventually('version 1 to be purged', async () => ((await skippedRows(1)).length === 0 ? true : undefined), 30_000, 200);
     expect(await versions()).toEqual([expect.objectContaining({ version: 1, state: 'retired', skippedEvents: 0 }), expect.objectContaining({ version: 2, state: 'active', skippedEvents: 2 })]);
+  });
+
+  it('skips a report whose id is longer than the read model indexes (an index entry holds at most 2.7 kB)', async () => {
+    const store = new PostgresEventStore(pool);
+    const longId = randomBytes(3000).toString('base64');
+    const { events } = await store.append(
+      'coalition:coalition-odd-long',
+      [{ type: 'coalition.member-joined', data: { report: { id: longId, occurredAt: '2014-12-01T00:00:00.000Z', source: { publisher: 'Elsewhere' } }, data: { coalitionId: 'coalition-odd', country: 'IT' } } }],
+      { expectedVersion: 'any' },
+    );
+    await produce(system.topics.KAFKA_TOPIC, [message(report('odd-be', 'coalition.member-joined', '2014-12-01', '2014-12-02', { coalitionId: 'coalition-odd', country: 'BE' }))]);
+    await system.caughtUp();
+    expect((await members()).sort()).toEqual(['BE', 'DK', 'FR', 'GB', 'US']);
+    expect((await skippedRows(2)).find((r) => r.position === events[0]!.position)?.reason).toMatch(/^data\.report\.id is ".{20,}\.\.\., not a non-empty string of at most 128 characters$/);
   });
 });

@@ -34,6 +34,7 @@ function altered(event: StoredEventCore, change: (data: any) => void): StoredEve
 const joined = stored(deskReport('joined', 'coalition.member-joined', '2014-09-19', '2014-09-20', { coalitionId: 'c-1', country: 'FR', roles: [{ kind: 'air-strikes', theater: 'IQ' }] }), 1);
 const roleStarted = stored(deskReport('role', 'coalition.role-started', '2014-10-01', '2014-10-02', { coalitionId: 'c-1', country: 'FR', role: { kind: 'training' } }), 2);
 const retraction = stored(deskReport('retraction', 'report.retracted', '2015-01-01', '2015-01-01', { reportId: 'joined' }), 3);
+const stance = stored(deskReport('stance', 'stance.declared', '2014-09-10', '2014-09-10', { country: 'RU', subject: 'air strikes', stance: 'opposes' }), 5);
 const meeting = stored(deskReport('meeting', 'diplomacy.meeting', '2014-09-15', '2014-09-15', { participants: ['FR', 'US'], topics: ['ISIS'] }), 4);
 
 describe('projection: reading stored reports (readFacts)', () => {
@@ -54,21 +55,27 @@ describe('projection: reading stored reports (readFacts)', () => {
   const broken: Array<[string, StoredEventCore, (data: any) => void, RegExp]> = [
     ['empty data', joined, (d) => Object.keys(d).forEach((k) => delete d[k]), /^data\.report is missing, not an object$/],
     ['no report envelope', joined, (d) => delete d.report, /^data\.report is missing, not an object$/],
-    ['report id empty', joined, (d) => (d.report.id = ''), /^data\.report\.id is "", not a non-empty string$/],
-    ['report id a number', joined, (d) => (d.report.id = 42), /^data\.report\.id is 42, not a non-empty string$/],
+    ['report id empty', joined, (d) => (d.report.id = ''), /^data\.report\.id is "", not a non-empty string of at most 128 characters$/],
+    ['report id a number', joined, (d) => (d.report.id = 42), /^data\.report\.id is 42, not a non-empty string of at most 128 characters$/],
     ['occurredAt not a date', joined, (d) => (d.report.occurredAt = 'last tuesday'), /^data\.report\.occurredAt is "last tuesday", not an instant$/],
     ['occurredAt missing', roleStarted, (d) => delete d.report.occurredAt, /^data\.report\.occurredAt is missing, not an instant$/],
     ['source missing', joined, (d) => delete d.report.source, /^data\.report\.source is missing, not an object$/],
     ['publishedAt not a date', joined, (d) => (d.report.source.publishedAt = '2014-13-45'), /^data\.report\.source\.publishedAt is "2014-13-45", not an instant$/],
     ['no data', meeting, (d) => delete d.data, /^data\.data is missing, not an object$/],
-    ['membership without country', joined, (d) => delete d.data.country, /^data\.data\.country is missing, not a non-empty string$/],
-    ['membership coalition a number', roleStarted, (d) => (d.data.coalitionId = 7), /^data\.data\.coalitionId is 7, not a non-empty string$/],
-    ['related coalition not a string', meeting, (d) => (d.data.coalitionId = ['c-1']), /^data\.data\.coalitionId is \["c-1"\], not a non-empty string$/],
-    ['roles not a list', joined, (d) => (d.data.roles = 'air-strikes'), /^data\.data\.roles is "air-strikes", not a list of roles$/],
+    ['membership without country', joined, (d) => delete d.data.country, /^data\.data\.country is missing, not a country code$/],
+    ['membership coalition a number', roleStarted, (d) => (d.data.coalitionId = 7), /^data\.data\.coalitionId is 7, not a non-empty string of at most 64 characters$/],
+    ['related coalition not a string', meeting, (d) => (d.data.coalitionId = ['c-1']), /^data\.data\.coalitionId is \["c-1"\], not a non-empty string of at most 64 characters$/],
+    ['roles not a list', joined, (d) => (d.data.roles = 'air-strikes'), /^data\.data\.roles is "air-strikes", not a list of at most 20 roles$/],
     ['a role of an unknown kind', joined, (d) => d.data.roles.push({ kind: 'cheering' }), /^data\.data\.roles\[1\]\.kind is "cheering", not one of air-strikes, /],
     ['a role that is a string', roleStarted, (d) => (d.data.role = 'training'), /^data\.data\.role is "training", not a role$/],
     ['a theater that is a number', roleStarted, (d) => (d.data.role.theater = 1), /^data\.data\.role\.theater is 1, not a country code$/],
-    ['retraction without target', retraction, (d) => delete d.data.reportId, /^data\.data\.reportId is missing, not a non-empty string$/],
+    ['retraction without target', retraction, (d) => delete d.data.reportId, /^data\.data\.reportId is missing, not a non-empty string of at most 128 characters$/],
+    // longer than the contract allows: far longer, an index entry outgrows a btree page
+    ['report id too long', joined, (d) => (d.report.id = 'r'.repeat(129)), /^data\.report\.id is "r+\.\.\., not a non-empty string of at most 128 characters$/],
+    ['coalition id too long', roleStarted, (d) => (d.data.coalitionId = 'c'.repeat(65)), /^data\.data\.coalitionId is "c+\.\.\., not a non-empty string of at most 64 characters$/],
+    ['a stance with a long country', stance, (d) => (d.data.country = 'France'), /^data\.data\.country is "France", not a country code$/],
+    ['too many roles', joined, (d) => (d.data.roles = Array.from({ length: 21 }, () => ({ kind: 'other' }))), /^data\.data\.roles is \[\{"kind":"other"\}.*, not a list of at most 20 roles$/],
+    ['retraction target too long', retraction, (d) => (d.data.reportId = 'x'.repeat(3000)), /^data\.data\.reportId is "x+\.\.\., not a non-empty string of at most 128 characters$/],
   ];
 
   it.each(broken)('skips a report it cannot read (%s), naming the field, and reads the rest of the batch', (_, event, change, reason) => {
