@@ -6,4 +6,5 @@ export * from './news-event/parse-news-event';
 export * from './news-event/json-schema';
 export * from './http/query-instant';
 export * as httpApi from './http/api-schemas';
+export * as httpAdmin from './http/admin-schemas';
 export * from './http/openapi';

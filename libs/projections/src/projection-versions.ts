@@ -24,6 +24,15 @@ export interface ProjectionVersion {
   skippedEvents: number;
 }
 
+/** A report a version skipped, as GET /admin/projections/{version}/skipped-events lists it. */
+export interface SkippedEventRecord {
+  position: number;
+  streamId: string;
+  type: string;
+  reason: string;
+  skippedAt: Date;
+}
+
 /** A checkpoint as the statements here read it (`transaction_id::text`, position); both null when a version has none yet. */
 interface CheckpointRow {
   transaction_id: string | null;
@@ -77,6 +86,29 @@ export class ProjectionVersions {
       });
     }
     return versions;
+  }
+
+  /**
+   * A page of the reports a version skipped (read_model.skipped_events), by position, after
+   * `after`; undefined when there is no such version. The next page starts after the last
+   * position of this one.
+   */
+  async skippedEvents(version: number, after: number, limit: number): Promise<SkippedEventRecord[] | undefined> {
+    const { rows } = await this.pool.query<{ position: number | null; stream_id: string; type: string; reason: string; skipped_at: Date }>(
+      `SELECT s.position, s.stream_id, s.type, s.reason, s.skipped_at
+         FROM read_model.versions v
+         LEFT JOIN LATERAL (
+           SELECT * FROM read_model.skipped_events s
+            WHERE s.version = v.version AND s.position > $2
+            ORDER BY s.position LIMIT $3
+         ) s ON true
+        WHERE v.version = $1`,
+      [version, after, limit],
+    );
+    if (rows.length === 0) return undefined;
+    return rows
+      .filter((r) => r.position !== null)
+      .map((r) => ({ position: r.position!, streamId: r.stream_id, type: r.type, reason: r.reason, skippedAt: r.skipped_at }));
   }
 
   /** A version's checkpoint, one row read (null before its first batch): what `annals replay` polls for its progress. */

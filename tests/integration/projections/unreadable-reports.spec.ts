@@ -108,4 +108,47 @@ describe('projection: a stored report it cannot read', () => {
     expect((await members()).sort()).toEqual(['BE', 'DK', 'FR', 'GB', 'US']);
     expect((await skippedRows(2)).find((r) => r.position === events[0]!.position)?.reason).toMatch(/^data\.report\.id is ".{20,}\.\.\., not a non-empty string of at most 128 characters$/);
   });
+
+  it('GET /admin/projections/{version}/skipped-events lists them, a page at a time; bad parameters are a 400 naming them', async () => {
+    interface Page {
+      version: number;
+      items: Array<{ position: number; streamId: string; type: string; reason: string; skippedAt: string }>;
+      next: number | null;
+    }
+    const page = async (query: string) => system.get<Page>(`/admin/projections/2/skipped-events${query}`, auth);
+    const stored = await skippedRows(2);
+    expect(stored).toHaveLength(3);
+    const all = await page('');
+    expect(all.status).toBe(200);
+    expect(all.body.next).toBeNull();
+    expect(all.body.items.map(({ position, streamId, type, reason }) => ({ position, stream_id: streamId, type, reason }))).toEqual(stored);
+    expect(Date.parse(all.body.items[0]!.skippedAt)).not.toBeNaN();
+
+    // pages of 2: the second starts after the first's last position
+    const first = await page('?limit=2');
+    expect(first.body.items.map((i) => i.position)).toEqual([stored[0]!.position, stored[1]!.position]);
+    expect(first.body.next).toBe(stored[1]!.position);
+    const second = await page(`?limit=2&after=${first.body.next}`);
+    expect(second.body).toEqual({ version: 2, items: [expect.objectContaining({ position: stored[2]!.position })], next: null });
+
+    // a version with nothing skipped, and one that does not exist
+    await pool.query('DELETE FROM read_model.skipped_events WHERE version = 2 AND position = $1', [stored[2]!.position]);
+    expect((await page(`?after=${stored[1]!.position}`)).body).toEqual({ version: 2, items: [], next: null });
+    expect(await system.get('/admin/projections/99/skipped-events', auth)).toEqual({ status: 404, body: { error: 'not-found', message: 'no read-model version 99' } });
+
+    const refused = async (path: string) => {
+      const { status, body } = await system.get<{ error: string; message: string }>(path, auth);
+      expect(status).toBe(400);
+      expect(body.error).toBe('bad-request');
+      return body.message;
+    };
+    expect(await refused('/admin/projections/abc/skipped-events')).toMatch(/^path parameter version: must be a read-model version/);
+    expect(await refused('/admin/projections/0/skipped-events')).toMatch(/^path parameter version: /);
+    expect(await refused('/admin/projections/2/skipped-events?limit=0')).toMatch(/^query parameter limit: must be an integer from 1 to 1000$/);
+    expect(await refused('/admin/projections/2/skipped-events?limit=5000')).toMatch(/^query parameter limit: must be an integer from 1 to 1000$/);
+    expect(await refused('/admin/projections/2/skipped-events?after=-1')).toMatch(/^query parameter after: must be an event position/);
+    expect(await refused('/admin/projections/2/skipped-events?after=1e3')).toMatch(/^query parameter after: /);
+    expect(await refused('/admin/projections/2/skipped-events?page=2')).toMatch(/^unknown query parameter\(s\): "page"$/);
+    expect((await system.get('/admin/projections/2/skipped-events')).status).toBe(401);
+  });
 });

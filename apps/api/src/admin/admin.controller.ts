@@ -1,7 +1,12 @@
-import { Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, NotFoundException, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
+import type { z } from 'zod';
+import { httpAdmin } from '@annals/contracts';
 import { ProjectionVersions } from '@annals/projections';
+import { ZodPipe } from '../http/zod.pipe';
 import { AdminTokenGuard } from './admin-token.guard';
+
+type Q<S extends z.ZodType> = z.output<S>;
 
 /** Rebuilds (blue/green) and their progress. Token-guarded and rate-limited. */
 @Controller('admin')
@@ -23,5 +28,22 @@ export class AdminController {
   @Throttle({ default: { limit: 600, ttl: 60_000 } })
   async projections() {
     return { items: await this.versions.list() };
+  }
+
+  /**
+   * The reports a version left out because it could not read them, with the reasons, by
+   * position, a page at a time (`after`: the last position of the previous page; `limit`,
+   * 100 unless given). `next` is the `after` of the next page, null on the last.
+   */
+  @Get('projections/:version/skipped-events')
+  @Throttle({ default: { limit: 600, ttl: 60_000 } })
+  async skippedEvents(
+    @Param(new ZodPipe(httpAdmin.versionPath, 'path')) path: Q<typeof httpAdmin.versionPath>,
+    @Query(new ZodPipe(httpAdmin.skippedEventsQuery, 'query')) query: Q<typeof httpAdmin.skippedEventsQuery>,
+  ) {
+    const limit = query.limit ?? 100;
+    const items = await this.versions.skippedEvents(path.version, query.after ?? 0, limit);
+    if (!items) throw new NotFoundException(`no read-model version ${path.version}`);
+    return { version: path.version, items, next: items.length === limit ? items[items.length - 1]!.position : null };
   }
 }
