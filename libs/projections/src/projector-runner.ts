@@ -5,6 +5,8 @@ import { Subscription, type PostgresEventStore } from '@annals/event-store';
 import { CoalitionMembershipProjection } from './coalition-membership/coalition-membership.projection';
 import { ProjectionVersions, subscriptionIdOf } from './projection-versions';
 import type { Pair } from './coalition-membership/coalition-membership.projection';
+import type { SkippedEvent } from './coalition-membership/read-facts';
+import { isRepeatedReportId } from './coalition-membership/repeated-report-id';
 
 /**
  * Events per batch at most (a subscription hands over fewer when fewer are there, so this only
@@ -40,6 +42,8 @@ export class ProjectorRunner {
   private readonly purging = new Set<number>();
   /** While the runner finishes a loading version: the pairs batches touched meanwhile, to compute at the end. */
   private readonly finishing = new Map<number, Map<string, Pair>>();
+  /** Versions whose last batch failed on a report id they hold already: their next batch looks its report ids up first. */
+  private readonly repeatedReportIds = new Set<number>();
   private readonly projection = new CoalitionMembershipProjection();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
@@ -113,7 +117,7 @@ export class ProjectorRunner {
     const started = Date.now();
     this.finishing.set(version, new Map());
     try {
-      await this.pool.query("SELECT read_model.index_version_partitions($1, ARRAY['facts', 'coalitions'])", [version]);
+      await this.indexFacts(version);
       await inTransaction(this.pool, (tx) => this.projection.applyAllRetractions(tx, version));
       const pairs = await this.projection.computeAll(this.pool, version);
       await this.pool.query("SELECT read_model.index_version_partitions($1, ARRAY['membership'])", [version]);
@@ -125,6 +129,27 @@ export class ProjectorRunner {
       this.log.log(`read model v${version}: computed ${pairs} pairs and indexed in ${Date.now() - started} ms`);
     } finally {
       this.finishing.delete(version);
+    }
+  }
+
+  /**
+   * Indexes a loaded version's facts. A report id loaded twice (isRepeatedReportId) makes the
+   * unique index fail: the repeats are skipped (skipRepeatedReportIds) and the index built again.
+   */
+  private async indexFacts(version: number): Promise<void> {
+    const index = () => this.pool.query("SELECT read_model.index_version_partitions($1, ARRAY['facts', 'coalitions'])", [version]);
+    try {
+      await index();
+    } catch (error) {
+      if (!isRepeatedReportId(error)) throw error;
+      this.logSkipped(version, await inTransaction(this.pool, (tx) => this.projection.skipRepeatedReportIds(tx, version)));
+      await index();
+    }
+  }
+
+  private logSkipped(version: number, skipped: ReadonlyArray<SkippedEvent>): void {
+    for (const event of skipped) {
+      this.log.error({ version, position: event.position, streamId: event.streamId, type: event.type, reason: event.reason }, `read model v${version} skipped event ${event.position}: ${event.reason}`);
     }
   }
 
@@ -164,10 +189,11 @@ export class ProjectorRunner {
         // the phase is read under the checkpoint lock: markReady cannot switch it mid-batch
         const { rows } = await tx.query<{ phase: string }>('SELECT phase FROM read_model.versions WHERE version = $1', [version]);
         const mode = rows[0]?.phase === 'loading' ? 'loading' : 'live';
-        const { pairs: touched, skipped } = await this.projection.apply(events, tx, version, mode, { readsBeside: this.spareConnection() ? this.pool : undefined });
-        for (const event of skipped) {
-          this.log.error({ version, position: event.position, streamId: event.streamId, type: event.type, reason: event.reason }, `read model v${version} skipped event ${event.position}: ${event.reason}`);
-        }
+        const { pairs: touched, skipped } = await this.projection.apply(events, tx, version, mode, {
+          readsBeside: this.spareConnection() ? this.pool : undefined,
+          checkReportIds: this.repeatedReportIds.has(version),
+        });
+        this.logSkipped(version, skipped);
         // A loading version's partitions are only appended to, unindexed: statistics would plan
         // nothing meanwhile, and index_version_partitions analyzes them once at the end.
         if (mode === 'live') {
@@ -179,10 +205,14 @@ export class ProjectorRunner {
         if (mode === 'loading' && finishing) for (const pair of touched) finishing.set(pair.join('\u0000'), pair);
       },
       onBatch: ({ events }) => {
+        this.repeatedReportIds.delete(version);
         this.options.onBatch?.(version, events);
         void this.refreshStatistics(version);
       },
-      onError: (error, attempt) => this.log.warn({ err: error, attempt, version }, 'projection batch failed; retrying'),
+      onError: (error, attempt) => {
+        if (isRepeatedReportId(error)) this.repeatedReportIds.add(version);
+        this.log.warn({ err: error, attempt, version }, 'projection batch failed; retrying');
+      },
     });
     subscription.start();
     this.subscriptions.set(version, subscription);

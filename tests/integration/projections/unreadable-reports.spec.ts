@@ -151,4 +151,35 @@ describe('projection: a stored report it cannot read', () => {
     expect(await refused('/admin/projections/2/skipped-events?page=2')).toMatch(/^unknown query parameter\(s\): "page"$/);
     expect((await system.get('/admin/projections/2/skipped-events')).status).toBe(401);
   });
+
+  it('skips a report whose id the read model holds already (another writer keyed its events otherwise), live and in a rebuild', async () => {
+    const store = new PostgresEventStore(pool);
+    const joining = (id: string, country: string, key: string) => ({
+      type: 'coalition.member-joined',
+      data: { report: { id, occurredAt: '2015-01-01T00:00:00.000Z', source: { publisher: 'Elsewhere', publishedAt: '2015-01-02T00:00:00.000Z' } }, data: { coalitionId: 'coalition-odd', country } },
+      idempotencyKey: key,
+    });
+    // 'odd-fr' is stored already (the first test); 'odd-twin' twice in one append
+    const { events } = await store.append(
+      'coalition:coalition-odd-repeats',
+      [joining('odd-fr', 'ES', 'repeat-1'), joining('odd-twin', 'NL', 'repeat-2'), joining('odd-twin', 'PT', 'repeat-3')],
+      { expectedVersion: 'any' },
+    );
+    await system.caughtUp();
+    const fr = (await pool.query<{ position: number }>("SELECT position FROM read_model.facts WHERE version = 2 AND report_id = 'odd-fr'")).rows[0]!.position;
+    const repeats = [
+      { position: events[0]!.position, stream_id: 'coalition:coalition-odd-repeats', type: 'coalition.member-joined', reason: `the read model holds report id "odd-fr" already, from the event at position ${fr}` },
+      { position: events[2]!.position, stream_id: 'coalition:coalition-odd-repeats', type: 'coalition.member-joined', reason: `the read model holds report id "odd-twin" already, from the event at position ${events[1]!.position}` },
+    ];
+    const repeatsOf = async (version: number) => (await skippedRows(version)).filter((r) => r.reason.startsWith('the read model holds report id'));
+    expect(await repeatsOf(2)).toEqual(repeats);
+    expect((await members()).sort()).toEqual(['BE', 'DK', 'FR', 'GB', 'NL', 'US']);
+
+    // a rebuild loads the facts without indexes: the unique index finds the repeats, which are skipped the same way
+    expect((await system.post('/admin/replay', auth)).status).toBe(202);
+    await eventually('version 3 to become active', async () => ((await versions()).find((v) => v.version === 3)?.state === 'active' ? true : undefined), 120_000, 200);
+    await system.caughtUp();
+    expect(await repeatsOf(3)).toEqual(repeats);
+    expect((await members()).sort()).toEqual(['BE', 'DK', 'FR', 'GB', 'NL', 'US']);
+  });
 });
