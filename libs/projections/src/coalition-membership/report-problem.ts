@@ -63,10 +63,19 @@ export function reportProblem(type: string, stored: unknown): string | undefined
  */
 export function timeProblem(fact: { occurredAt: Date; knownAt: Date }, stored: unknown): string | undefined {
   const report = (stored as { report: { occurredAt: string; source: { publishedAt?: string } } }).report;
-  if (Number.isNaN(fact.occurredAt.getTime())) return `data.report.occurredAt is ${shown(report.occurredAt)}, not an instant`;
-  if (Number.isNaN(fact.knownAt.getTime())) return `data.report.source.publishedAt is ${shown(report.source.publishedAt)}, not an instant`;
+  if (!inYears(fact.occurredAt)) return `data.report.occurredAt is ${shown(report.occurredAt)}, not an instant in the years 1000-9999`;
+  if (!inYears(fact.knownAt)) return `data.report.source.publishedAt is ${shown(report.source.publishedAt)}, not an instant in the years 1000-9999`;
   return undefined;
 }
+
+/**
+ * The contract's years. JavaScript's dates reach far wider (271,821 BC to 275,760 AD) than
+ * PostgreSQL's (from 4713 BC), which refuses the batch holding an earlier one; the instants the
+ * projector writes are exact up to the year 20,000 (fromEpochMs). NaN (no date) is outside too.
+ */
+const FIRST_MS = Date.UTC(1000, 0, 1);
+const LAST_MS = Date.UTC(10000, 0, 1) - 1;
+const inYears = (date: Date) => date.getTime() >= FIRST_MS && date.getTime() <= LAST_MS;
 
 function roleProblem(role: unknown, field: string): string | undefined {
   if (!isObject(role)) return `${field} is ${shown(role)}, not a role`;
