@@ -6,7 +6,7 @@ import { CoalitionMembershipProjection } from './coalition-membership/coalition-
 import { ProjectionVersions, subscriptionIdOf } from './projection-versions';
 import type { Pair } from './coalition-membership/coalition-membership.projection';
 import type { SkippedEvent } from './coalition-membership/read-facts';
-import { isRepeatedReportId } from './coalition-membership/repeated-report-id';
+import { isRepeatedReportId, skipRepeatedReportIds } from './coalition-membership/skipped-events';
 
 /**
  * Events per batch at most (a subscription hands over fewer when fewer are there, so this only
@@ -142,7 +142,7 @@ export class ProjectorRunner {
       await index();
     } catch (error) {
       if (!isRepeatedReportId(error)) throw error;
-      this.logSkipped(version, await inTransaction(this.pool, (tx) => this.projection.skipRepeatedReportIds(tx, version)));
+      this.logSkipped(version, await inTransaction(this.pool, (tx) => skipRepeatedReportIds(tx, version)));
       await index();
     }
   }

@@ -9,6 +9,7 @@ import { diffMembershipRows } from './membership-row-diff';
 import { MembershipRows } from './membership-rows';
 import { pairKey, type Pair } from './pair';
 import { readFacts, type SkippedEvent } from './read-facts';
+import { recordSkipped, withoutRepeatedReportIds } from './skipped-events';
 import { FACT_COLUMNS, groupByPlace, listedFact, newFactsByPair, pairSortedFact, readPairs, readPairsBeside, toStoredRow, type PairFactTuple, type PairReads } from './pair-reads';
 
 export type { Pair } from './pair';
@@ -68,8 +69,8 @@ export class CoalitionMembershipProjection {
     const read = readFacts(events);
     const { skipped } = read;
     // after a batch failed on a report id the version holds already (isRepeatedReportId): only then, as it costs a lookup per report
-    const facts = options.checkReportIds ? await this.withoutRepeatedReportIds(events, read.facts, skipped, tx, version) : read.facts;
-    if (skipped.length > 0) await this.recordSkipped(skipped, tx, version);
+    const facts = options.checkReportIds ? await withoutRepeatedReportIds(events, read.facts, skipped, tx, version) : read.facts;
+    if (skipped.length > 0) await recordSkipped(skipped, tx, version);
     if (facts.length === 0) return { pairs: [], skipped };
     const chunks: FactRow[][] = [];
     for (let i = 0; i < facts.length; i += RECOMPUTE_SLICE) chunks.push(facts.slice(i, i + RECOMPUTE_SLICE));
@@ -134,67 +135,6 @@ export class CoalitionMembershipProjection {
     const all = new Map([...touched].map(([key, t]) => [key, t.pair]));
     for (const [key, pair] of again) all.set(key, pair);
     return { pairs: [...all.values()], skipped };
-  }
-
-  /**
-   * The batch's facts but those whose report id the version holds already, or an earlier fact
-   * of the batch has: those are added to `skipped`, naming the event that holds the id.
-   */
-  private async withoutRepeatedReportIds(
-    events: ReadonlyArray<StoredEventCore>,
-    facts: FactRow[],
-    skipped: SkippedEvent[],
-    tx: PoolClient,
-    version: number,
-  ): Promise<FactRow[]> {
-    const { rows } = await tx.query<{ report_id: string; position: number }>(
-      'SELECT report_id, position FROM read_model.facts WHERE version = $1 AND report_id = ANY($2::text[])',
-      [version, arrayLiteral(facts.map((f) => f.reportId))],
-    );
-    const holder = new Map(rows.map((r) => [r.report_id, r.position]));
-    const streamOf = new Map(events.map((e) => [e.position, e.streamId]));
-    const kept: FactRow[] = [];
-    for (const fact of facts) {
-      const at = holder.get(fact.reportId);
-      if (at === undefined) {
-        holder.set(fact.reportId, fact.position);
-        kept.push(fact);
-      } else {
-        skipped.push({ position: fact.position, streamId: streamOf.get(fact.position)!, type: fact.type, reason: repeatedReason(fact.reportId, at) });
-      }
-    }
-    return kept;
-  }
-
-  /**
-   * A version loaded without indexes (a rebuild) may hold a report id more than once, which
-   * its unique index then refuses: every fact but the first by position of each such id is
-   * deleted and recorded as skipped, in one statement. Run only when building that index failed
-   * so (isRepeatedReportId): it reads the whole partition. Returns the skipped events.
-   */
-  async skipRepeatedReportIds(tx: PoolClient, version: number): Promise<SkippedEvent[]> {
-    const { rows } = await tx.query<{ position: number; stream_id: string; type: string; reason: string }>(
-      `WITH repeated AS (
-         DELETE FROM read_model.facts f
-          USING (SELECT report_id, min(position) AS first FROM read_model.facts WHERE version = $1 GROUP BY report_id HAVING count(*) > 1) d
-          WHERE f.version = $1 AND f.report_id = d.report_id AND f.position > d.first
-         RETURNING f.position, f.type, f.report_id, d.first
-       )
-       INSERT INTO read_model.skipped_events (version, position, stream_id, type, reason)
-       SELECT $1, r.position, e.stream_id, r.type, $2 || to_json(r.report_id)::text || $3 || r.first
-         FROM repeated r JOIN event_store.events e ON e.position = r.position
-       RETURNING position, stream_id, type, reason`,
-      [version, REPEATED_REASON[0], REPEATED_REASON[1]],
-    );
-    return rows.map((r) => ({ position: r.position, streamId: r.stream_id, type: r.type, reason: r.reason }));
-  }
-
-  private async recordSkipped(skipped: ReadonlyArray<SkippedEvent>, tx: PoolClient, version: number): Promise<void> {
-    await tx.query(
-      `INSERT INTO read_model.skipped_events (version, position, stream_id, type, reason)
-       SELECT $1, s.position, s.stream_id, s.type, s.reason FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) AS s(position, stream_id, type, reason)`,
-      [version, skipped.map((s) => s.position), skipped.map((s) => s.streamId), skipped.map((s) => s.type), skipped.map((s) => s.reason)],
-    );
   }
 
   /** Every retraction of the version applied (the earliest by knowledge time wins); returns the pairs that changed. */
@@ -389,10 +329,6 @@ export class CoalitionMembershipProjection {
   }
 
 }
-
-/** Why a report is skipped whose id the read model holds already: the text around the id (as JSON) and the holder's position, for Node and SQL alike. */
-const REPEATED_REASON = ['the read model holds report id ', ' already, from the event at position '] as const;
-const repeatedReason = (reportId: string, position: number) => `${REPEATED_REASON[0]}${JSON.stringify(reportId)}${REPEATED_REASON[1]}${position}`;
 
 /**
  * Pairs per slice of a recomputation. A batch of 3,000 reports touches about 2,800 pairs: ten
