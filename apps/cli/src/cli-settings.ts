@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { databaseClientSettings, kafkaClientSettings, loadSettings, type KafkaConfig } from '@annals/config';
+import { UsageError } from './usage-error';
 
 /**
  * Where the CLI finds its servers: command-line options, then the environment
@@ -24,6 +25,6 @@ export function databaseUrl(option: string | undefined, purpose: 'app' | 'migrat
   const url =
     option ??
     (purpose === 'migrations' ? (process.env.MIGRATIONS_DATABASE_URL ?? process.env.DATABASE_URL ?? stack.migrationsDatabaseUrl) : (process.env.DATABASE_URL ?? stack.databaseUrl));
-  if (!url) throw new Error(`no database: pass --database-url, set ${purpose === 'migrations' ? 'MIGRATIONS_DATABASE_URL or ' : ''}DATABASE_URL, or start the local stack (npm run stack:up)`);
+  if (!url) throw new UsageError(`no database: pass --database-url, set ${purpose === 'migrations' ? 'MIGRATIONS_DATABASE_URL or ' : ''}DATABASE_URL, or start the local stack (npm run stack:up)`);
   return loadSettings('annals', databaseClientSettings, { DATABASE_URL: url }).DATABASE_URL;
 }

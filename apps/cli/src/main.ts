@@ -5,10 +5,12 @@ import { ReadModelBusyError } from '@annals/projections';
 import { NotFoundError } from '@annals/queries';
 import { dlqCommand } from './commands/dlq.command';
 import { migrateCommand } from './commands/migrate.command';
+import { projectionsCommand } from './commands/projections.command';
 import { publishCommand } from './commands/publish.command';
 import { replayCommand } from './commands/replay.command';
 import { stateCommand, timelineCommand } from './commands/state.command';
 import { verifyCommand } from './commands/verify.command';
+import { UsageError } from './usage-error';
 
 /** `annals`: the command line for people at a terminal. Each command is a thin adapter over libs/. */
 const program = new Command('annals').description('Annals: news events into a trustworthy event store, and point-in-time answers out').showHelpAfterError();
@@ -17,13 +19,14 @@ dlqCommand(program);
 migrateCommand(program);
 verifyCommand(program);
 replayCommand(program);
+projectionsCommand(program);
 stateCommand(program);
 timelineCommand(program);
 
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {
-    const known = error instanceof ConfigError || error instanceof NotFoundError || error instanceof ReadModelBusyError || (error instanceof Error && !error.stack?.includes('node_modules'));
+    const known = error instanceof UsageError || error instanceof ConfigError || error instanceof NotFoundError || error instanceof ReadModelBusyError || (error instanceof Error && !error.stack?.includes('node_modules'));
     console.error(`annals: ${error instanceof Error ? (known ? error.message : error.stack) : String(error)}`);
     process.exit(1);
   },

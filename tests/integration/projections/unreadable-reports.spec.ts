@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { PostgresEventStore } from '@annals/event-store';
 import { createTestDatabase, eventually, produce, type TestDatabase } from '@annals/testing';
@@ -181,5 +183,36 @@ describe('projection: a stored report it cannot read', () => {
     await system.caughtUp();
     expect(await repeatsOf(3)).toEqual(repeats);
     expect((await members()).sort()).toEqual(['BE', 'DK', 'FR', 'GB', 'NL', 'US']);
+  });
+
+  it('annals projections lists the versions with their skipped reports, and --skipped the reports with their reasons', async () => {
+    const ROOT = join(__dirname, '../../..');
+    const annals = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/annals.js'), 'projections', ...args, '--database-url', db.appUrl], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const skipped = await skippedRows(3);
+    expect(skipped.length).toBeGreaterThanOrEqual(5);
+
+    const list = annals();
+    expect(list.status).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`^v3 +active +\\d+ +0 +[\\d.]+ +${skipped.length}$`, 'm'));
+    expect(list.stdout).toMatch(/^v1 +retired /m);
+
+    const page = annals('--skipped', '3', '--limit', '2');
+    expect(page.status).toBe(0);
+    const lines = page.stdout.trim().split('\n');
+    expect(lines[0]).toBe('coalition-membership v3: 2 report(s) skipped');
+    expect(lines.slice(3, 5)).toEqual(skipped.slice(0, 2).map((r) => expect.stringMatching(new RegExp(`^${r.position} +${r.stream_id} +${r.type} +${r.reason.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`))));
+    expect(lines[5]).toBe(`more: --after ${skipped[1]!.position}`);
+    const rest = annals('--skipped', '3', '--after', String(skipped[1]!.position));
+    expect(rest.stdout).toMatch(new RegExp(`^coalition-membership v3: ${skipped.length - 2} report\\(s\\) skipped after position ${skipped[1]!.position}$`, 'm'));
+
+    const refused = (args: string[], message: RegExp) => {
+      const run = annals(...args);
+      expect(run.status).toBe(1);
+      expect(run.stderr.trim()).toMatch(message);
+    };
+    refused(['--skipped', 'three'], /^annals: --skipped: must be a read-model version, a positive integer like 1$/);
+    refused(['--skipped', '3', '--limit', '5000'], /^annals: --limit: must be an integer from 1 to 1000$/);
+    refused(['--skipped', '99'], /^annals: no read-model version 99$/);
+    refused(['--after', '5'], /^annals: --after and --limit go with --skipped <version>$/);
   });
 });

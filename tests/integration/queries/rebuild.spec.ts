@@ -144,6 +144,6 @@ describe('queries: rebuilding the read model while ingesting and querying', () =
     expect(replay.stdout).toMatch(/coalition-membership v3 is active/);
     const unknown = run('--projection', 'nope');
     expect(unknown.status).toBe(1);
-    expect(unknown.stderr).toMatch(/unknown projection "nope" \(known: coalition-membership\)/);
+    expect(unknown.stderr.trim()).toBe('annals: unknown projection "nope" (known: coalition-membership)');
   });
 });

@@ -203,7 +203,8 @@ describe('queries: the seed article, through the HTTP API', () => {
     expect(timeline.stdout).toMatch(/2014-08-08\s+coalition\.role-started\s+US\s+air-strikes in IQ\s+tass-2015-12-09-us-air-strikes-iraq/);
     const bad = run('state', C, '--at', '2014-13-01');
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/--at: month 13 does not exist/);
+    // the message alone, naming the option: no stack trace
+    expect(bad.stderr.trim()).toMatch(/^annals: --at: month 13 does not exist$/);
     const verify = run('verify');
     expect(verify.status).toBe(0);
     expect(verify.stdout).toMatch(/^intact: \d+ events in \d+ streams verified/);
