@@ -73,5 +73,10 @@ describe('ingestion: the dead-letter topic and the dlq commands', () => {
     // the second re-drive was a no-op: still one event, and nothing new on the dead-letter topic
     expect(await stored()).toBe(1);
     expect(annals('dlq', 'list').out).toMatch(/3 dead letter\(s\)/);
+    // a mistyped reason is refused, naming the known ones, instead of re-driving nothing
+    const typo = annals('dlq', 'redrive', '--reason', 'unsuported-version');
+    expect(typo.code).toBe(1);
+    expect(typo.out.trim()).toMatch(/^annals: --reason: "unsuported-version" is not a rejection reason; one of payload-too-large, .*unsupported-version.*$/);
+    expect(annals('dlq', 'list').out).toMatch(/3 dead letter\(s\)/);
   });
 });

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { REJECTION_REASONS } from '@annals/contracts';
 import { createKafka } from '@annals/kafka';
 import { readDeadLetters, redriveDeadLetters } from '@annals/ingestion';
 import { kafkaSettings } from '../cli-settings';
 import { formatTable } from '../format-table';
+import { UsageError } from '../usage-error';
 
 export function dlqCommand(program: Command): void {
   const dlq = program.command('dlq').description('the dead-letter topic: what was not accepted, and why');
@@ -35,6 +37,10 @@ export function dlqCommand(program: Command): void {
     .description('re-publish dead letters to the news topic after a fix (a second re-drive is harmless: reports are idempotent)')
     .option('--reason <code>', 'only dead letters with this reason (e.g. unsupported-version)')
     .action(async (options: { brokers?: string; topic?: string; dlqTopic?: string; reason?: string }) => {
+      // a mistyped reason would match no letter and re-drive nothing, as if there were none
+      if (options.reason !== undefined && !Object.hasOwn(REJECTION_REASONS, options.reason)) {
+        throw new UsageError(`--reason: ${JSON.stringify(options.reason)} is not a rejection reason; one of ${Object.keys(REJECTION_REASONS).join(', ')}`);
+      }
       const config = kafkaSettings(options);
       const kafka = createKafka(config, 'dlq');
       const letters = (await readDeadLetters(kafka, config.KAFKA_DLQ_TOPIC)).filter((l) => !options.reason || l.reason === options.reason);
