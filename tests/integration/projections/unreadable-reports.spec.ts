@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
 import { PostgresEventStore } from '@annals/event-store';
+import { ProjectionVersionEntity, ProjectionVersions, ProjectorRunner } from '@annals/projections';
 import { createTestDatabase, eventually, produce, type TestDatabase } from '@annals/testing';
 import { ADMIN_TOKEN, TestSystem } from '../../support/system';
 import { deskReport as report, message } from '../../support/news-factory';
@@ -214,5 +217,46 @@ describe('projection: a stored report it cannot read', () => {
     refused(['--skipped', '3', '--limit', '5000'], /^annals: --limit: must be an integer from 1 to 1000$/);
     refused(['--skipped', '99'], /^annals: no read-model version 99$/);
     refused(['--after', '5'], /^annals: --after and --limit go with --skipped <version>$/);
+  });
+});
+
+describe('projector: a skipped report in a batch that is retried', () => {
+  it('is recorded and logged once, though its batch failed first on a repeated report id', async () => {
+    const db = await createTestDatabase();
+    const pool = db.appPool({ max: 6 });
+    const source = new DataSource({ type: 'postgres', url: db.appUrl, entities: [ProjectionVersionEntity], synchronize: false, extra: { max: 1 } });
+    await source.initialize();
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const runner = new ProjectorRunner(pool, new PostgresEventStore(pool), new ProjectionVersions(pool, source.getRepository(ProjectionVersionEntity)), { pollIntervalMs: 100, subscriptionPollMs: 100 });
+    try {
+      const store = new PostgresEventStore(pool);
+      const report = (id: string, country: string) => ({ report: { id, occurredAt: '2014-10-01T00:00:00.000Z', source: { publisher: 'Elsewhere' } }, data: { coalitionId: 'coalition-retry', country } });
+      await store.append('coalition:retry-first', [{ type: 'coalition.member-joined', data: report('retry-twin', 'FR') }], { expectedVersion: 'any' });
+      await runner.start();
+      await eventually('the first report applied', async () => ((await ProjectionVersions.activeLag(pool)) === 0 ? true : undefined), 30_000, 50);
+      // one batch: a report it cannot read, and a report id it holds already; the batch fails on the latter once, then commits
+      const { events } = await store.append(
+        'coalition:retry-second',
+        [
+          { type: 'coalition.member-joined', data: { coalitionId: 'coalition-retry', country: 'DE' } },
+          { type: 'coalition.member-joined', data: report('retry-twin', 'GB') },
+        ],
+        { expectedVersion: 'any' },
+      );
+      await eventually('the batch applied', async () => ((await ProjectionVersions.activeLag(pool)) === 0 ? true : undefined), 30_000, 50);
+      const { rows } = await pool.query<{ position: number }>('SELECT position FROM read_model.skipped_events WHERE version = 1 ORDER BY position');
+      expect(rows.map((r) => r.position)).toEqual(events.map((e) => e.position));
+      const skippedLines = logged.mock.calls.map((call) => String(call[1])).filter((message) => message.includes('skipped event'));
+      expect(skippedLines).toEqual([
+        `read model v1 skipped event ${events[0]!.position}: data.report is missing, not an object`,
+        expect.stringMatching(new RegExp(`^read model v1 skipped event ${events[1]!.position}: the read model holds report id "retry-twin" already`)),
+      ]);
+    } finally {
+      await runner.stop();
+      logged.mockRestore();
+      await source.destroy();
+      await pool.end();
+      await db.drop();
+    }
   });
 });
