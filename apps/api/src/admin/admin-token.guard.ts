@@ -6,7 +6,7 @@ import { APP_CONFIG, type ApiConfig } from '@annals/config';
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /**
- * POST /admin/*: `Authorization: Bearer <ANNALS_ADMIN_TOKEN>`, compared in constant time
+ * /admin/*: `Authorization: Bearer <ANNALS_ADMIN_TOKEN>`, compared in constant time
  * (both sides hashed first, so not even the length leaks). Without a configured token the
  * admin endpoints are disabled. Every call is logged with who made it.
  */
