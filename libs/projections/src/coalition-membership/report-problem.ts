@@ -32,10 +32,10 @@ export function reportProblem(type: string, stored: unknown): string | undefined
   const { report, data } = stored;
   if (!isObject(report)) return `data.report is ${shown(report)}, not an object`;
   if (!isText(report.id, ID)) return `data.report.id is ${shown(report.id)}, not a non-empty string of at most ${ID} characters`;
-  if (!isText(report.occurredAt)) return `data.report.occurredAt is ${shown(report.occurredAt)}, not an instant`;
+  if (!isText(report.occurredAt)) return `data.report.occurredAt is ${shown(report.occurredAt)}, ${NOT_AN_INSTANT}`;
   const source = report.source;
   if (!isObject(source)) return `data.report.source is ${shown(source)}, not an object`;
-  if (source.publishedAt != null && !isText(source.publishedAt)) return `data.report.source.publishedAt is ${shown(source.publishedAt)}, not an instant`;
+  if (source.publishedAt != null && !isText(source.publishedAt)) return `data.report.source.publishedAt is ${shown(source.publishedAt)}, ${NOT_AN_INSTANT}`;
   if (!isObject(data)) return `data.data is ${shown(data)}, not an object`;
   // a membership report's pair; any other report's coalition and country, when it names them
   const pair = PAIR_TYPES.has(type);
@@ -63,8 +63,8 @@ export function reportProblem(type: string, stored: unknown): string | undefined
  */
 export function timeProblem(fact: { occurredAt: Date; knownAt: Date }, stored: unknown): string | undefined {
   const report = (stored as { report: { occurredAt: string; source: { publishedAt?: string } } }).report;
-  if (!inYears(fact.occurredAt)) return `data.report.occurredAt is ${shown(report.occurredAt)}, not an instant in the years 1000-9999`;
-  if (!inYears(fact.knownAt)) return `data.report.source.publishedAt is ${shown(report.source.publishedAt)}, not an instant in the years 1000-9999`;
+  if (!inYears(fact.occurredAt)) return `data.report.occurredAt is ${shown(report.occurredAt)}, ${NOT_AN_INSTANT}`;
+  if (!inYears(fact.knownAt)) return `data.report.source.publishedAt is ${shown(report.source.publishedAt)}, ${NOT_AN_INSTANT}`;
   return undefined;
 }
 
@@ -74,6 +74,7 @@ export function timeProblem(fact: { occurredAt: Date; knownAt: Date }, stored: u
  * projector writes are exact up to the year 20,000 (fromEpochMs). NaN (no date) is outside too.
  */
 const FIRST_MS = Date.UTC(1000, 0, 1);
+const NOT_AN_INSTANT = 'not an instant in the years 1000-9999';
 const LAST_MS = Date.UTC(10000, 0, 1) - 1;
 const inYears = (date: Date) => date.getTime() >= FIRST_MS && date.getTime() <= LAST_MS;
 
