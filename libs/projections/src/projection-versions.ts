@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Repository } from 'typeorm';
 import { inTransaction } from '@annals/database';
 import type { Checkpoint } from '@annals/event-store';
+import type { SkippedEvent } from './coalition-membership/read-facts';
 import { ProjectionVersionEntity } from './projection-version.entity';
 import { COALITION_MEMBERSHIP } from './coalition-membership/coalition-membership.projection';
 import { gaveWay, giveWayToQueries } from './give-way-to-queries';
@@ -24,13 +25,15 @@ export interface ProjectionVersion {
   skippedEvents: number;
 }
 
-/** A report a version skipped, as GET /admin/projections/{version}/skipped-events lists it. */
-export interface SkippedEventRecord {
-  position: number;
-  streamId: string;
-  type: string;
-  reason: string;
+/** A report a version skipped, as recorded: GET /admin/projections/{version}/skipped-events and `annals projections --skipped` list them. */
+export interface SkippedEventRecord extends SkippedEvent {
   skippedAt: Date;
+}
+
+/** A page of them; `next` is the `after` of the next page, null on the last. */
+export interface SkippedEventsPage {
+  items: SkippedEventRecord[];
+  next: number | null;
 }
 
 /** A checkpoint as the statements here read it (`transaction_id::text`, position); both null when a version has none yet. */
@@ -91,9 +94,9 @@ export class ProjectionVersions {
   /**
    * A page of the reports a version skipped (read_model.skipped_events), by position, after
    * `after`; undefined when there is no such version. The next page starts after the last
-   * position of this one.
+   * position of this one; a full page may be followed by an empty one.
    */
-  async skippedEvents(version: number, after: number, limit: number): Promise<SkippedEventRecord[] | undefined> {
+  async skippedEvents(version: number, after: number, limit: number): Promise<SkippedEventsPage | undefined> {
     const { rows } = await this.pool.query<{ position: number | null; stream_id: string; type: string; reason: string; skipped_at: Date }>(
       `SELECT s.position, s.stream_id, s.type, s.reason, s.skipped_at
          FROM read_model.versions v
@@ -106,9 +109,10 @@ export class ProjectionVersions {
       [version, after, limit],
     );
     if (rows.length === 0) return undefined;
-    return rows
+    const items = rows
       .filter((r) => r.position !== null)
       .map((r) => ({ position: r.position!, streamId: r.stream_id, type: r.type, reason: r.reason, skippedAt: r.skipped_at }));
+    return { items, next: items.length === limit ? items[items.length - 1]!.position : null };
   }
 
   /** A version's checkpoint, one row read (null before its first batch): what `annals replay` polls for its progress. */
@@ -191,8 +195,9 @@ export class ProjectionVersions {
 
   /**
    * Drops a retired version's partitions (instant, no dead rows left for vacuum) and its
-   * skipped events. It needs a moment with no query on the read model; it waits briefly for one and gives way (false)
-   * rather than make a query wait long or fail (see giveWayToQueries) -- the runner tries again later.
+   * skipped events. It needs a moment with no query on the read model; it waits briefly for
+   * one and gives way (false) rather than make a query wait long or fail (see
+   * giveWayToQueries) -- the runner tries again later.
    */
   async purge(version: number): Promise<boolean> {
     try {

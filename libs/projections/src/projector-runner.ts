@@ -42,8 +42,8 @@ export class ProjectorRunner {
   private readonly purging = new Set<number>();
   /** While the runner finishes a loading version: the pairs batches touched meanwhile, to compute at the end. */
   private readonly finishing = new Map<number, Map<string, Pair>>();
-  /** Versions whose last batch failed on a report id they hold already: their next batch looks its report ids up first. */
-  private readonly repeatedReportIds = new Set<number>();
+  /** Versions whose last batch failed on a report id they hold already (isRepeatedReportId): their next batch looks its report ids up first. */
+  private readonly versionsToCheckReportIds = new Set<number>();
   private readonly projection = new CoalitionMembershipProjection();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
@@ -191,7 +191,7 @@ export class ProjectorRunner {
         const mode = rows[0]?.phase === 'loading' ? 'loading' : 'live';
         const { pairs: touched, skipped } = await this.projection.apply(events, tx, version, mode, {
           readsBeside: this.spareConnection() ? this.pool : undefined,
-          checkReportIds: this.repeatedReportIds.has(version),
+          checkReportIds: this.versionsToCheckReportIds.has(version),
         });
         this.logSkipped(version, skipped);
         // A loading version's partitions are only appended to, unindexed: statistics would plan
@@ -205,12 +205,12 @@ export class ProjectorRunner {
         if (mode === 'loading' && finishing) for (const pair of touched) finishing.set(pair.join('\u0000'), pair);
       },
       onBatch: ({ events }) => {
-        this.repeatedReportIds.delete(version);
+        this.versionsToCheckReportIds.delete(version);
         this.options.onBatch?.(version, events);
         void this.refreshStatistics(version);
       },
       onError: (error, attempt) => {
-        if (isRepeatedReportId(error)) this.repeatedReportIds.add(version);
+        if (isRepeatedReportId(error)) this.versionsToCheckReportIds.add(version);
         this.log.warn({ err: error, attempt, version }, 'projection batch failed; retrying');
       },
     });

@@ -205,6 +205,8 @@ describe('queries: the seed article, through the HTTP API', () => {
     expect(bad.status).toBe(1);
     // the message alone, naming the option: no stack trace
     expect(bad.stderr.trim()).toMatch(/^annals: --at: month 13 does not exist$/);
+    // named as typed, in each command
+    expect(run('timeline', C, '--known-at', '2014-13-01').stderr.trim()).toBe('annals: --known-at: month 13 does not exist');
     const verify = run('verify');
     expect(verify.status).toBe(0);
     expect(verify.stdout).toMatch(/^intact: \d+ events in \d+ streams verified/);

@@ -32,8 +32,8 @@ export class AdminController {
 
   /**
    * The reports a version left out because it could not read them, with the reasons, by
-   * position, a page at a time (`after`: the last position of the previous page; `limit`,
-   * 100 unless given). `next` is the `after` of the next page, null on the last.
+   * position, a page at a time (httpAdmin.skippedEventsQuery). `next` is the `after` of the
+   * next page, null on the last.
    */
   @Get('projections/:version/skipped-events')
   @Throttle({ default: { limit: 600, ttl: 60_000 } })
@@ -41,9 +41,8 @@ export class AdminController {
     @Param(new ZodPipe(httpAdmin.versionPath, 'path')) path: Q<typeof httpAdmin.versionPath>,
     @Query(new ZodPipe(httpAdmin.skippedEventsQuery, 'query')) query: Q<typeof httpAdmin.skippedEventsQuery>,
   ) {
-    const limit = query.limit ?? 100;
-    const items = await this.versions.skippedEvents(path.version, query.after ?? 0, limit);
-    if (!items) throw new NotFoundException(`no read-model version ${path.version}`);
-    return { version: path.version, items, next: items.length === limit ? items[items.length - 1]!.position : null };
+    const page = await this.versions.skippedEvents(path.version, query.after, query.limit);
+    if (!page) throw new NotFoundException(`no read-model version ${path.version}`);
+    return { version: path.version, ...page };
   }
 }

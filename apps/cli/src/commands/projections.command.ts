@@ -3,16 +3,16 @@ import { httpAdmin } from '@annals/contracts';
 import { COALITION_MEMBERSHIP } from '@annals/projections';
 import { databaseUrl } from '../cli-settings';
 import { formatTable } from '../format-table';
-import { UsageError } from '../usage-error';
+import { optionsError, UsageError } from '../usage-error';
 import { withDatabase } from '../with-database';
 
 /** The options as the admin API's parameters, checked by the same schemas; an error names the option. */
 function skippedOptions(options: { skipped: string; after?: string; limit?: string }) {
   const version = httpAdmin.versionPath.safeParse({ version: options.skipped });
-  if (!version.success) throw new UsageError(`--skipped: ${version.error.issues[0]!.message}`);
+  if (!version.success) throw optionsError(version.error, { version: 'skipped' });
   const page = httpAdmin.skippedEventsQuery.safeParse(Object.fromEntries(Object.entries({ after: options.after, limit: options.limit }).filter(([, v]) => v !== undefined)));
-  if (!page.success) throw new UsageError(page.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
-  return { version: version.data.version, after: page.data.after ?? 0, limit: page.data.limit ?? 100 };
+  if (!page.success) throw optionsError(page.error);
+  return { version: version.data.version, ...page.data };
 }
 
 export function projectionsCommand(program: Command): void {
@@ -33,11 +33,11 @@ export function projectionsCommand(program: Command): void {
           console.log(formatTable(['version', 'state', 'checkpoint', 'lag (events)', 'lag (s)', 'skipped'], rows));
           return;
         }
-        const items = await versions.skippedEvents(page.version, page.after, page.limit);
-        if (!items) throw new UsageError(`no read-model version ${page.version}`);
-        console.log(`${COALITION_MEMBERSHIP} v${page.version}: ${items.length} report(s) skipped${page.after > 0 ? ` after position ${page.after}` : ''}`);
-        console.log(formatTable(['position', 'stream', 'type', 'reason'], items.map((s) => [String(s.position), s.streamId, s.type, s.reason])));
-        if (items.length === page.limit) console.log(`more: --after ${items[items.length - 1]!.position}`);
+        const skipped = await versions.skippedEvents(page.version, page.after, page.limit);
+        if (!skipped) throw new UsageError(`no read-model version ${page.version}`);
+        console.log(`${COALITION_MEMBERSHIP} v${page.version}: ${skipped.items.length} report(s) skipped${page.after > 0 ? ` after position ${page.after}` : ''}`);
+        console.log(formatTable(['position', 'stream', 'type', 'reason'], skipped.items.map((s) => [String(s.position), s.streamId, s.type, s.reason])));
+        if (skipped.next !== null) console.log(`more: --after ${skipped.next}`);
       });
     });
 }

@@ -3,13 +3,13 @@ import { httpApi } from '@annals/contracts';
 import { CoalitionQueries } from '@annals/queries';
 import { databaseUrl } from '../cli-settings';
 import { day, formatTable } from '../format-table';
-import { UsageError } from '../usage-error';
+import { optionsError } from '../usage-error';
 import { withDatabase } from '../with-database';
 
 /** The same parameter rules as the HTTP API: a date alone means the end of that day. */
 function instants(options: { at?: string; knownAt?: string }) {
   const parsed = httpApi.stateQuery.safeParse({ ...(options.at ? { at: options.at } : {}), ...(options.knownAt ? { knownAt: options.knownAt } : {}) });
-  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join('.') === 'knownAt' ? 'known-at' : i.path.join('.')}: ${i.message}`).join('; '));
+  if (!parsed.success) throw optionsError(parsed.error);
   const now = new Date();
   return { at: parsed.data.at ?? now, knownAt: parsed.data.knownAt ?? now };
 }
@@ -53,7 +53,7 @@ export function timelineCommand(program: Command): void {
     .option('--database-url <url>')
     .action(async (id: string, options: { from?: string; to?: string; knownAt?: string; databaseUrl?: string }) => {
       const parsed = httpApi.timelineQuery.safeParse(Object.fromEntries(Object.entries({ from: options.from, to: options.to, knownAt: options.knownAt }).filter(([, v]) => v)));
-      if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
+      if (!parsed.success) throw optionsError(parsed.error);
       await withDatabase(databaseUrl(options.databaseUrl), async ({ pool, store }) => {
         const { items } = await new CoalitionQueries(pool, store).timeline(id, parsed.data.from, parsed.data.to, parsed.data.knownAt ?? new Date());
         console.log(

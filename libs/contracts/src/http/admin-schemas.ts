@@ -12,9 +12,10 @@ const whole = (pattern: RegExp, message: string) => z.string().regex(pattern, me
 export const versionPath = z.strictObject({ version: whole(/^[1-9][0-9]{0,8}$/, 'must be a read-model version, a positive integer like 1') });
 
 export const MAX_SKIPPED_EVENTS_PAGE = 1000;
+/** A page of a version's skipped reports: after a position (0: from the first), at most `limit` (100 unless given). */
 export const skippedEventsQuery = z.strictObject({
-  after: whole(/^(0|[1-9][0-9]{0,14})$/, 'must be an event position, a non-negative integer (the last position of the previous page)').optional(),
+  after: whole(/^(0|[1-9][0-9]{0,14})$/, 'must be an event position, a non-negative integer (the last position of the previous page)').default(0),
   limit: whole(/^[1-9][0-9]{0,3}$/, `must be an integer from 1 to ${MAX_SKIPPED_EVENTS_PAGE}`)
     .refine((n) => n <= MAX_SKIPPED_EVENTS_PAGE, `must be an integer from 1 to ${MAX_SKIPPED_EVENTS_PAGE}`)
-    .optional(),
+    .default(100),
 });

@@ -66,10 +66,13 @@ export class CoalitionMembershipProjection {
     mode: 'live' | 'loading' = 'live',
     options: { readsBeside?: Pool; checkReportIds?: boolean } = {},
   ): Promise<AppliedBatch> {
-    const read = readFacts(events);
-    const { skipped } = read;
+    let { facts, skipped } = readFacts(events);
     // after a batch failed on a report id the version holds already (isRepeatedReportId): only then, as it costs a lookup per report
-    const facts = options.checkReportIds ? await withoutRepeatedReportIds(events, read.facts, skipped, tx, version) : read.facts;
+    if (options.checkReportIds) {
+      const checked = await withoutRepeatedReportIds(events, facts, tx, version);
+      facts = checked.facts;
+      skipped = [...skipped, ...checked.repeated];
+    }
     if (skipped.length > 0) await recordSkipped(skipped, tx, version);
     if (facts.length === 0) return { pairs: [], skipped };
     const chunks: FactRow[][] = [];

@@ -30,11 +30,10 @@ export const MEMBERSHIP_TYPE_SET = new Set<string>(MEMBERSHIP_TYPES);
 export const MEMBERSHIP_TYPE_LIST: string[] = [...MEMBERSHIP_TYPES];
 
 /**
- * The fact row of a stored report event; undefined for events that are not reports. The event
- * must be readable (reportProblem finds nothing; timeProblem checks the row): readFacts checks.
+ * The fact row of a stored report event (isReport), which must be readable (reportProblem finds
+ * nothing; timeProblem checks the row): readFacts checks both.
  */
-export function toFactRow(event: StoredEventCore): FactRow | undefined {
-  if (!isReport(event)) return undefined;
+export function toFactRow(event: StoredEventCore): FactRow {
   const { report, data: rawData } = event.data as ReportEventData;
   const data = rawData as Record<string, unknown>;
   const { id: reportId, occurredAt, source } = report;

@@ -26,7 +26,7 @@ export function readFacts(events: ReadonlyArray<StoredEventCore>): { facts: Fact
     if (!isReport(event)) continue;
     let reason = reportProblem(event.type, event.data);
     if (reason === undefined) {
-      const fact = toFactRow(event)!;
+      const fact = toFactRow(event);
       reason = timeProblem(fact, event.data);
       if (reason === undefined) {
         facts.push(fact);

@@ -32,16 +32,15 @@ export function isRepeatedReportId(error: unknown): boolean {
 }
 
 /**
- * The batch's facts but those whose report id the version holds already, or an earlier fact
- * of the batch has: those are added to `skipped`, naming the event that holds the id.
+ * The batch's facts split: those to insert, and, as skipped events naming the event that holds
+ * the id, those whose report id the version holds already or an earlier fact of the batch has.
  */
 export async function withoutRepeatedReportIds(
   events: ReadonlyArray<StoredEventCore>,
   facts: FactRow[],
-  skipped: SkippedEvent[],
   tx: PoolClient,
   version: number,
-): Promise<FactRow[]> {
+): Promise<{ facts: FactRow[]; repeated: SkippedEvent[] }> {
   const { rows } = await tx.query<{ report_id: string; position: number }>(
     'SELECT report_id, position FROM read_model.facts WHERE version = $1 AND report_id = ANY($2::text[])',
     [version, arrayLiteral(facts.map((f) => f.reportId))],
@@ -49,16 +48,17 @@ export async function withoutRepeatedReportIds(
   const holder = new Map(rows.map((r) => [r.report_id, r.position]));
   const streamOf = new Map(events.map((e) => [e.position, e.streamId]));
   const kept: FactRow[] = [];
+  const repeated: SkippedEvent[] = [];
   for (const fact of facts) {
     const at = holder.get(fact.reportId);
     if (at === undefined) {
       holder.set(fact.reportId, fact.position);
       kept.push(fact);
     } else {
-      skipped.push({ position: fact.position, streamId: streamOf.get(fact.position)!, type: fact.type, reason: repeatedReason(fact.reportId, at) });
+      repeated.push({ position: fact.position, streamId: streamOf.get(fact.position)!, type: fact.type, reason: repeatedReason(fact.reportId, at) });
     }
   }
-  return kept;
+  return { facts: kept, repeated };
 }
 
 /**
