@@ -5,7 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type { Pool } from 'pg';
 import { PG_POOL } from '@annals/database';
 import { PostgresEventStore } from '@annals/event-store';
-import { KafkaModule } from '@annals/kafka';
+import { KafkaModule, LOOKS_ONCE } from '@annals/kafka';
 import { PlatformModule } from '@annals/platform';
 import { ProjectionsModule } from '@annals/projections';
 import { CoalitionQueries } from '@annals/queries';
@@ -24,7 +24,8 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         PlatformModule.forApp('api', env),
-        KafkaModule.forApp('api'),
+        // the api only looks at Kafka (health, metrics); its queries need PostgreSQL alone
+        KafkaModule.forApp('api', LOOKS_ONCE),
         ProjectionsModule,
         TerminusModule.forRoot({ logger: false }),
         ThrottlerModule.forRoot([{ ttl: 60_000, limit: 10_000 }]),

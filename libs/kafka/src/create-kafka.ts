@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type RetryOptions, type SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from '@annals/config';
 
 export interface KafkaLogger {
@@ -18,15 +18,31 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
  */
 const BENIGN = [/Limiting retries for the idempotent producer/, /coordinator is loading/i];
 
+/** How long a client waits for brokers that do not answer before it gives up. */
+export interface KafkaPatience {
+  connectionTimeout: number;
+  retry: RetryOptions;
+}
+
+/** The apps that move messages: they wait out a broker's restart or a leader election (about 30 s of retries). */
+export const WAITS_FOR_BROKERS: KafkaPatience = { connectionTimeout: 5_000, retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 } };
+
+/**
+ * A client that only looks at Kafka (the api's health check and its /metrics): one attempt, 2 s
+ * to connect. A probe or a scrape must say "Kafka is down" before its prober gives up on it,
+ * and the next one tries again; with the retries above, a scrape took 22 s while Kafka was down.
+ */
+export const LOOKS_ONCE: KafkaPatience = { connectionTimeout: 2_000, retry: { retries: 0 } };
+
 /** A kafkajs client from the validated settings: brokers, client id, TLS and SASL. */
-export function createKafka(config: KafkaConfig, clientId: string, logger?: KafkaLogger): Kafka {
+export function createKafka(config: KafkaConfig, clientId: string, logger?: KafkaLogger, patience: KafkaPatience = WAITS_FOR_BROKERS): Kafka {
   const options: KafkaJsConfig = {
     clientId: `${config.KAFKA_CLIENT_ID}-${clientId}`,
     brokers: config.KAFKA_BROKERS,
     ssl: config.KAFKA_SSL,
-    connectionTimeout: 5_000,
+    connectionTimeout: patience.connectionTimeout,
     requestTimeout: 30_000,
-    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
+    retry: patience.retry,
     logLevel: logLevel.WARN,
     logCreator: () => (entry) => {
       if (!logger) return;

@@ -1,14 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { APP_CONFIG, type KafkaConfig } from '@annals/config';
-import { createKafka } from './create-kafka';
+import { createKafka, WAITS_FOR_BROKERS, type KafkaPatience } from './create-kafka';
 
 export const KAFKA = Symbol('KAFKA');
 
-/** The app's kafkajs client, configured from the validated settings. */
+/** The app's kafkajs client, configured from the validated settings; `patience`: how long it waits for brokers (create-kafka). */
 @Module({})
 export class KafkaModule {
-  static forApp(clientId: string): DynamicModule {
+  static forApp(clientId: string, patience: KafkaPatience = WAITS_FOR_BROKERS): DynamicModule {
     return {
       module: KafkaModule,
       global: true,
@@ -23,7 +23,7 @@ export class KafkaModule {
               warn: (obj, msg) => logger.warn(obj, msg),
               info: (obj, msg) => logger.log(obj, msg),
               debug: (obj, msg) => logger.debug(obj, msg),
-            });
+            }, patience);
           },
         },
       ],

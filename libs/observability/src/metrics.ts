@@ -56,6 +56,12 @@ export class AnnalsMetrics {
     help: 'Messages on the news topic the ingestors have not committed yet (their consumer group lag)',
     registers: [this.registry],
   });
+  readonly sourceUp = new Gauge({
+    name: 'annals_source_up',
+    help: '1 when the last scrape read the figures of the source (postgres, kafka); 0 when it failed or timed out, and its figures are left out',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
   readonly httpSeconds = new Histogram({
     name: 'annals_http_request_seconds',
     help: 'HTTP request latency by route and status',
@@ -67,5 +73,20 @@ export class AnnalsMetrics {
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Puts figures in the scrape, or takes them out: out while their source cannot be read, so
+   * that a scraper sees no value rather than the last one read (a gauge without labels would
+   * still print 0 after a reset: "no lag").
+   */
+  show(figures: ReadonlyArray<Gauge<string>>, shown: boolean): void {
+    for (const figure of figures) {
+      // every prom-client metric has its name; the typings leave it out
+      const { name } = figure as unknown as { name: string };
+      const registered = this.registry.getSingleMetric(name) !== undefined;
+      if (shown && !registered) this.registry.registerMetric(figure);
+      if (!shown && registered) this.registry.removeSingleMetric(name);
+    }
   }
 }

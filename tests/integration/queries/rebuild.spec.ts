@@ -40,6 +40,8 @@ describe('queries: rebuilding the read model while ingesting and querying', () =
     };
     const before = await Promise.all(questions.map(answer));
     expect(before.every((a) => a.status === 200)).toBe(true);
+    const lagSeries = async () => ((await system.get<string>('/metrics')).body.match(/^annals_projection_lag_events\{[^}]*projection="([^"]+)"/gm) ?? []).map((line) => line.replace(/.*projection="/, '').replace(/"$/, ''));
+    expect(await lagSeries()).toEqual(['coalition-membership@v1']);
 
     // continuous ingestion meanwhile: reports published later than every question's knownAt
     let ingesting = true;
@@ -106,6 +108,8 @@ describe('queries: rebuilding the read model while ingesting and querying', () =
       [1, 'retired'],
       [2, 'active'],
     ]);
+    // the retired version's series ends: it does not keep its last lag
+    expect(await lagSeries()).toEqual(['coalition-membership@v2']);
     // the new version is complete: same answers, and it keeps up with what arrived during the rebuild
     await system.caughtUp();
     expect(await Promise.all(questions.map(answer))).toEqual(before);

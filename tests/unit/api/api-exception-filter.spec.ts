@@ -1,4 +1,4 @@
-import type { ArgumentsHost } from '@nestjs/common';
+import { ServiceUnavailableException, type ArgumentsHost } from '@nestjs/common';
 import { ReadModelBusyError } from '@annals/projections';
 import { NotFoundError } from '@annals/queries';
 import { ApiExceptionFilter } from '../../../apps/api/src/http/api-exception.filter';
@@ -29,5 +29,20 @@ describe('api: errors from the libs as HTTP answers', () => {
 
   it('an unknown coalition is 404 not-found, with what was not found', () => {
     expect(answerTo(new NotFoundError('coalition "nope" is unknown'))).toEqual({ status: 404, body: { error: 'not-found', message: 'coalition "nope" is unknown' } });
+  });
+
+  it('a failed health check keeps what each dependency said, and names what is down', () => {
+    // the body @nestjs/terminus throws with when a check fails
+    const result = {
+      status: 'error',
+      info: { postgres: { status: 'up' } },
+      error: { kafka: { status: 'down', message: 'Kafka did not answer within 3000 ms' } },
+      details: { postgres: { status: 'up' }, kafka: { status: 'down', message: 'Kafka did not answer within 3000 ms' } },
+    };
+    expect(answerTo(new ServiceUnavailableException(result))).toEqual({ status: 503, body: { message: 'kafka: Kafka did not answer within 3000 ms', ...result } });
+  });
+
+  it('any other 503 is { error, message }', () => {
+    expect(answerTo(new ServiceUnavailableException('draining'))).toEqual({ status: 503, body: { error: 'unavailable', message: 'draining' } });
   });
 });

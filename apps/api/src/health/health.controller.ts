@@ -4,13 +4,15 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { PG_POOL } from '@annals/database';
 import { KAFKA } from '@annals/kafka';
-
-const withTimeout = <T>(promise: Promise<T>, ms: number, what: string) =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms))]);
+import { within } from '@annals/observability';
 
 /**
  * /health/live: the process answers (restart it when not).
- * /health/ready and /health: PostgreSQL and Kafka reachable (send traffic only when so).
+ * /health/ready: it can answer queries, i.e. PostgreSQL answers (send traffic only when so).
+ * Every query is answered from PostgreSQL: a Kafka outage stops ingestion, not the answers,
+ * so it must not take the api out of a load balancer.
+ * /health: everything the api looks at, PostgreSQL and Kafka (for dashboards and alerts).
+ * A 503 says which is down and why (terminus' body: `error.kafka.message`).
  */
 @Controller('health')
 export class HealthController {
@@ -30,19 +32,19 @@ export class HealthController {
   @Get()
   @HealthCheck()
   check() {
-    return this.ready();
+    return this.health.check([() => this.postgres(), () => this.kafkaBroker()]);
   }
 
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.postgres(), () => this.kafkaBroker()]);
+    return this.health.check([() => this.postgres()]);
   }
 
   private async postgres() {
     const session = this.indicators.check('postgres');
     try {
-      await withTimeout(this.pool.query('SELECT 1'), 2000, 'PostgreSQL');
+      await within(this.pool.query('SELECT 1'), 2000, 'PostgreSQL');
       return session.up();
     } catch (error) {
       return session.down({ message: (error as Error).message });
@@ -53,8 +55,8 @@ export class HealthController {
     const session = this.indicators.check('kafka');
     const admin = this.kafka.admin();
     try {
-      await withTimeout(admin.connect(), 3000, 'Kafka');
-      const cluster = await withTimeout(admin.describeCluster(), 3000, 'Kafka');
+      await within(admin.connect(), 3000, 'Kafka');
+      const cluster = await within(admin.describeCluster(), 3000, 'Kafka');
       return session.up({ brokers: cluster.brokers.length });
     } catch (error) {
       return session.down({ message: (error as Error).message });

@@ -16,6 +16,8 @@ const ERROR_CODES: Record<number, string> = {
 /**
  * Every error as `{ error, message }`. Bad input is a 4xx that says what was wrong; only a
  * fault of Annals itself is a 500, logged with its stack and answered without internals.
+ * A failed health check keeps terminus' body (`status`, `info`, `error`, `details`: each
+ * dependency, up or down, and why), with a `message` naming what is down.
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -23,6 +25,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    const health = exception instanceof HttpException ? healthCheckResult(exception.getResponse()) : undefined;
+    if (health) {
+      const down = Object.entries(health.error ?? {}).map(([name, result]) => `${name}: ${String(result.message ?? result.status)}`);
+      response.status((exception as HttpException).getStatus()).json({ message: down.length > 0 ? down.join('; ') : `health ${health.status}`, ...health });
+      return;
+    }
     let status: number = HttpStatus.INTERNAL_SERVER_ERROR;
     let message = 'internal error; it has been logged';
     if (exception instanceof HttpException && exception.getStatus() === 413) {
@@ -46,6 +54,19 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     response.status(status).json({ error: ERROR_CODES[status] ?? (status >= 500 ? 'internal' : 'bad-request'), message });
   }
+}
+
+interface HealthCheckResult {
+  status: string;
+  error?: Record<string, { status: string; message?: unknown }>;
+  details: Record<string, unknown>;
+}
+
+/** The body @nestjs/terminus gives its ServiceUnavailableException when a check fails. */
+function healthCheckResult(body: unknown): HealthCheckResult | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { status, details } = body as { status?: unknown; details?: unknown };
+  return typeof status === 'string' && typeof details === 'object' && details !== null ? (body as HealthCheckResult) : undefined;
 }
 
 function isBodyParserError(error: unknown): error is { status: number; type: string } {

@@ -1,19 +1,31 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Logger } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
+import type { Gauge } from 'prom-client';
 import { APP_CONFIG, type ApiConfig } from '@annals/config';
 import { PostgresEventStore } from '@annals/event-store';
 import { consumerLag, KAFKA } from '@annals/kafka';
-import { AnnalsMetrics } from '@annals/observability';
+import { AnnalsMetrics, within } from '@annals/observability';
 import { ProjectionVersions } from '@annals/projections';
 
 /**
+ * How long a scrape waits for each source. Prometheus gives a scrape 10 s by default; a source
+ * that is down must not cost the figures of the others, nor the process's own metrics.
+ */
+const SOURCE_READ_MS = 3_000;
+
+/**
  * /metrics in Prometheus text format. Besides this process's own metrics, it reads the
- * cluster-wide figures from their sources of truth at each scrape: events stored (the
- * event store), dead letters (the DLQ topic's offsets), ingest lag (the ingestors' committed
- * offsets), projection lag (checkpoints), reports the read models skipped.
+ * cluster-wide figures from their sources of truth at each scrape: events stored, projection
+ * lag and reports the read models skipped (PostgreSQL); dead letters (the DLQ topic's offsets)
+ * and ingest lag (the ingestors' committed offsets) (Kafka). A source that fails or does not
+ * answer within SOURCE_READ_MS has `annals_source_up{source}` 0 and its figures left out of
+ * the scrape (AnnalsMetrics.show): a figure from an earlier scrape, shown as current, would say the lag is fine
+ * while nothing can be known.
  */
 @Controller('metrics')
 export class MetricsController {
+  private readonly logger = new Logger('metrics');
+
   constructor(
     private readonly metrics: AnnalsMetrics,
     private readonly versions: ProjectionVersions,
@@ -25,8 +37,25 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4')
   async scrape(): Promise<string> {
-    await Promise.allSettled([this.readStore(), this.readProjections(), this.readKafka()]);
-    return this.metrics.registry.metrics();
+    const m = this.metrics;
+    await Promise.all([
+      this.read('postgres', [m.eventsStored, m.projectionLagEvents, m.projectionLagSeconds, m.projectionSkippedEvents], () => Promise.all([this.readStore(), this.readProjections()])),
+      this.read('kafka', [m.deadLetters, m.ingestLag], () => this.readKafka()),
+    ]);
+    return m.registry.metrics();
+  }
+
+  /** Reads one source's figures into the scrape, or leaves them out and says the source is down. */
+  private async read(source: 'postgres' | 'kafka', figures: ReadonlyArray<Gauge<string>>, read: () => Promise<unknown>): Promise<void> {
+    try {
+      await within(read(), SOURCE_READ_MS, source === 'postgres' ? 'PostgreSQL' : 'Kafka');
+      this.metrics.show(figures, true);
+      this.metrics.sourceUp.set({ source }, 1);
+    } catch (error) {
+      this.metrics.show(figures, false);
+      this.metrics.sourceUp.set({ source }, 0);
+      this.logger.warn(`/metrics left out the figures read from ${source}: ${(error as Error).message}`);
+    }
   }
 
   private async readStore() {
@@ -34,7 +63,10 @@ export class MetricsController {
   }
 
   private async readProjections() {
-    for (const v of await this.versions.list()) {
+    const versions = await this.versions.list();
+    // only the versions there are now: a retired version's series must end, not keep its last value
+    for (const gauge of [this.metrics.projectionLagEvents, this.metrics.projectionLagSeconds, this.metrics.projectionSkippedEvents]) gauge.reset();
+    for (const v of versions) {
       if (v.state === 'retired') continue;
       const label = { projection: `coalition-membership@v${v.version}` };
       this.metrics.projectionLagEvents.set(label, v.lagEvents);

@@ -1,0 +1,93 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createTestDatabase, type TestDatabase } from '@annals/testing';
+import { startApi } from '../../../apps/api/src/bootstrap';
+import { freePort, seedReports, TestSystem } from '../../support/system';
+
+const C = 'coalition-against-isis';
+
+interface HealthBody {
+  status: string;
+  message?: string;
+  info: Record<string, { status: string }>;
+  error: Record<string, { status: string; message?: string }>;
+}
+
+/**
+ * The api answers from PostgreSQL alone; it only looks at Kafka (health, metrics). While Kafka
+ * is out of reach, the answers go on, readiness stays up (a load balancer keeps the api), and
+ * /health and /metrics say that Kafka is down and why, without stale Kafka figures.
+ */
+describe('queries: the api while Kafka is out of reach', () => {
+  let db: TestDatabase;
+  let system: TestSystem;
+  let cutOff: NestExpressApplication | undefined;
+  let cutOffUrl = '';
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    system = await new TestSystem(db).start();
+    await system.publish(seedReports());
+    // a second api on the same database, whose brokers are a port nothing listens on
+    const port = await freePort();
+    const noBroker = await freePort();
+    cutOff = await startApi(system.env({ KAFKA_BROKERS: `127.0.0.1:${noBroker}`, PORT: String(port), LOG_LEVEL: 'fatal' }));
+    cutOffUrl = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    await cutOff?.close();
+    await system?.close();
+    await db?.drop();
+  });
+
+  const get = async (path: string) => {
+    const response = await fetch(`${cutOffUrl}${path}`);
+    const text = await response.text();
+    return { status: response.status, text };
+  };
+  const sample = (metrics: string, name: string, labels = '') => metrics.match(new RegExp(`^${name}\\{[^}]*${labels}[^}]*\\} (\\S+)$`, 'm'))?.[1];
+
+  it('answers queries as the api with Kafka does, and stays ready', async () => {
+    const question = `/coalitions/${C}?at=2014-10-08&knownAt=2015-12-09`;
+    const withKafka = await system.get(question);
+    const without = await get(question);
+    expect(without.status).toBe(200);
+    expect(JSON.parse(without.text)).toEqual(withKafka.body);
+    expect((withKafka.body as { members: unknown[] }).members).toHaveLength(13);
+
+    const ready = await get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect((JSON.parse(ready.text) as HealthBody).info.postgres?.status).toBe('up');
+  });
+
+  it('/health is 503 and names Kafka as down, with the reason; with Kafka, it is 200', async () => {
+    const health = await get('/health');
+    expect(health.status).toBe(503);
+    const body = JSON.parse(health.text) as HealthBody;
+    expect(body.status).toBe('error');
+    expect(body.info.postgres?.status).toBe('up');
+    expect(body.error.kafka?.status).toBe('down');
+    expect(body.error.kafka?.message).toMatch(/ECONNREFUSED|did not answer/);
+    expect(body.message).toMatch(/^kafka: /);
+
+    const withKafka = await system.get<HealthBody>('/health');
+    expect(withKafka.status).toBe(200);
+    expect(withKafka.body.info.kafka?.status).toBe('up');
+  });
+
+  it('/metrics reports Kafka down and leaves out the figures read from it, keeping those read from PostgreSQL', async () => {
+    const scrape = await get('/metrics');
+    expect(scrape.status).toBe(200);
+    expect(sample(scrape.text, 'annals_source_up', 'source="kafka"')).toBe('0');
+    expect(sample(scrape.text, 'annals_source_up', 'source="postgres"')).toBe('1');
+    // no value is better than a made-up one: an ingest lag of 0 would say all is well
+    expect(sample(scrape.text, 'annals_ingest_lag_messages')).toBeUndefined();
+    expect(sample(scrape.text, 'annals_dead_letters')).toBeUndefined();
+    expect(Number(sample(scrape.text, 'annals_events_stored'))).toBeGreaterThanOrEqual(seedReports().length);
+    expect(sample(scrape.text, 'annals_projection_lag_events', 'projection="coalition-membership@v1"')).toBe('0');
+
+    const withKafka = (await system.get<string>('/metrics')).body;
+    expect(sample(withKafka, 'annals_source_up', 'source="kafka"')).toBe('1');
+    expect(sample(withKafka, 'annals_ingest_lag_messages')).toBe('0');
+    expect(sample(withKafka, 'annals_dead_letters')).toBe('0');
+  });
+});
