@@ -7,7 +7,7 @@ import { DeadLetterPublisher, type DeadLetter } from './dead-letter/dead-letter-
 import type { KafkaBatch } from './kafka-batch/kafka-batch';
 import { RecordReportCommand } from './record-report/record-report.command';
 import type { RecordOutcome } from './report-writer/record-outcome';
-import { isTransient } from './transient-error';
+import { isTransient } from '@annals/platform';
 
 export interface BatchResult {
   stored: number;

@@ -1,4 +1,3 @@
-export * from './transient-error';
 export * from './batch-ingestor';
 export * from './dead-letter/dead-letter-headers';
 export * from './dead-letter/dead-letter-publisher';

@@ -4,9 +4,13 @@ import { NotFoundError } from '@annals/queries';
 import { ApiExceptionFilter } from '../../../apps/api/src/http/api-exception.filter';
 
 /** What a client gets for an error thrown by the libs (the filter's answer, without a server). */
-function answerTo(exception: unknown): { status: number; body: unknown } {
-  const answer = { status: 0, body: undefined as unknown };
+function answerTo(exception: unknown): { status: number; body: unknown; headers: Record<string, string> } {
+  const answer = { status: 0, body: undefined as unknown, headers: {} as Record<string, string> };
   const response = {
+    setHeader(name: string, value: string) {
+      answer.headers[name] = value;
+      return response;
+    },
     status(code: number) {
       answer.status = code;
       return response;
@@ -24,11 +28,11 @@ function answerTo(exception: unknown): { status: number; body: unknown } {
 describe('api: errors from the libs as HTTP answers', () => {
   it('a rebuild that could not start because the read model stayed busy is 503 unavailable, with the reason (asking again is safe)', () => {
     const message = "the read model's tables stayed in use (queries or the projector) for 30000 ms, 41 tries: no rebuild was started; try again";
-    expect(answerTo(new ReadModelBusyError(message))).toEqual({ status: 503, body: { error: 'unavailable', message } });
+    expect(answerTo(new ReadModelBusyError(message))).toMatchObject({ status: 503, body: { error: 'unavailable', message } });
   });
 
   it('an unknown coalition is 404 not-found, with what was not found', () => {
-    expect(answerTo(new NotFoundError('coalition "nope" is unknown'))).toEqual({ status: 404, body: { error: 'not-found', message: 'coalition "nope" is unknown' } });
+    expect(answerTo(new NotFoundError('coalition "nope" is unknown'))).toMatchObject({ status: 404, body: { error: 'not-found', message: 'coalition "nope" is unknown' } });
   });
 
   it('a failed health check keeps what each dependency said, and names what is down', () => {
@@ -39,10 +43,24 @@ describe('api: errors from the libs as HTTP answers', () => {
       error: { kafka: { status: 'down', message: 'Kafka did not answer within 3000 ms' } },
       details: { postgres: { status: 'up' }, kafka: { status: 'down', message: 'Kafka did not answer within 3000 ms' } },
     };
-    expect(answerTo(new ServiceUnavailableException(result))).toEqual({ status: 503, body: { message: 'kafka: Kafka did not answer within 3000 ms', ...result } });
+    expect(answerTo(new ServiceUnavailableException(result))).toMatchObject({ status: 503, body: { message: 'kafka: Kafka did not answer within 3000 ms', ...result } });
   });
 
   it('any other 503 is { error, message }', () => {
-    expect(answerTo(new ServiceUnavailableException('draining'))).toEqual({ status: 503, body: { error: 'unavailable', message: 'draining' } });
+    expect(answerTo(new ServiceUnavailableException('draining'))).toMatchObject({ status: 503, body: { error: 'unavailable', message: 'draining' } });
+  });
+
+  it.each([
+    ['PostgreSQL out of reach', Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:5432'), { code: 'ECONNREFUSED' })],
+    ['PostgreSQL restarting', Object.assign(new Error('the database system is starting up'), { code: '57P03' })],
+    ['the connection dropped', new Error('Connection terminated unexpectedly')],
+    ['a statement timeout', Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' })],
+  ])('%s is 503 unavailable with Retry-After, not a 500, and names no host', (_, error) => {
+    const answer = answerTo(error);
+    expect(answer).toEqual({ status: 503, body: { error: 'unavailable', message: 'the database is unavailable (out of reach, restarting or busy); try again' }, headers: { 'Retry-After': '1' } });
+  });
+
+  it('an error of Annals itself is still a 500 that hides its message', () => {
+    expect(answerTo(new TypeError("Cannot read properties of undefined (reading 'members')"))).toEqual({ status: 500, body: { error: 'internal', message: 'internal error; it has been logged' }, headers: {} });
   });
 });

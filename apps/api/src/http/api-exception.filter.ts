@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
+import { isTransient } from '@annals/platform';
 import { ReadModelBusyError } from '@annals/projections';
 import { NotFoundError } from '@annals/queries';
 
@@ -15,7 +16,9 @@ const ERROR_CODES: Record<number, string> = {
 
 /**
  * Every error as `{ error, message }`. Bad input is a 4xx that says what was wrong; only a
- * fault of Annals itself is a 500, logged with its stack and answered without internals.
+ * fault of Annals itself is a 500, logged with its stack and answered without internals. The
+ * database out of reach, restarting or busy (isTransient) is a 503 with Retry-After: it passes
+ * by itself, and a client or a load balancer should ask again rather than report a bug.
  * A failed health check keeps terminus' body (`status`, `info`, `error`, `details`: each
  * dependency, up or down, and why), with a `message` naming what is down.
  */
@@ -46,6 +49,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
       status = exception.getStatus();
       const body = exception.getResponse();
       message = typeof body === 'string' ? body : String((body as { message?: unknown }).message ?? exception.message);
+    } else if (isTransient(exception)) {
+      status = 503;
+      // what failed (a host, a port) is for the log, not for the client
+      message = 'the database is unavailable (out of reach, restarting or busy); try again';
+      response.setHeader('Retry-After', '1');
+      this.logger.warn(`answered 503, the database unavailable: ${describe(exception)}`);
     } else if (isBodyParserError(exception)) {
       status = exception.status;
       message = exception.type === 'entity.too.large' ? 'the request body is too large (the limit is 16 KiB)' : 'the request body is not valid JSON';
@@ -54,6 +63,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     response.status(status).json({ error: ERROR_CODES[status] ?? (status >= 500 ? 'internal' : 'bad-request'), message });
   }
+}
+
+/** A transient error for the log: its code and its message. */
+function describe(error: unknown): string {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return [typeof code === 'string' && !String(message).includes(code) ? code : undefined, typeof message === 'string' ? message : undefined].filter(Boolean).join(': ') || 'unavailable';
 }
 
 interface HealthCheckResult {

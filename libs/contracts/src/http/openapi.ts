@@ -3,9 +3,14 @@ import { createDocument } from 'zod-openapi';
 import * as api from './api-schemas';
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+const unavailable = {
+  ...json(api.errorResponse, 'The database is out of reach, restarting or busy: ask again (nothing is wrong with the request)'),
+  headers: { 'Retry-After': { description: 'Seconds to wait before asking again', schema: { type: 'integer' as const } } },
+};
 const errors = {
   '400': json(api.errorResponse, 'A parameter is malformed or unknown; the message names it'),
   '404': json(api.errorResponse, 'No such coalition, country or report'),
+  '503': unavailable,
 };
 
 /** /openapi.json, generated from the same zod schemas that validate requests. */
@@ -21,7 +26,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     },
     paths: {
       '/coalitions': {
-        get: { summary: 'Every coalition, with its member count now', requestParams: { query: api.emptyQuery }, responses: { '200': json(api.coalitionList, 'Coalitions'), '400': errors['400'] } },
+        get: { summary: 'Every coalition, with its member count now', requestParams: { query: api.emptyQuery }, responses: { '200': json(api.coalitionList, 'Coalitions'), '400': errors['400'], '503': unavailable } },
       },
       '/coalitions/{id}': {
         get: {

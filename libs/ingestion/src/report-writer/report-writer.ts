@@ -13,7 +13,7 @@ import {
   type ReportStreamState,
 } from '@annals/domain';
 import { AppendBatcher, ConcurrencyError, type NewEvent, type PostgresEventStore } from '@annals/event-store';
-import { TransientError } from '../transient-error';
+import { TransientError } from '@annals/platform';
 import type { Provenance, RecordOutcome } from './record-outcome';
 
 interface Pending {

@@ -1,6 +1,7 @@
 /**
- * Errors that pass by themselves: the database or broker restarting or out of reach.
- * Messages that hit them are retried with backoff and never dead-lettered.
+ * Errors that pass by themselves: the database or broker restarting, out of reach or busy.
+ * The ingestor retries the messages that hit them, with backoff, and never dead-letters them;
+ * the api answers the requests that hit them 503, try again (not 500, a fault of Annals).
  */
 const TRANSIENT_CODES = new Set([
   'ECONNREFUSED',

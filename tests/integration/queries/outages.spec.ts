@@ -1,9 +1,19 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createTestDatabase, type TestDatabase } from '@annals/testing';
+import { createTestDatabase, eventually, ingestorTopics, testServers, type TestDatabase } from '@annals/testing';
 import { startApi } from '../../../apps/api/src/bootstrap';
+import { OwnPostgres } from '../../support/own-postgres';
 import { freePort, seedReports, TestSystem } from '../../support/system';
 
 const C = 'coalition-against-isis';
+
+async function fetchFrom(baseUrl: string, path: string) {
+  const response = await fetch(`${baseUrl}${path}`);
+  const text = await response.text();
+  return { status: response.status, text, retryAfter: response.headers.get('retry-after') };
+}
+
+/** A sample's value in a Prometheus scrape, or undefined when the scrape has no such sample. */
+const sample = (metrics: string, name: string, labels = '') => metrics.match(new RegExp(`^${name}\\{[^}]*${labels}[^}]*\\} (\\S+)$`, 'm'))?.[1];
 
 interface HealthBody {
   status: string;
@@ -39,12 +49,7 @@ describe('queries: the api while Kafka is out of reach', () => {
     await db?.drop();
   });
 
-  const get = async (path: string) => {
-    const response = await fetch(`${cutOffUrl}${path}`);
-    const text = await response.text();
-    return { status: response.status, text };
-  };
-  const sample = (metrics: string, name: string, labels = '') => metrics.match(new RegExp(`^${name}\\{[^}]*${labels}[^}]*\\} (\\S+)$`, 'm'))?.[1];
+  const get = (path: string) => fetchFrom(cutOffUrl, path);
 
   it('answers queries as the api with Kafka does, and stays ready', async () => {
     const question = `/coalitions/${C}?at=2014-10-08&knownAt=2015-12-09`;
@@ -89,5 +94,55 @@ describe('queries: the api while Kafka is out of reach', () => {
     expect(sample(withKafka, 'annals_source_up', 'source="kafka"')).toBe('1');
     expect(sample(withKafka, 'annals_ingest_lag_messages')).toBe('0');
     expect(sample(withKafka, 'annals_dead_letters')).toBe('0');
+  });
+});
+
+/**
+ * PostgreSQL stopped under a running api (a server of the test's own): the api stays up and
+ * answers 503 with Retry-After, which a client or load balancer retries, not 500, which says
+ * Annals is broken; it answers again once PostgreSQL is back, without a restart.
+ */
+describe('queries: the api while PostgreSQL is down', () => {
+  // below the ephemeral port range, as tools/stack/profiles.ts explains
+  const postgres = new OwnPostgres('api-down', 25361);
+  let api: NestExpressApplication | undefined;
+  let baseUrl = '';
+
+  beforeAll(async () => {
+    await postgres.create();
+    const port = await freePort();
+    api = await startApi({ KAFKA_BROKERS: testServers().kafkaBrokers.join(','), DATABASE_URL: postgres.appUrl, ...ingestorTopics('apidown'), PORT: String(port), LOG_LEVEL: 'fatal' });
+    baseUrl = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    await api?.close();
+    await postgres.destroy();
+  });
+
+  it('answers 503 with Retry-After while PostgreSQL is stopped, naming no host, and answers again once it is back', async () => {
+    expect((await fetchFrom(baseUrl, '/coalitions')).status).toBe(200);
+    await postgres.stop('fast');
+    try {
+      for (const path of ['/coalitions', '/coalitions/coalition-against-isis?at=2014-10-01', '/countries/FR/coalitions', '/reports/tass-2015-12-09-france-joins']) {
+        const answer = await fetchFrom(baseUrl, path);
+        expect({ path, status: answer.status, retryAfter: answer.retryAfter }).toEqual({ path, status: 503, retryAfter: '1' });
+        expect(JSON.parse(answer.text)).toEqual({ error: 'unavailable', message: expect.stringMatching(/^the database is unavailable/) });
+        expect(answer.text).not.toContain(String(postgres.server.options.port));
+      }
+
+      const ready = await fetchFrom(baseUrl, '/health/ready');
+      expect(ready.status).toBe(503);
+      expect((JSON.parse(ready.text) as HealthBody).error.postgres?.status).toBe('down');
+
+      const scrape = await fetchFrom(baseUrl, '/metrics');
+      expect(scrape.status).toBe(200);
+      expect(sample(scrape.text, 'annals_source_up', 'source="postgres"')).toBe('0');
+      expect(sample(scrape.text, 'annals_events_stored')).toBeUndefined();
+    } finally {
+      await postgres.start();
+    }
+    await eventually('the api to answer again', async () => ((await fetchFrom(baseUrl, '/coalitions')).status === 200 ? true : undefined), 60_000, 200);
+    expect((await fetchFrom(baseUrl, '/health/ready')).status).toBe(200);
+    expect(sample((await fetchFrom(baseUrl, '/metrics')).text, 'annals_source_up', 'source="postgres"')).toBe('1');
   });
 });
