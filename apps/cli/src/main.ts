@@ -10,6 +10,7 @@ import { publishCommand } from './commands/publish.command';
 import { replayCommand } from './commands/replay.command';
 import { stateCommand, timelineCommand } from './commands/state.command';
 import { verifyCommand } from './commands/verify.command';
+import { serverError } from './server-error';
 import { UsageError } from './usage-error';
 
 /** `annals`: the command line for people at a terminal. Each command is a thin adapter over libs/. */
@@ -27,7 +28,8 @@ program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {
     const known = error instanceof UsageError || error instanceof ConfigError || error instanceof NotFoundError || error instanceof ReadModelBusyError || (error instanceof Error && !error.stack?.includes('node_modules'));
-    console.error(`annals: ${error instanceof Error ? (known ? error.message : error.stack) : String(error)}`);
+    const server = serverError(error);
+    console.error(`annals: ${server ?? (error instanceof Error ? (known ? error.message : error.stack) : String(error))}`);
     process.exit(1);
   },
 );

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createTestDatabase, eventually, ingestorTopics, testServers, type TestDatabase } from '@annals/testing';
 import { startApi } from '../../../apps/api/src/bootstrap';
@@ -10,6 +12,15 @@ async function fetchFrom(baseUrl: string, path: string) {
   const response = await fetch(`${baseUrl}${path}`);
   const text = await response.text();
   return { status: response.status, text, retryAfter: response.headers.get('retry-after') };
+}
+
+/** `annals <args>` run as a user runs it; resolves with its exit code and output (async: the apps of this process keep running). */
+function annals(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(__dirname, '../../../bin/annals.js'), ...args], { timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
 }
 
 /** A sample's value in a Prometheus scrape, or undefined when the scrape has no such sample. */
@@ -95,6 +106,24 @@ describe('queries: the api while Kafka is out of reach', () => {
     expect(sample(withKafka, 'annals_ingest_lag_messages')).toBe('0');
     expect(sample(withKafka, 'annals_dead_letters')).toBe('0');
   });
+
+  it('the CLI, annals, says which server refused or did not answer, in one line without a stack', async () => {
+    const noBroker = await freePort();
+    const kafka = await annals('dlq', 'list', '--brokers', `127.0.0.1:${noBroker}`);
+    expect(kafka.code).toBe(1);
+    expect(kafka.stderr.trim()).toBe(`annals: Kafka: Connection error: connect ECONNREFUSED 127.0.0.1:${noBroker}`);
+
+    const url = new URL(db.appUrl);
+    url.password = 'not-the-password';
+    const password = await annals('state', C, '--database-url', url.toString());
+    expect(password.code).toBe(1);
+    expect(password.stderr.trim()).toMatch(/^annals: PostgreSQL: password authentication failed for user "[^"]+" \(SQLSTATE 28P01\)$/);
+
+    const noDatabase = new URL(db.appUrl);
+    noDatabase.pathname = '/no_such_database';
+    const missing = await annals('verify', '--database-url', noDatabase.toString());
+    expect(missing.stderr.trim()).toBe('annals: PostgreSQL: database "no_such_database" does not exist (SQLSTATE 3D000)');
+  });
 });
 
 /**
@@ -138,6 +167,10 @@ describe('queries: the api while PostgreSQL is down', () => {
       expect(scrape.status).toBe(200);
       expect(sample(scrape.text, 'annals_source_up', 'source="postgres"')).toBe('0');
       expect(sample(scrape.text, 'annals_events_stored')).toBeUndefined();
+
+      const cli = await annals('state', 'coalition-against-isis', '--database-url', postgres.appUrl);
+      expect(cli.code).toBe(1);
+      expect(cli.stderr.trim()).toMatch(/^annals: PostgreSQL did not answer: connect ECONNREFUSED 127\.0\.0\.1:25361$/);
     } finally {
       await postgres.start();
     }
