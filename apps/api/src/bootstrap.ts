@@ -13,7 +13,7 @@ import { ApiExceptionFilter } from './http/api-exception.filter';
 /** Builds and starts the HTTP API for an environment; resolves once it listens. */
 export async function startApi(env: Record<string, string | undefined> = process.env): Promise<NestExpressApplication> {
   const config = loadConfig('api', env);
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forEnv(env), { bufferLogs: true, bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forEnv(env), { bufferLogs: true, bodyParser: false, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.use(
     helmet({

@@ -1,8 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError } from '@annals/config';
+import { runApp } from '@annals/platform';
 import { startApi } from './bootstrap';
 
-startApi().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-});
+runApp('api', () => startApi());

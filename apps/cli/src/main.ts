@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { ConfigError } from '@annals/config';
+import { serverError } from '@annals/platform';
 import { ReadModelBusyError } from '@annals/projections';
 import { NotFoundError } from '@annals/queries';
 import { dlqCommand } from './commands/dlq.command';
@@ -10,7 +11,6 @@ import { publishCommand } from './commands/publish.command';
 import { replayCommand } from './commands/replay.command';
 import { stateCommand, timelineCommand } from './commands/state.command';
 import { verifyCommand } from './commands/verify.command';
-import { serverError } from './server-error';
 import { UsageError } from './usage-error';
 
 /** `annals`: the command line for people at a terminal. Each command is a thin adapter over libs/. */

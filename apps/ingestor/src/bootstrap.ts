@@ -11,6 +11,8 @@ export async function startIngestor(env: Record<string, string | undefined> = pr
   const app = await NestFactory.createMicroservice(IngestorModule.forEnv(env), {
     strategy: new KafkaBatchServer(config),
     bufferLogs: true,
+    // a failed start rejects (runApp says why in one line), rather than Nest exiting the process
+    abortOnError: false,
   });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);

@@ -1,9 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError } from '@annals/config';
+import { runApp } from '@annals/platform';
 import { startIngestor } from './bootstrap';
 
-startIngestor().catch((error: unknown) => {
-  // A bad setting is the operator's to fix: say which, without a stack trace.
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-});
+runApp('ingestor', () => startIngestor());

@@ -1,2 +1,4 @@
 export * from './platform.module';
 export * from './transient-error';
+export * from './server-error';
+export * from './run-app';

@@ -23,6 +23,16 @@ function annals(...args: string[]): Promise<{ code: number; stdout: string; stde
   });
 }
 
+/** An app's main module run as its own process, as the Docker image and the demo run it; resolves when it exits. */
+function runMain(app: 'ingestor' | 'projector' | 'api', env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const args = ['-r', '@swc-node/register', join(__dirname, '../../../apps', app, 'src/main.ts')];
+    execFile(process.execPath, args, { env: { ...process.env, ...env }, timeout: 120_000 }, (error, _stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stderr });
+    });
+  });
+}
+
 /** A sample's value in a Prometheus scrape, or undefined when the scrape has no such sample. */
 const sample = (metrics: string, name: string, labels = '') => metrics.match(new RegExp(`^${name}\\{[^}]*${labels}[^}]*\\} (\\S+)$`, 'm'))?.[1];
 
@@ -123,6 +133,22 @@ describe('queries: the api while Kafka is out of reach', () => {
     noDatabase.pathname = '/no_such_database';
     const missing = await annals('verify', '--database-url', noDatabase.toString());
     expect(missing.stderr.trim()).toBe('annals: PostgreSQL: database "no_such_database" does not exist (SQLSTATE 3D000)');
+  });
+
+  it('an app that cannot reach a server at start exits 1, its last line naming the server and what it said', async () => {
+    const noBroker = await freePort();
+    const url = new URL(db.appUrl);
+    url.password = 'not-the-password';
+    // after the clients' own retries (kafkajs', TypeORM's): both run at once
+    const [ingestor, projector] = await Promise.all([
+      runMain('ingestor', system.env({ KAFKA_BROKERS: `127.0.0.1:${noBroker}`, KAFKA_GROUP_ID: 'outage-never-joins' })),
+      runMain('projector', system.env({ DATABASE_URL: url.toString() })),
+    ]);
+    const lastLine = (stderr: string) => stderr.trim().split('\n').at(-1);
+    expect(ingestor.code).toBe(1);
+    expect(lastLine(ingestor.stderr)).toBe(`annals ingestor could not start: Kafka: Connection error: connect ECONNREFUSED 127.0.0.1:${noBroker}`);
+    expect(projector.code).toBe(1);
+    expect(lastLine(projector.stderr)).toMatch(/^annals projector could not start: PostgreSQL: password authentication failed for user "[^"]+" \(SQLSTATE 28P01\)$/);
   });
 });
 

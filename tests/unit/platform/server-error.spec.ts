@@ -1,9 +1,9 @@
-import { serverError } from '../../../apps/cli/src/server-error';
+import { serverError } from '@annals/platform';
 
 /** The error objects as pg and kafkajs give them (their fields, not their classes). */
 const pgError = (message: string, code: string) => Object.assign(new Error(message), { severity: 'FATAL', code });
 
-describe('cli: an error a server gave, as one line naming the server', () => {
+describe('platform: an error a server gave, as one line naming the server', () => {
   it('names PostgreSQL and the SQLSTATE for an error PostgreSQL answered', () => {
     expect(serverError(pgError('password authentication failed for user "annals_app"', '28P01'))).toBe('PostgreSQL: password authentication failed for user "annals_app" (SQLSTATE 28P01)');
     expect(serverError(pgError('database "nope" does not exist', '3D000'))).toBe('PostgreSQL: database "nope" does not exist (SQLSTATE 3D000)');
@@ -24,7 +24,7 @@ describe('cli: an error a server gave, as one line naming the server', () => {
     expect(serverError(error)).toBe('Kafka: Connection error: connect ECONNREFUSED 127.0.0.1:9092');
   });
 
-  it('leaves any other error to the caller (a fault of annals keeps its stack)', () => {
+  it('leaves any other error to the caller (a fault of Annals keeps its stack)', () => {
     expect(serverError(new TypeError("Cannot read properties of undefined (reading 'rows')"))).toBeUndefined();
     expect(serverError('a string')).toBeUndefined();
   });

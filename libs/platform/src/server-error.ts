@@ -1,4 +1,4 @@
-import { isTransient } from '@annals/platform';
+import { isTransient } from './transient-error';
 
 /** SQLSTATEs that mean the database has not been migrated: no such table, no such schema. */
 const NOT_MIGRATED = new Set(['42P01', '3F000']);
@@ -6,8 +6,9 @@ const NOT_MIGRATED = new Set(['42P01', '3F000']);
 /**
  * An error a server gave (PostgreSQL, Kafka) or the way to it, as one line that says which
  * server and what it said; undefined for any other error. A wrong password, a database that
- * does not exist or a broker out of reach is the user's to fix, not a fault of annals: its
- * stack (pg-protocol's or kafkajs' frames) only buried the message.
+ * does not exist or a broker out of reach is the operator's to fix, not a fault of Annals: its
+ * stack (pg-protocol's or kafkajs' frames) only buried the message. For `annals` (the CLI)
+ * and for the apps' start (runApp).
  */
 export function serverError(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
@@ -17,7 +18,7 @@ export function serverError(error: unknown): string | undefined {
     const hint = NOT_MIGRATED.has(code) ? '; is the database migrated? (annals migrate)' : '';
     return `PostgreSQL: ${error.message} (SQLSTATE ${code})${hint}`;
   }
-  // the database commands reach Kafka only through kafkajs, whose errors are named above
+  // Annals reaches Kafka only through kafkajs, whose errors are named above
   if (isTransient(error)) return `PostgreSQL did not answer: ${error.message}`;
   return undefined;
 }
