@@ -19,8 +19,8 @@ const SOURCE_READ_MS = 3_000;
  * lag and reports the read models skipped (PostgreSQL); dead letters (the DLQ topic's offsets)
  * and ingest lag (the ingestors' committed offsets) (Kafka). A source that fails or does not
  * answer within SOURCE_READ_MS has `annals_source_up{source}` 0 and its figures left out of
- * the scrape (AnnalsMetrics.show): a figure from an earlier scrape, shown as current, would say the lag is fine
- * while nothing can be known.
+ * the scrape (AnnalsMetrics.show): a figure from an earlier scrape, shown as current, would
+ * say the lag is fine while nothing can be known.
  */
 @Controller('metrics')
 export class MetricsController {
