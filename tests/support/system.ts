@@ -44,8 +44,9 @@ export class TestSystem {
   private api: NestExpressApplication | undefined;
   private pool: Pool | undefined;
   baseUrl = '';
-  /** The ingestor's own GET /metrics (it has no HTTP API). */
+  /** The ingestor's and the projector's own GET /metrics (they have no HTTP API). */
   ingestorMetricsUrl = '';
+  projectorMetricsUrl = '';
 
   constructor(readonly db: TestDatabase) {}
 
@@ -58,7 +59,9 @@ export class TestSystem {
     const metricsPort = await freePort();
     this.ingestor = await startIngestor(this.env({ METRICS_PORT: String(metricsPort) }));
     this.ingestorMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-    this.projector = await startProjector(this.env());
+    const projectorMetricsPort = await freePort();
+    this.projector = await startProjector(this.env({ METRICS_PORT: String(projectorMetricsPort) }));
+    this.projectorMetricsUrl = `http://127.0.0.1:${projectorMetricsPort}/metrics`;
     this.api = await startApi(this.env({ PORT: String(port), ANNALS_ADMIN_TOKEN: ADMIN_TOKEN }));
     this.baseUrl = `http://127.0.0.1:${port}`;
     this.pool = this.db.appPool({ max: 2 });

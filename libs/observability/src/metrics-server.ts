@@ -6,7 +6,8 @@ import { AnnalsMetrics } from './metrics';
 /**
  * GET /metrics for the apps without an HTTP API (ingestor, projector), on METRICS_PORT when it
  * is set: the ingestor's counters (messages by outcome, dead letters by reason, transient
- * failures, batch time) live in its own process and are scraped from there. The api serves
+ * failures, batch time) and the projector's (events applied, batch time, failed batches, per
+ * read-model version) live in their own processes and are scraped from there. The api serves
  * /metrics itself and has no METRICS_PORT.
  */
 @Injectable()

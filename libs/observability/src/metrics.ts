@@ -1,8 +1,27 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** The app that exports each of Annals' own metrics (the process metrics are every app's). */
+const OWNER: Record<string, 'ingestor' | 'projector' | 'api'> = {
+  annals_messages_ingested_total: 'ingestor',
+  annals_messages_dead_lettered_total: 'ingestor',
+  annals_ingest_transient_failures_total: 'ingestor',
+  annals_ingest_batch_seconds: 'ingestor',
+  annals_projection_events_applied_total: 'projector',
+  annals_projection_batch_failures_total: 'projector',
+  annals_projection_batch_seconds: 'projector',
+  annals_projection_lag_events: 'api',
+  annals_projection_lag_seconds: 'api',
+  annals_projection_skipped_events: 'api',
+  annals_events_stored: 'api',
+  annals_dead_letters: 'api',
+  annals_ingest_lag_messages: 'api',
+  annals_source_up: 'api',
+  annals_http_request_seconds: 'api',
+};
+
 /**
- * Every Prometheus metric Annals exports, in one registry per process. Names and meanings
- * are documented in docs/operations.md ("Metrics").
+ * Every Prometheus metric Annals exports, in one registry per process, each exported by the app
+ * that owns it (OWNER). Names and meanings are documented in docs/operations.md ("Metrics").
  */
 export class AnnalsMetrics {
   readonly registry = new Registry();
@@ -48,6 +67,26 @@ export class AnnalsMetrics {
     labelNames: ['projection'] as const,
     registers: [this.registry],
   });
+  // The projector's own work, per read-model version.
+  readonly projectionEventsApplied = new Counter({
+    name: 'annals_projection_events_applied_total',
+    help: 'Stored events a read-model version applied in this projector (skipped ones included), by committed batch',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+  readonly projectionBatchFailures = new Counter({
+    name: 'annals_projection_batch_failures_total',
+    help: 'Batches a read-model version failed to apply and retries (PostgreSQL unreachable, a conflict, a bug): rising while the lag grows means the projector is stuck; its log says why',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+  readonly projectionBatchSeconds = new Histogram({
+    name: 'annals_projection_batch_seconds',
+    help: 'Time to apply and commit one batch of a read-model version (up to 3,000 events)',
+    labelNames: ['projection'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
   // Cluster-wide figures, read from their sources of truth when the api is scraped.
   readonly eventsStored = new Gauge({ name: 'annals_events_stored', help: 'Events in the event store (highest global position)', registers: [this.registry] });
   readonly deadLetters = new Gauge({ name: 'annals_dead_letters', help: 'Messages on the dead-letter topic', registers: [this.registry] });
@@ -73,6 +112,8 @@ export class AnnalsMetrics {
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
     collectDefaultMetrics({ register: this.registry });
+    // each app exports its own figures only: the api's scrape listed the ingestor's counters at 0
+    for (const [name, owner] of Object.entries(OWNER)) if (owner !== app) this.registry.removeSingleMetric(name);
   }
 
   /**

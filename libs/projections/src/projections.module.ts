@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import type { Repository } from 'typeorm';
 import { PG_POOL } from '@annals/database';
 import { PostgresEventStore } from '@annals/event-store';
+import { AnnalsMetrics } from '@annals/observability';
 import { ProjectionVersionEntity } from './projection-version.entity';
 import { ProjectionVersions } from './projection-versions';
 import { ProjectorRunner } from './projector-runner';
@@ -22,8 +23,8 @@ import { ProjectorRunner } from './projector-runner';
     },
     {
       provide: ProjectorRunner,
-      inject: [PG_POOL, PostgresEventStore, ProjectionVersions],
-      useFactory: (pool: Pool, store: PostgresEventStore, versions: ProjectionVersions) => new ProjectorRunner(pool, store, versions),
+      inject: [PG_POOL, PostgresEventStore, ProjectionVersions, AnnalsMetrics],
+      useFactory: (pool: Pool, store: PostgresEventStore, versions: ProjectionVersions, metrics: AnnalsMetrics) => new ProjectorRunner(pool, store, versions, { metrics }),
     },
   ],
   exports: [ProjectorRunner, ProjectionVersions],

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { inTransaction } from '@annals/database';
 import { Subscription, type PostgresEventStore } from '@annals/event-store';
+import type { AnnalsMetrics } from '@annals/observability';
 import { CoalitionMembershipProjection } from './coalition-membership/coalition-membership.projection';
 import { ProjectionVersions, subscriptionIdOf } from './projection-versions';
 import type { Pair } from './coalition-membership/coalition-membership.projection';
@@ -25,6 +26,8 @@ export interface ProjectorRunnerOptions {
   /** The subscriptions' fallback poll when no NOTIFY comes. */
   subscriptionPollMs?: number;
   onBatch?: (version: number, events: number) => void;
+  /** Where the projector counts its batches (annals_projection_*): the projector app's registry. */
+  metrics?: AnnalsMetrics;
 }
 
 /**
@@ -42,6 +45,8 @@ export class ProjectorRunner {
   private readonly purging = new Set<number>();
   /** While the runner finishes a loading version: the pairs batches touched meanwhile, to compute at the end. */
   private readonly finishing = new Map<number, Map<string, Pair>>();
+  /** When each version's batch in progress started (performance.now()), for annals_projection_batch_seconds. */
+  private readonly batchStarted = new Map<number, number>();
   /** Versions whose last batch failed on a report id they hold already (isRepeatedReportId): their next batch looks its report ids up first. */
   private readonly versionsToCheckReportIds = new Set<number>();
   private readonly projection = new CoalitionMembershipProjection();
@@ -186,6 +191,7 @@ export class ProjectorRunner {
       // the projection reads each report's payload and when it was recorded, nothing of its envelope
       read: 'cores',
       handler: async (events, tx) => {
+        this.batchStarted.set(version, performance.now());
         // the phase is read under the checkpoint lock: markReady cannot switch it mid-batch
         const { rows } = await tx.query<{ phase: string }>('SELECT phase FROM read_model.versions WHERE version = $1', [version]);
         const mode = rows[0]?.phase === 'loading' ? 'loading' : 'live';
@@ -206,15 +212,29 @@ export class ProjectorRunner {
       },
       onBatch: ({ events }) => {
         this.versionsToCheckReportIds.delete(version);
+        this.countBatch(version, events);
         this.options.onBatch?.(version, events);
         void this.refreshStatistics(version);
       },
       onError: (error, attempt) => {
         if (isRepeatedReportId(error)) this.versionsToCheckReportIds.add(version);
+        this.options.metrics?.projectionBatchFailures.inc({ projection: projectionLabel(version) });
         this.log.warn({ err: error, attempt, version }, 'projection batch failed; retrying');
       },
     });
     subscription.start();
     this.subscriptions.set(version, subscription);
   }
+
+  private countBatch(version: number, events: number): void {
+    const metrics = this.options.metrics;
+    const started = this.batchStarted.get(version);
+    if (!metrics) return;
+    const projection = projectionLabel(version);
+    metrics.projectionEventsApplied.inc({ projection }, events);
+    if (started !== undefined) metrics.projectionBatchSeconds.observe({ projection }, (performance.now() - started) / 1000);
+  }
 }
+
+/** A read-model version as the metrics name it, as the api's lag metrics do. */
+export const projectionLabel = (version: number) => `coalition-membership@v${version}`;

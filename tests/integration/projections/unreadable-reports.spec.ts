@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { PostgresEventStore } from '@annals/event-store';
+import { AnnalsMetrics } from '@annals/observability';
 import { ProjectionVersionEntity, ProjectionVersions, ProjectorRunner } from '@annals/projections';
 import { createTestDatabase, eventually, produce, type TestDatabase } from '@annals/testing';
 import { ADMIN_TOKEN, TestSystem } from '../../support/system';
@@ -227,7 +228,8 @@ describe('projector: a skipped report in a batch that is retried', () => {
     const source = new DataSource({ type: 'postgres', url: db.appUrl, entities: [ProjectionVersionEntity], synchronize: false, extra: { max: 1 } });
     await source.initialize();
     const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    const runner = new ProjectorRunner(pool, new PostgresEventStore(pool), new ProjectionVersions(pool, source.getRepository(ProjectionVersionEntity)), { pollIntervalMs: 100, subscriptionPollMs: 100 });
+    const metrics = new AnnalsMetrics('projector');
+    const runner = new ProjectorRunner(pool, new PostgresEventStore(pool), new ProjectionVersions(pool, source.getRepository(ProjectionVersionEntity)), { pollIntervalMs: 100, subscriptionPollMs: 100, metrics });
     try {
       const store = new PostgresEventStore(pool);
       const report = (id: string, country: string) => ({ report: { id, occurredAt: '2014-10-01T00:00:00.000Z', source: { publisher: 'Elsewhere' } }, data: { coalitionId: 'coalition-retry', country } });
@@ -251,6 +253,11 @@ describe('projector: a skipped report in a batch that is retried', () => {
         `read model v1 skipped event ${events[0]!.position}: data.report is missing, not an object`,
         expect.stringMatching(new RegExp(`^read model v1 skipped event ${events[1]!.position}: the read model holds report id "retry-twin" already`)),
       ]);
+      // the projector's own metrics: the failed attempt counted, then the three events applied once
+      const count = async (metric: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> }) =>
+        (await metric.get()).values.find((v) => v.labels.projection === 'coalition-membership@v1')?.value;
+      expect(await count(metrics.projectionBatchFailures)).toBe(1);
+      expect(await count(metrics.projectionEventsApplied)).toBe(3);
     } finally {
       await runner.stop();
       logged.mockRestore();

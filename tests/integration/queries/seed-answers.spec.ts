@@ -191,6 +191,22 @@ describe('queries: the seed article, through the HTTP API', () => {
     expect(body).toMatch(/^annals_ingest_batch_seconds_count\{/m);
   });
 
+  it('the projector serves its own /metrics: every stored event applied, once, by committed batches; each app exports only its own figures', async () => {
+    const body = await (await fetch(system.projectorMetricsUrl)).text();
+    const value = (line: RegExp) => Number((body.match(line) ?? [])[1]);
+    const { rows } = await db.appPool().query<{ n: number }>('SELECT count(*)::int AS n FROM event_store.events');
+    expect(value(/^annals_projection_events_applied_total\{[^}]*projection="coalition-membership@v1"[^}]*\} (\d+)$/m)).toBe(rows[0]!.n);
+    expect(value(/^annals_projection_batch_seconds_count\{[^}]*projection="coalition-membership@v1"[^}]*\} (\d+)$/m)).toBeGreaterThan(0);
+    // no batch failed in this suite: the counter has no series yet
+    expect(body).not.toMatch(/^annals_projection_batch_failures_total\{/m);
+    expect(body).not.toMatch(/^# HELP annals_(messages|ingest|http|events_stored|dead_letters|source_up)/m);
+
+    const ingestor = await (await fetch(system.ingestorMetricsUrl)).text();
+    expect(ingestor).not.toMatch(/^# HELP annals_(projection|http|events_stored|dead_letters|source_up)/m);
+    const api = (await system.get<string>('/metrics')).body;
+    expect(api).not.toMatch(/^# HELP annals_(messages|ingest_batch|ingest_transient|projection_events_applied|projection_batch)/m);
+  });
+
   it('the CLI twins print the same answers as readable tables', () => {
     const run = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/annals.js'), ...args, '--database-url', db.appUrl], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     const state = run('state', C, '--at', '2014-09-20');
