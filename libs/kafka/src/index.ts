@@ -5,3 +5,4 @@ export * from './kafka.module';
 export * from './reliable-producer';
 export * from './consumer-lag';
 export * from './read-topic-to-end';
+export * from './nest-kafka-logger';

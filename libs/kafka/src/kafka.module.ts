@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { Logger } from '@nestjs/common';
 import { APP_CONFIG, type KafkaConfig } from '@annals/config';
 import { createKafka, WAITS_FOR_BROKERS, type KafkaPatience } from './create-kafka';
+import { nestKafkaLogger } from './nest-kafka-logger';
 
 export const KAFKA = Symbol('KAFKA');
 
@@ -16,15 +16,7 @@ export class KafkaModule {
         {
           provide: KAFKA,
           inject: [APP_CONFIG],
-          useFactory: (config: KafkaConfig) => {
-            const logger = new Logger('kafkajs');
-            return createKafka(config, clientId, {
-              error: (obj, msg) => logger.error(obj, msg),
-              warn: (obj, msg) => logger.warn(obj, msg),
-              info: (obj, msg) => logger.log(obj, msg),
-              debug: (obj, msg) => logger.debug(obj, msg),
-            }, patience);
-          },
+          useFactory: (config: KafkaConfig) => createKafka(config, clientId, nestKafkaLogger(), patience),
         },
       ],
       exports: [KAFKA],

@@ -24,11 +24,11 @@ function annals(...args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 /** An app's main module run as its own process, as the Docker image and the demo run it; resolves when it exits. */
-function runMain(app: 'ingestor' | 'projector' | 'api', env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+function runMain(app: 'ingestor' | 'projector' | 'api', env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const args = ['-r', '@swc-node/register', join(__dirname, '../../../apps', app, 'src/main.ts')];
-    execFile(process.execPath, args, { env: { ...process.env, ...env }, timeout: 120_000 }, (error, _stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stderr });
+    execFile(process.execPath, args, { env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
   });
 }
@@ -147,6 +147,8 @@ describe('queries: the api while Kafka is out of reach', () => {
     const lastLine = (stderr: string) => stderr.trim().split('\n').at(-1);
     expect(ingestor.code).toBe(1);
     expect(lastLine(ingestor.stderr)).toBe(`annals ingestor could not start: Kafka: Connection error: connect ECONNREFUSED 127.0.0.1:${noBroker}`);
+    // on its way there, the consumer's own Kafka client logged what it met (it logged nothing before)
+    expect(ingestor.stdout).toMatch(/"context":"kafkajs".*"msg":"Failed to connect to seed broker/);
     expect(projector.code).toBe(1);
     expect(lastLine(projector.stderr)).toMatch(/^annals projector could not start: PostgreSQL: password authentication failed for user "[^"]+" \(SQLSTATE 28P01\)$/);
   });

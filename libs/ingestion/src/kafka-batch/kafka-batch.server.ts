@@ -3,7 +3,7 @@ import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom, isObservable } from 'rxjs';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { IngestorConfig } from '@annals/config';
-import { createKafka, ensureTopics } from '@annals/kafka';
+import { createKafka, ensureTopics, nestKafkaLogger } from '@annals/kafka';
 import { NEWS_EVENTS_BATCH, type KafkaBatch } from './kafka-batch';
 
 /**
@@ -23,7 +23,9 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
 
   constructor(private readonly config: IngestorConfig) {
     super();
-    this.kafka = createKafka(config, 'ingestor');
+    // its own client, logging as the app's others do: without a logger, kafkajs' reports of a
+    // broker lost, a consumer crashed and restarted, a rebalance failing went nowhere
+    this.kafka = createKafka(config, 'ingestor', nestKafkaLogger());
   }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
