@@ -1,10 +1,10 @@
-import { ServiceUnavailableException, type ArgumentsHost } from '@nestjs/common';
+import { Logger, ServiceUnavailableException, type ArgumentsHost } from '@nestjs/common';
 import { ReadModelBusyError } from '@annals/projections';
 import { NotFoundError } from '@annals/queries';
 import { ApiExceptionFilter } from '../../../apps/api/src/http/api-exception.filter';
 
 /** What a client gets for an error thrown by the libs (the filter's answer, without a server). */
-function answerTo(exception: unknown): { status: number; body: unknown; headers: Record<string, string> } {
+function answerTo(exception: unknown, filter = new ApiExceptionFilter()): { status: number; body: unknown; headers: Record<string, string> } {
   const answer = { status: 0, body: undefined as unknown, headers: {} as Record<string, string> };
   const response = {
     setHeader(name: string, value: string) {
@@ -21,7 +21,7 @@ function answerTo(exception: unknown): { status: number; body: unknown; headers:
     },
   };
   const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
-  new ApiExceptionFilter().catch(exception, host);
+  filter.catch(exception, host);
   return answer;
 }
 
@@ -62,5 +62,23 @@ describe('api: errors from the libs as HTTP answers', () => {
 
   it('an error of Annals itself is still a 500 that hides its message', () => {
     expect(answerTo(new TypeError("Cannot read properties of undefined (reading 'members')"))).toEqual({ status: 500, body: { error: 'internal', message: 'internal error; it has been logged' }, headers: {} });
+  });
+
+  it('an outage is logged once per few seconds, counting the 503s, not once per request', () => {
+    const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.useFakeTimers({ now: 0 });
+    try {
+      const filter = new ApiExceptionFilter();
+      const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:5432'), { code: 'ECONNREFUSED' });
+      for (let i = 0; i < 500; i++) expect(answerTo(refused, filter).status).toBe(503);
+      expect(warned.mock.calls.map((call) => String(call[0]))).toEqual(['answered 503 (1 request(s) since the last such line), the database unavailable: connect ECONNREFUSED 10.0.0.7:5432']);
+      jest.advanceTimersByTime(5_000);
+      answerTo(refused, filter);
+      expect(warned).toHaveBeenCalledTimes(2);
+      expect(String(warned.mock.calls[1]![0])).toMatch(/^answered 503 \(500 request\(s\) since the last such line\)/);
+    } finally {
+      jest.useRealTimers();
+      warned.mockRestore();
+    }
   });
 });

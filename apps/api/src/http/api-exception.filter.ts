@@ -25,6 +25,9 @@ const ERROR_CODES: Record<number, string> = {
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('api');
+  /** When the last "database unavailable" line was logged, and how many 503s since went unlogged. */
+  private unavailableLoggedAt = -Infinity;
+  private unavailableSince = 0;
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
@@ -54,7 +57,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       // what failed (a host, a port) is for the log, not for the client
       message = 'the database is unavailable (out of reach, restarting or busy); try again';
       response.setHeader('Retry-After', '1');
-      this.logger.warn(`answered 503, the database unavailable: ${describe(exception)}`);
+      this.warnUnavailable(describe(exception));
     } else if (isBodyParserError(exception)) {
       status = exception.status;
       message = exception.type === 'entity.too.large' ? 'the request body is too large (the limit is 16 KiB)' : 'the request body is not valid JSON';
@@ -63,7 +66,20 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     response.status(status).json({ error: ERROR_CODES[status] ?? (status >= 500 ? 'internal' : 'bad-request'), message });
   }
+
+  /** One warn line per UNAVAILABLE_LOG_EVERY_MS at most, counting the 503s it stands for. */
+  private warnUnavailable(cause: string): void {
+    this.unavailableSince++;
+    const now = Date.now();
+    if (now - this.unavailableLoggedAt < UNAVAILABLE_LOG_EVERY_MS) return;
+    this.logger.warn(`answered 503 (${this.unavailableSince} request(s) since the last such line), the database unavailable: ${cause}`);
+    this.unavailableLoggedAt = now;
+    this.unavailableSince = 0;
+  }
 }
+
+/** How often an outage is logged: every request failing would flood the log at the API's request rate. */
+const UNAVAILABLE_LOG_EVERY_MS = 5_000;
 
 /** A transient error for the log: its code and its message. */
 function describe(error: unknown): string {
