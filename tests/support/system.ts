@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { INestApplicationContext, INestMicroservice } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -7,25 +6,17 @@ import { Pool } from 'pg';
 import { startApi } from '../../apps/api/src/bootstrap';
 import { startIngestor } from '../../apps/ingestor/src/bootstrap';
 import { startProjector } from '../../apps/projector/src/bootstrap';
+import { freePort } from './free-port';
 import { eventually, ingestorTopics, produce, testServers, waitForZeroLag, type TestDatabase } from '@annals/testing';
 import { ProjectionVersions } from '@annals/projections';
+
+export { freePort };
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 /** The seed dataset: the article's reports, one JSON message per line (data/seed/README.md). */
 export function seedReports(): string[] {
   return readFileSync(join(__dirname, '../../data/seed/coalition-against-isis.ndjson'), 'utf8').trim().split('\n');
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Response<T = unknown> {

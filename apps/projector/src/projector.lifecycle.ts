@@ -1,12 +1,32 @@
-import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { PG_POOL } from '@annals/database';
+import { MetricsServer, within } from '@annals/observability';
 import { ProjectorRunner } from '@annals/projections';
 
-/** Starts feeding the read models when the app is up; stops after the batch in flight on shutdown. */
+/**
+ * Starts feeding the read models when the app is up; stops after the batch in flight on
+ * shutdown. Ready (METRICS_PORT's /health/ready) while PostgreSQL answers, with the versions
+ * this process works.
+ */
 @Injectable()
 export class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(private readonly runner: ProjectorRunner) {}
+  constructor(
+    private readonly runner: ProjectorRunner,
+    private readonly health: MetricsServer,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.health.setReadiness(async () => {
+      const versions = this.runner.running();
+      try {
+        await within(this.pool.query('SELECT 1'), 2000, 'PostgreSQL');
+        return { ready: true, detail: { postgres: 'up', versions } };
+      } catch (error) {
+        return { ready: false, detail: { postgres: `down: ${(error as Error).message}`, versions } };
+      }
+    });
     await this.runner.start();
   }
 

@@ -137,13 +137,23 @@ describe('queries: the api while Kafka is out of reach', () => {
 
   it('an app that cannot reach a server at start exits 1, its last line naming the server and what it said', async () => {
     const noBroker = await freePort();
+    const metricsPort = await freePort();
     const url = new URL(db.appUrl);
     url.password = 'not-the-password';
     // after the clients' own retries (kafkajs', TypeORM's): both run at once
-    const [ingestor, projector] = await Promise.all([
-      runMain('ingestor', system.env({ KAFKA_BROKERS: `127.0.0.1:${noBroker}`, KAFKA_GROUP_ID: 'outage-never-joins' })),
+    const running = Promise.all([
+      runMain('ingestor', system.env({ KAFKA_BROKERS: `127.0.0.1:${noBroker}`, KAFKA_GROUP_ID: 'outage-never-joins', METRICS_PORT: String(metricsPort) })),
       runMain('projector', system.env({ DATABASE_URL: url.toString() })),
     ]);
+    // meanwhile the ingestor is live but not ready: its consumer has no group to be in
+    const health = async (path: string) => {
+      const response = await fetch(`http://127.0.0.1:${metricsPort}${path}`).catch(() => undefined);
+      return response ? { status: response.status, body: (await response.json()) as Record<string, unknown> } : undefined;
+    };
+    const notReady = await eventually('the ingestor to answer /health/ready', () => health('/health/ready'), 20_000, 200);
+    expect(notReady).toEqual({ status: 503, body: { status: 'error', consumer: 'starting', group: 'outage-never-joins', partitions: 0 } });
+    expect(await health('/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
+    const [ingestor, projector] = await running;
     const lastLine = (stderr: string) => stderr.trim().split('\n').at(-1);
     expect(ingestor.code).toBe(1);
     expect(lastLine(ingestor.stderr)).toBe(`annals ingestor could not start: Kafka: Connection error: connect ECONNREFUSED 127.0.0.1:${noBroker}`);

@@ -207,6 +207,20 @@ describe('queries: the seed article, through the HTTP API', () => {
     expect(api).not.toMatch(/^# HELP annals_(messages|ingest_batch|ingest_transient|projection_events_applied|projection_batch)/m);
   });
 
+  it("the ingestor and the projector are live and ready on their METRICS_PORT: the consumer in its group, PostgreSQL answering", async () => {
+    const health = async (metricsUrl: string, path: string) => {
+      const response = await fetch(metricsUrl.replace(/\/metrics$/, path));
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    expect(await health(system.ingestorMetricsUrl, '/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await health(system.ingestorMetricsUrl, '/health/ready')).toEqual({
+      status: 200,
+      // the test topics have 3 partitions, all this suite's one ingestor's
+      body: { status: 'ok', consumer: 'consuming', group: system.topics.KAFKA_GROUP_ID, partitions: 3 },
+    });
+    expect(await health(system.projectorMetricsUrl, '/health/ready')).toEqual({ status: 200, body: { status: 'ok', postgres: 'up', versions: [{ version: 1, state: 'live' }] } });
+  });
+
   it('the CLI twins print the same answers as readable tables', () => {
     const run = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/annals.js'), ...args, '--database-url', db.appUrl], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     const state = run('state', C, '--at', '2014-09-20');

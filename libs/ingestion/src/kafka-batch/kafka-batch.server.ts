@@ -3,6 +3,7 @@ import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom, isObservable } from 'rxjs';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { IngestorConfig } from '@annals/config';
+import type { ReadinessResult } from '@annals/observability';
 import { createKafka, ensureTopics, nestKafkaLogger } from '@annals/kafka';
 import { NEWS_EVENTS_BATCH, type KafkaBatch } from './kafka-batch';
 
@@ -20,6 +21,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
   private readonly kafka: Kafka;
   private consumer: Consumer | undefined;
   private stopping = false;
+  /** The consumer as kafkajs last reported it, for the ingestor's /health/ready. */
+  private consumerState: { consuming: boolean; state: string; partitions: number } = { consuming: false, state: 'starting', partitions: 0 };
 
   constructor(private readonly config: IngestorConfig) {
     super();
@@ -42,6 +45,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
         retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
       });
       this.consumer = consumer;
+      this.watch(consumer);
       await consumer.connect();
       await consumer.subscribe({ topics: [this.config.KAFKA_TOPIC], fromBeginning: true });
       await consumer.run({
@@ -92,6 +96,29 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
       this.log.warn(`partition ${batch.partition}: handing a commit failure back to the Kafka client to rejoin; the uncommitted rest is redelivered`);
       throw commitError;
     }
+  }
+
+  /**
+   * Ready: the consumer is in its group with its assignment (possibly no partition: more
+   * ingestors than partitions). Not ready while it starts, after a crash until kafkajs has
+   * restarted it and it has joined again (a Kafka outage), or once stopped.
+   */
+  readiness(): ReadinessResult {
+    const { consuming, state, partitions } = this.consumerState;
+    return { ready: consuming, detail: { consumer: state, group: this.config.KAFKA_GROUP_ID, partitions } };
+  }
+
+  private watch(consumer: Consumer): void {
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const partitions = Object.values(payload.memberAssignment).reduce((n, assigned) => n + assigned.length, 0);
+      this.consumerState = { consuming: true, state: 'consuming', partitions };
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.consumerState = { consuming: false, state: `crashed${payload.restart ? ', restarting' : ''}: ${payload.error.message}`, partitions: 0 };
+    });
+    consumer.on(consumer.events.STOP, () => {
+      this.consumerState = { consuming: false, state: 'stopped', partitions: 0 };
+    });
   }
 
   /** Graceful shutdown: the batch in flight finishes its chunk or is abandoned uncommitted. */
