@@ -17,6 +17,7 @@ interface Service {
   environment?: Record<string, string | number>;
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
 }
 
 const ROOT = join(__dirname, '../../..');
@@ -55,6 +56,20 @@ describe('docker-compose.yml', () => {
       expect(services[app]!.depends_on?.migrate?.condition).toBe('service_completed_successfully');
     }
     expect(services.migrate!.depends_on?.postgres?.condition).toBe('service_healthy');
+  });
+
+  it("checks each app's health on the port it serves it: the api's readiness, the workers' liveness on METRICS_PORT", () => {
+    const probed = (app: string) => {
+      const test = services[app]!.healthcheck?.test ?? [];
+      expect(test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+      return new URL(/fetch\('([^']+)'\)/.exec(test[3] ?? '')![1]!);
+    };
+    const api = loadConfig('api', envOf(services.api!));
+    expect(probed('api')).toMatchObject({ port: String(api.PORT), pathname: '/health/ready' });
+    for (const app of ['ingestor', 'projector'] as const) {
+      const env = loadConfig(app, envOf(services[app]!));
+      expect(probed(app)).toMatchObject({ hostname: '127.0.0.1', port: String(env.METRICS_PORT), pathname: '/health/live' });
+    }
   });
 
   it('publishes the api on its PORT, listening on all interfaces inside its container', () => {
