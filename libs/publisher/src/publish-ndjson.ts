@@ -17,6 +17,9 @@ export interface PublishSummary {
   invalid: InvalidLine[];
 }
 
+/** Messages per send at most: a send is one produce request per partition, kept well within Kafka's limits. */
+export const MAX_BATCH_SIZE = 10_000;
+
 /**
  * Validates every line of an NDJSON stream against the contract (the same parser the
  * ingestor uses) and publishes the valid ones in batches, keyed by coalition or country.
@@ -29,6 +32,10 @@ export async function publishNdjson(
 ): Promise<PublishSummary> {
   const summary: PublishSummary = { lines: 0, published: 0, invalid: [] };
   const batchSize = options.batchSize ?? 500;
+  // NaN never reached (batch.length >= NaN is false): the whole stream went as one send at its end
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+    throw new RangeError(`batchSize must be an integer from 1 to ${MAX_BATCH_SIZE}, got ${String(batchSize)}`);
+  }
   let batch: Message[] = [];
   const flush = async () => {
     await publisher.send(batch);

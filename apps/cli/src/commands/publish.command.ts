@@ -2,8 +2,9 @@ import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { createKafka } from '@annals/kafka';
-import { NewsPublisher, publishNdjson } from '@annals/publisher';
+import { MAX_BATCH_SIZE, NewsPublisher, publishNdjson } from '@annals/publisher';
 import { kafkaSettings } from '../cli-settings';
+import { UsageError } from '../usage-error';
 
 export function publishCommand(program: Command): void {
   program
@@ -14,6 +15,10 @@ export function publishCommand(program: Command): void {
     .option('--topic <name>', 'topic to publish to (default: $KAFKA_TOPIC or news-events)')
     .option('--batch-size <n>', 'messages per send', '500')
     .action(async (file: string, options: { brokers?: string; topic?: string; batchSize: string }) => {
+      const batchSize = Number(options.batchSize);
+      if (!/^\d+$/.test(options.batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+        throw new UsageError(`--batch-size: must be an integer from 1 to ${MAX_BATCH_SIZE}, got ${JSON.stringify(options.batchSize)}`);
+      }
       const config = kafkaSettings(options);
       const input = file === '-' ? process.stdin : createReadStream(file);
       const publisher = new NewsPublisher(createKafka(config, 'publisher'), config.KAFKA_TOPIC);
@@ -21,7 +26,7 @@ export function publishCommand(program: Command): void {
       bar?.start(1, 0, { published: 0, invalid: 0 });
       try {
         const summary = await publishNdjson(input, publisher, {
-          batchSize: Number(options.batchSize),
+          batchSize,
           onProgress: (s) => {
             bar?.setTotal(Math.max(1, s.lines));
             bar?.update(s.published + s.invalid.length, { published: s.published, invalid: s.invalid.length });
