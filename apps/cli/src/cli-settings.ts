@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { databaseClientSettings, kafkaClientSettings, loadSettings, type KafkaConfig } from '@annals/config';
+import { ConfigError, databaseClientSettings, kafkaClientSettings, loadSettings, type KafkaConfig } from '@annals/config';
 import { UsageError } from './usage-error';
 
 /**
@@ -17,7 +17,11 @@ export function kafkaSettings(options: { brokers?: string; topic?: string; dlqTo
   env.KAFKA_BROKERS = options.brokers ?? env.KAFKA_BROKERS ?? devStack().kafkaBrokers ?? '127.0.0.1:9092';
   if (options.topic) env.KAFKA_TOPIC = options.topic;
   if (options.dlqTopic) env.KAFKA_DLQ_TOPIC = options.dlqTopic;
-  return loadSettings('annals', kafkaClientSettings, env);
+  try {
+    return loadSettings('annals', kafkaClientSettings, env);
+  } catch (error) {
+    throw asOptions(error, { KAFKA_BROKERS: options.brokers && '--brokers', KAFKA_TOPIC: options.topic && '--topic', KAFKA_DLQ_TOPIC: options.dlqTopic && '--dlq-topic' });
+  }
 }
 
 export function databaseUrl(option: string | undefined, purpose: 'app' | 'migrations' = 'app'): string {
@@ -26,5 +30,20 @@ export function databaseUrl(option: string | undefined, purpose: 'app' | 'migrat
     option ??
     (purpose === 'migrations' ? (process.env.MIGRATIONS_DATABASE_URL ?? process.env.DATABASE_URL ?? stack.migrationsDatabaseUrl) : (process.env.DATABASE_URL ?? stack.databaseUrl));
   if (!url) throw new UsageError(`no database: pass --database-url, set ${purpose === 'migrations' ? 'MIGRATIONS_DATABASE_URL or ' : ''}DATABASE_URL, or start the local stack (npm run stack:up)`);
-  return loadSettings('annals', databaseClientSettings, { DATABASE_URL: url }).DATABASE_URL;
+  try {
+    return loadSettings('annals', databaseClientSettings, { DATABASE_URL: url }).DATABASE_URL;
+  } catch (error) {
+    const from = option !== undefined ? '--database-url' : purpose === 'migrations' && process.env.MIGRATIONS_DATABASE_URL ? 'MIGRATIONS_DATABASE_URL' : undefined;
+    throw asOptions(error, { DATABASE_URL: from });
+  }
+}
+
+/**
+ * A setting refused by its validation, named as the user gave it: `--database-url must be a
+ * URL ...`, not `DATABASE_URL`, when it came from the option (`names`: the setting's option,
+ * where one gave it).
+ */
+function asOptions(error: unknown, names: Record<string, string | undefined>): unknown {
+  if (!(error instanceof ConfigError) || !error.problems.some((p) => names[p.setting])) return error;
+  return new UsageError(error.problems.map((p) => `${names[p.setting] ?? p.setting} ${p.problem}`).join('; '));
 }

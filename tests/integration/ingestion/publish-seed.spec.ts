@@ -8,8 +8,8 @@ import { createTestDatabase, ingestorTopics, testServers, waitForZeroLag, type T
 const ROOT = join(__dirname, '../../..');
 const SEED = join(ROOT, 'data/seed/coalition-against-isis.ndjson');
 
-function annals(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, [join(ROOT, 'bin/annals.js'), ...args], { cwd: ROOT, encoding: 'utf8', input, timeout: 120_000 });
+function annals(args: string[], input?: string, env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [join(ROOT, 'bin/annals.js'), ...args], { cwd: ROOT, encoding: 'utf8', input, timeout: 120_000, env: { ...process.env, ...env } });
   return { code: result.status, out: `${result.stdout}${result.stderr}` };
 }
 
@@ -57,9 +57,12 @@ describe('ingestion: the publisher CLI and the seed dataset', () => {
     expect(result.out).toMatch(/line 4: invalid-country: data\.country/);
   });
 
-  it('refuses a malformed broker setting with a message that names it', () => {
+  it('refuses a malformed broker setting with a message that names it as given', () => {
     const result = annals(['publish', SEED, '--brokers', 'not a broker']);
     expect(result.code).toBe(1);
-    expect(result.out).toMatch(/KAFKA_BROKERS must be a comma-separated list of host:port/);
+    expect(result.out).toMatch(/--brokers must be a comma-separated list of host:port/);
+    const fromEnvironment = annals(['publish', SEED], '', { KAFKA_BROKERS: 'not a broker' });
+    expect(fromEnvironment.code).toBe(1);
+    expect(fromEnvironment.out).toMatch(/KAFKA_BROKERS must be a comma-separated list of host:port/);
   });
 });
