@@ -218,7 +218,7 @@ export class ProjectorRunner {
       },
       onError: (error, attempt) => {
         if (isRepeatedReportId(error)) this.versionsToCheckReportIds.add(version);
-        this.options.metrics?.projectionBatchFailures.inc({ projection: projectionLabel(version) });
+        this.options.metrics?.projectionBatchFailures.inc({ projection: subscriptionIdOf(version) });
         this.log.warn({ err: error, attempt, version }, 'projection batch failed; retrying');
       },
     });
@@ -230,11 +230,9 @@ export class ProjectorRunner {
     const metrics = this.options.metrics;
     const started = this.batchStarted.get(version);
     if (!metrics) return;
-    const projection = projectionLabel(version);
+    // a version's metrics are labelled with its subscription id, as the api's lag metrics are
+    const projection = subscriptionIdOf(version);
     metrics.projectionEventsApplied.inc({ projection }, events);
     if (started !== undefined) metrics.projectionBatchSeconds.observe({ projection }, (performance.now() - started) / 1000);
   }
 }
-
-/** A read-model version as the metrics name it, as the api's lag metrics do. */
-export const projectionLabel = (version: number) => `coalition-membership@v${version}`;

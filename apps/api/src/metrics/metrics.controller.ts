@@ -5,7 +5,7 @@ import { APP_CONFIG, type ApiConfig } from '@annals/config';
 import { PostgresEventStore } from '@annals/event-store';
 import { consumerLag, KAFKA } from '@annals/kafka';
 import { AnnalsMetrics, within } from '@annals/observability';
-import { projectionLabel, ProjectionVersions } from '@annals/projections';
+import { ProjectionVersions } from '@annals/projections';
 
 /**
  * How long a scrape waits for each source. Prometheus gives a scrape 10 s by default; a source
@@ -68,7 +68,7 @@ export class MetricsController {
     for (const gauge of [this.metrics.projectionLagEvents, this.metrics.projectionLagSeconds, this.metrics.projectionSkippedEvents]) gauge.reset();
     for (const v of versions) {
       if (v.state === 'retired') continue;
-      const label = { projection: projectionLabel(v.version) };
+      const label = { projection: v.subscriptionId };
       this.metrics.projectionLagEvents.set(label, v.lagEvents);
       this.metrics.projectionLagSeconds.set(label, v.lagSeconds);
       this.metrics.projectionSkippedEvents.set(label, v.skippedEvents);

@@ -7,6 +7,9 @@ import type { ReadinessResult } from '@annals/observability';
 import { createKafka, ensureTopics, nestKafkaLogger } from '@annals/kafka';
 import { NEWS_EVENTS_BATCH, type KafkaBatch } from './kafka-batch';
 
+/** The consumer's state while it is in its group: the one state that is ready. */
+const CONSUMING = 'consuming';
+
 /**
  * A NestJS transport strategy that consumes Kafka in batches (kafkajs eachBatch) and hands
  * each partition's batch to the handler of @EventPattern(NEWS_EVENTS_BATCH). Offsets are
@@ -22,7 +25,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
   private consumer: Consumer | undefined;
   private stopping = false;
   /** The consumer as kafkajs last reported it, for the ingestor's /health/ready. */
-  private consumerState: { consuming: boolean; state: string; partitions: number } = { consuming: false, state: 'starting', partitions: 0 };
+  private consumerState: { state: string; partitions: number } = { state: 'starting', partitions: 0 };
 
   constructor(private readonly config: IngestorConfig) {
     super();
@@ -104,20 +107,20 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
    * restarted it and it has joined again (a Kafka outage), or once stopped.
    */
   readiness(): ReadinessResult {
-    const { consuming, state, partitions } = this.consumerState;
-    return { ready: consuming, detail: { consumer: state, group: this.config.KAFKA_GROUP_ID, partitions } };
+    const { state, partitions } = this.consumerState;
+    return { ready: state === CONSUMING, detail: { consumer: state, group: this.config.KAFKA_GROUP_ID, partitions } };
   }
 
   private watch(consumer: Consumer): void {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const partitions = Object.values(payload.memberAssignment).reduce((n, assigned) => n + assigned.length, 0);
-      this.consumerState = { consuming: true, state: 'consuming', partitions };
+      this.consumerState = { state: CONSUMING, partitions };
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.consumerState = { consuming: false, state: `crashed${payload.restart ? ', restarting' : ''}: ${payload.error.message}`, partitions: 0 };
+      this.consumerState = { state: `crashed${payload.restart ? ', restarting' : ''}: ${payload.error.message}`, partitions: 0 };
     });
     consumer.on(consumer.events.STOP, () => {
-      this.consumerState = { consuming: false, state: 'stopped', partitions: 0 };
+      this.consumerState = { state: 'stopped', partitions: 0 };
     });
   }
 
