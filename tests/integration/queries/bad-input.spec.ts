@@ -55,10 +55,22 @@ describe('queries: bad input gets a 4xx that names it, never a 500', () => {
     ['/countries/france/coalitions', /path parameter code: must be an upper-case ISO 3166-1 alpha-2/],
     [`/reports/${'r'.repeat(129)}`, /path parameter id: must be at most 128 characters/],
     ['/reports/r1?verbose=1', /unknown query parameter/],
+    // swapped: an empty timeline would read as "nothing happened"
+    [`/coalitions/${C}/timeline?from=2014-10-01&to=2014-09-01`, /^query parameter from: is after to \(2014-10-01T00:00:00\.000Z > 2014-09-01T23:59:59\.999Z\)$/],
+    [`/coalitions/${C}/timeline?from=2014-09-19T00:00:00.001Z&to=2014-09-19T00:00:00Z`, /^query parameter from: is after to/],
+    // both malformed: each named, and the window's own check does not trip over them
+    [`/coalitions/${C}/timeline?from=yesterday&to=today`, /^query parameter from: must be YYYY-MM-DD.*; query parameter to: must be YYYY-MM-DD/],
   ])('%s is a 400: %s', async (path, message) => {
     const { status, body } = await system.get<{ error: string; message: string }>(path);
     expect({ status, error: body.error }).toEqual({ status: 400, error: 'bad-request' });
     expect(body.message).toMatch(message);
+  });
+
+  it('a timeline window of one instant, or one day, still has its facts', async () => {
+    for (const window of ['from=2014-09-19&to=2014-09-19', 'from=2014-09-19T00:00:00Z&to=2014-09-19T00:00:00Z']) {
+      const { status, body } = await system.get<{ items: Array<{ reportId: string }> }>(`/coalitions/${C}/timeline?${window}`);
+      expect({ window, status, reports: body.items.map((i) => i.reportId) }).toEqual({ window, status: 200, reports: ['r1'] });
+    }
   });
 
   it.each([

@@ -23,6 +23,14 @@ describe("cli: a server's address given as an option and refused is named as the
   });
 });
 
+describe('cli: annals timeline --from --to', () => {
+  it('refuses a window that ends before it starts, naming --from, before it connects', () => {
+    const run = annals('timeline', 'coalition-against-isis', '--from', '2014-10-01', '--to', '2014-09-01', '--database-url', 'postgres://nobody:x@127.0.0.1:1/annals');
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toBe('annals: --from: is after to (2014-10-01T00:00:00.000Z > 2014-09-01T23:59:59.999Z)');
+  });
+});
+
 describe('cli: annals publish --batch-size', () => {
   it.each(['abc', '0', '-5', '1.5', '20000'])('refuses %j, naming the option, before it reads the file or connects', (size) => {
     // a broker port nothing listens on: a refusal that came from Kafka would take seconds and say so

@@ -18,11 +18,23 @@ export const countryPath = z.strictObject({ code: z.string().regex(/^[A-Z]{2}$/,
 export const reportPath = z.strictObject({ id: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters') });
 
 export const stateQuery = z.strictObject({ at: atParam(), knownAt: knownAtParam() });
-export const timelineQuery = z.strictObject({
-  from: fromParam('Only facts that occurred at or after this time.'),
-  to: toParam('Only facts that occurred at or before this time.'),
-  knownAt: knownAtParam(),
-});
+/**
+ * A window that ends before it starts is refused, not answered with an empty timeline that
+ * reads as "nothing happened" (from and to swapped). A diff's two times are not a window: either
+ * order has an answer.
+ */
+export const timelineQuery = z
+  .strictObject({
+    from: fromParam('Only facts that occurred at or after this time.'),
+    to: toParam('Only facts that occurred at or before this time. Not before `from`.'),
+    knownAt: knownAtParam(),
+  })
+  .superRefine(({ from, to }, ctx) => {
+    // (zod runs this even when from or to was refused: then they are no dates, and their own issue says why)
+    if (from instanceof Date && to instanceof Date && from.getTime() > to.getTime()) {
+      ctx.addIssue({ code: 'custom', path: ['from'], message: `is after to (${from.toISOString()} > ${to.toISOString()})`, input: from });
+    }
+  });
 export const diffQuery = z.strictObject({
   from: toParam('The earlier valid time.'),
   to: toParam('The later valid time. Default: now.'),
