@@ -79,4 +79,27 @@ describe('ingestion: the dead-letter topic and the dlq commands', () => {
     expect(typo.out.trim()).toMatch(/^annals: --reason: "unsuported-version" is not a rejection reason; one of payload-too-large, .*unsupported-version.*$/);
     expect(annals('dlq', 'list').out).toMatch(/3 dead letter\(s\)/);
   });
+
+  it('a letter refused again after a re-drive replaces the one it came from: re-driving everything, again and again, does not double them', async () => {
+    // standing from the test above: not-json and invalid-country (still refused), unsupported-version (stored since)
+    const before = await readDeadLetters(testKafka(), topics.KAFKA_DLQ_TOPIC);
+    expect(before.map((l) => [l.reason, l.redrives]).sort()).toEqual([['invalid-country', 0], ['not-json', 0], ['unsupported-version', 0]]);
+    for (let round = 1; round <= 2; round++) {
+      const redrive = annals('dlq', 'redrive');
+      expect(redrive).toMatchObject({ code: 0 });
+      // every standing letter, the stored one too (a no-op), and none of the letters it replaced
+      expect(redrive.out).toMatch(/re-drove 3 dead letter\(s\) to /);
+      await waitForZeroLag(topics.KAFKA_GROUP_ID, topics.KAFKA_TOPIC);
+      const letters = await readDeadLetters(testKafka(), topics.KAFKA_DLQ_TOPIC);
+      expect(letters.map((l) => [l.reason, l.redrives]).sort()).toEqual([['invalid-country', round], ['not-json', round], ['unsupported-version', 0]]);
+      // the letter standing is the message as it was first sent, its own headers too
+      const notJson = letters.find((l) => l.reason === 'not-json')!;
+      expect(notJson.value?.toString()).toBe(before.find((l) => l.reason === 'not-json')!.value?.toString());
+      expect(notJson.headers['x-producer']?.toString()).toBe('test-suite');
+      expect(notJson.original.offset).not.toBe(before.find((l) => l.reason === 'not-json')!.original.offset);
+    }
+    const list = annals('dlq', 'list');
+    expect(list.out).toMatch(/3 dead letter\(s\)/);
+    expect(list.out).toMatch(/not-json\s+2×/);
+  });
 });

@@ -15,13 +15,13 @@ export function dlqCommand(program: Command): void {
       .option('--dlq-topic <name>', 'the dead-letter topic (default: $KAFKA_DLQ_TOPIC or news-events.dlq)');
 
   kafkaOptions(dlq.command('list'))
-    .description('counts by reason, then every dead letter with its detail')
+    .description('counts by reason, then every dead letter standing with its detail (one refused again after a re-drive is listed once, with how many times it was re-driven)')
     .option('--json', 'one JSON object per dead letter')
     .action(async (options: { brokers?: string; topic?: string; dlqTopic?: string; json?: boolean }) => {
       const config = kafkaSettings(options);
       const letters = await readDeadLetters(createKafka(config, 'dlq'), config.KAFKA_DLQ_TOPIC);
       if (options.json) {
-        for (const l of letters) console.log(JSON.stringify({ reason: l.reason, detail: l.detail, original: l.original, failedAt: l.failedAt, key: l.key?.toString('utf8') ?? null, value: l.value?.toString('utf8').slice(0, 2000) ?? null }));
+        for (const l of letters) console.log(JSON.stringify({ reason: l.reason, detail: l.detail, original: l.original, failedAt: l.failedAt, redrives: l.redrives, key: l.key?.toString('utf8') ?? null, value: l.value?.toString('utf8').slice(0, 2000) ?? null }));
         return;
       }
       const counts = new Map<string, number>();
@@ -30,11 +30,16 @@ export function dlqCommand(program: Command): void {
       if (letters.length === 0) return;
       console.log(formatTable(['reason', 'count'], [...counts].sort((a, b) => b[1] - a[1]).map(([r, n]) => [r, String(n)])));
       console.log('');
-      console.log(formatTable(['origin', 'reason', 'detail'], letters.map((l) => [`${l.original.topic}/${l.original.partition}@${l.original.offset}`, l.reason, l.detail.slice(0, 160)])));
+      console.log(
+        formatTable(
+          ['origin', 'reason', 're-driven', 'detail'],
+          letters.map((l) => [`${l.original.topic}/${l.original.partition}@${l.original.offset}`, l.reason, l.redrives ? `${l.redrives}×` : '', l.detail.slice(0, 160)]),
+        ),
+      );
     });
 
   kafkaOptions(dlq.command('redrive'))
-    .description('re-publish dead letters to the news topic after a fix (a second re-drive is harmless: reports are idempotent)')
+    .description('re-publish dead letters to the news topic after a fix (a second re-drive is harmless: reports are idempotent, and a letter refused again replaces the one it came from)')
     .option('--reason <code>', 'only dead letters with this reason (e.g. unsupported-version)')
     .action(async (options: { brokers?: string; topic?: string; dlqTopic?: string; reason?: string }) => {
       // a mistyped reason would match no letter and re-drive nothing, as if there were none
