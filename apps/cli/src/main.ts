@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { Command } from 'commander';
 import { ConfigError } from '@annals/config';
 import { serverError } from '@annals/platform';
@@ -14,6 +15,9 @@ import { verifyCommand } from './commands/verify.command';
 import { UsageError } from './usage-error';
 
 /** `annals`: the command line for people at a terminal. Each command is a thin adapter over libs/. */
+// What the libraries log while a command runs (replay's progress) is coloured only on a terminal:
+// Nest's logger colours whenever NO_COLOR is unset, which put escape codes into piped output.
+Logger.overrideLogger(new ConsoleLogger({ colors: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
 const program = new Command('annals').description('Annals: news events into a trustworthy event store, and point-in-time answers out').showHelpAfterError();
 publishCommand(program);
 dlqCommand(program);

@@ -146,6 +146,9 @@ describe('queries: rebuilding the read model while ingesting and querying', () =
     expect(replay.status).toBe(0);
     expect(replay.stdout).toMatch(/rebuilding coalition-membership v3/);
     expect(replay.stdout).toMatch(/coalition-membership v3 is active/);
+    // its progress, logged by the projection's runner, is plain text when piped: no terminal colour codes
+    expect(replay.stdout).toMatch(/read model v3 caught up and is now active/);
+    expect(replay.stdout).not.toContain('\x1b[');
     const unknown = run('--projection', 'nope');
     expect(unknown.status).toBe(1);
     expect(unknown.stderr.trim()).toBe('annals: unknown projection "nope" (known: coalition-membership)');
