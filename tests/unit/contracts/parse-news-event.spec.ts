@@ -99,6 +99,17 @@ describe('news-event contract v1', () => {
     expect(detailOf({ ...joined, occurredAt: '2014-02-30' })).toMatch(/occurredAt: day 30 does not exist in 2014-02/);
   });
 
+  it('ignores a byte order mark before the JSON, whether the message comes as bytes (the ingestor) or as text (annals publish)', () => {
+    const text = JSON.stringify(joined);
+    const ok = (result: ParseResult) => (result.ok ? 'ok' : result.rejection.reason);
+    expect(ok(parseNewsEvent(Buffer.from(`\uFEFF${text}`)))).toBe('ok');
+    expect(ok(parseNewsEvent(`\uFEFF${text}`))).toBe('ok');
+    // only before it: one inside a string is kept, one after the start is no JSON
+    const inside = parseNewsEvent(text.replace('TASS', 'TA\uFEFFSS'));
+    expect(inside.ok && inside.event.source.publisher).toBe('TA\uFEFFSS');
+    expect(ok(parseNewsEvent(` \uFEFF${text}`))).toBe('not-json');
+  });
+
   it('refuses invalid UTF-8 and payloads over 1 MiB before parsing them', () => {
     expect(parseNewsEvent(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]))).toMatchObject({ ok: false, rejection: { reason: 'not-utf8' } });
     const huge = Buffer.alloc(MAX_MESSAGE_BYTES + 1, 0x20);

@@ -47,7 +47,9 @@ export function parseNewsEvent(value: Buffer | Uint8Array | string | null | unde
   if (size > MAX_MESSAGE_BYTES) return reject('payload-too-large', `the message is ${size} bytes; the limit is ${MAX_MESSAGE_BYTES} (1 MiB)`);
   let text: string;
   try {
-    text = typeof value === 'string' ? value : utf8.decode(value);
+    // A leading byte order mark is dropped, from bytes by the decoder (ignoreBOM false), and from
+    // text here, so that the ingestor and `annals publish` agree (RFC 8259 lets parsers ignore it).
+    text = typeof value === 'string' ? (value.startsWith('\uFEFF') ? value.slice(1) : value) : utf8.decode(value);
   } catch {
     return reject('not-utf8', 'the message bytes are not valid UTF-8');
   }
