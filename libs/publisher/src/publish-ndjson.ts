@@ -43,14 +43,14 @@ export async function publishNdjson(
     batch = [];
     options.onProgress?.(summary);
   };
-  for await (const { number, text } of ndjsonLines(input)) {
+  for await (const { number, bytes } of ndjsonLines(input)) {
     summary.lines++;
-    const parsed = parseNewsEvent(text);
+    const parsed = parseNewsEvent(bytes);
     if (!parsed.ok) {
       summary.invalid.push({ line: number, ...parsed.rejection });
       continue;
     }
-    batch.push({ key: partitionKey(parsed.event), value: text });
+    batch.push({ key: partitionKey(parsed.event), value: bytes });
     if (batch.length >= batchSize) await flush();
   }
   await flush();

@@ -31,17 +31,6 @@ describe('cli: annals timeline --from --to', () => {
   });
 });
 
-describe('publishNdjson: lines as editors save them', () => {
-  it('takes a file that starts with a byte order mark and ends its lines with CRLF; the mark is not sent', async () => {
-    const report = (id: string) => JSON.stringify({ id, type: 'coalition.formed', occurredAt: '2014-09-05', source: { publisher: 'TASS' }, data: { coalitionId: 'c', name: 'C' } });
-    const sent: Array<{ value: unknown }> = [];
-    const publisher = { send: async (batch: Array<{ value: unknown }>) => void sent.push(...batch) } as unknown as NewsPublisher;
-    const summary = await publishNdjson(Readable.from([Buffer.from(`\uFEFF${report('a')}\r\n${report('b')}\r\n`)]), publisher);
-    expect(summary).toEqual({ lines: 2, published: 2, invalid: [] });
-    expect(sent.map((m) => m.value)).toEqual([report('a'), report('b')]);
-  });
-});
-
 describe('cli: annals publish --batch-size', () => {
   it.each(['abc', '0', '-5', '1.5', '20000'])('refuses %j, naming the option, before it reads the file or connects', (size) => {
     // a broker port nothing listens on: a refusal that came from Kafka would take seconds and say so
