@@ -105,6 +105,23 @@ describe('queries: bad input gets a 4xx that names it, never a 500', () => {
     expect((await system.get('/admin/projections', { authorization: `Bearer ${ADMIN_TOKEN}` })).status).toBe(200);
   });
 
+  it('the admin replay refuses what it does not know (a body naming another read model, an unknown field or parameter) instead of starting a rebuild anyway', async () => {
+    // 4 calls: the rate limit below counts them (10 a minute)
+    const replay = async (body: string, query = '') => {
+      const response = await fetch(`${system.baseUrl}/admin/replay${query}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, body });
+      return { status: response.status, body: (await response.json()) as { error?: string; message?: string; projection?: string } };
+    };
+    const versions = async () => (await system.get<{ items: unknown[] }>('/admin/projections', { authorization: `Bearer ${ADMIN_TOKEN}` })).body.items.length;
+    const before = await versions();
+    expect(await replay('{"projection":"coalition-membershp"}')).toEqual({ status: 400, body: { error: 'bad-request', message: 'body parameter projection: unknown projection "coalition-membershp" (known: coalition-membership)' } });
+    expect(await replay('{"projection":"coalition-membership","force":true}')).toEqual({ status: 400, body: { error: 'bad-request', message: 'unknown body parameter(s): "force"' } });
+    expect(await replay('{}', '?projection=coalition-membership')).toEqual({ status: 400, body: { error: 'bad-request', message: 'unknown query parameter(s): "projection"' } });
+    expect(await versions()).toBe(before);
+    expect(await replay('{"projection":"coalition-membership"}')).toMatchObject({ status: 202, body: { projection: 'coalition-membership' } });
+    const listed = await system.get<{ error: string; message: string }>('/admin/projections?state=active', { authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect({ status: listed.status, message: listed.body.message }).toEqual({ status: 400, message: 'unknown query parameter(s): "state"' });
+  });
+
   it('rate-limits the admin replay: at most 10 calls a minute per client, then 429', async () => {
     // earlier tests of this file already called it (refused calls count too: no guessing the token at speed)
     const statuses: number[] = [];

@@ -151,6 +151,6 @@ describe('queries: rebuilding the read model while ingesting and querying', () =
     expect(replay.stdout).not.toContain('\x1b[');
     const unknown = run('--projection', 'nope');
     expect(unknown.status).toBe(1);
-    expect(unknown.stderr.trim()).toBe('annals: unknown projection "nope" (known: coalition-membership)');
+    expect(unknown.stderr.trim()).toBe('annals: --projection: unknown projection "nope" (known: coalition-membership)');
   });
 });

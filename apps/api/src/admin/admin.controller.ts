@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, NotFoundException, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
 import type { z } from 'zod';
 import { httpAdmin } from '@annals/contracts';
@@ -18,15 +18,18 @@ export class AdminController {
   @Post('replay')
   @HttpCode(202)
   @Throttle({ default: { limit: 10, ttl: 60_000 } })
-  async replay() {
+  async replay(
+    @Body(new ZodPipe(httpAdmin.replayBody, 'body')) body: Q<typeof httpAdmin.replayBody>,
+    @Query(new ZodPipe(httpAdmin.noQuery, 'query')) _query: Q<typeof httpAdmin.noQuery>,
+  ) {
     const { version, created } = await this.versions.startRebuild();
-    return { projection: 'coalition-membership', version, state: 'building', created };
+    return { projection: body.projection ?? httpAdmin.REBUILDABLE_PROJECTIONS[0], version, state: 'building', created };
   }
 
   /** Progress of every read-model version (polled by dashboards and `annals replay`). */
   @Get('projections')
   @Throttle({ default: { limit: 600, ttl: 60_000 } })
-  async projections() {
+  async projections(@Query(new ZodPipe(httpAdmin.noQuery, 'query')) _query: Q<typeof httpAdmin.noQuery>) {
     return { items: await this.versions.list() };
   }
 

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
   constructor(
     private readonly schema: S,
-    private readonly where: 'path' | 'query',
+    private readonly where: 'path' | 'query' | 'body',
   ) {}
 
   transform(value: unknown): z.output<S> {

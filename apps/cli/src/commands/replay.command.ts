@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { COALITION_MEMBERSHIP, ProjectorRunner } from '@annals/projections';
+import { httpAdmin } from '@annals/contracts';
 import { databaseUrl } from '../cli-settings';
-import { UsageError } from '../usage-error';
+import { optionsError } from '../usage-error';
 import { withDatabase } from '../with-database';
 
 export function replayCommand(program: Command): void {
@@ -12,7 +13,8 @@ export function replayCommand(program: Command): void {
     .option('--projection <name>', 'the read model to rebuild', COALITION_MEMBERSHIP)
     .option('--database-url <url>', 'postgres://user@host:port/database (default: $DATABASE_URL)')
     .action(async (options: { projection: string; databaseUrl?: string }) => {
-      if (options.projection !== COALITION_MEMBERSHIP) throw new UsageError(`unknown projection "${options.projection}" (known: ${COALITION_MEMBERSHIP})`);
+      const known = httpAdmin.replayBody.safeParse({ projection: options.projection });
+      if (!known.success) throw optionsError(known.error);
       await withDatabase(databaseUrl(options.databaseUrl), async ({ pool, store, versions }) => {
         const { version, created } = await versions.startRebuild();
         console.log(`${created ? 'rebuilding' : 'a rebuild is under way:'} ${COALITION_MEMBERSHIP} v${version}; queries keep using the live version until it has caught up`);

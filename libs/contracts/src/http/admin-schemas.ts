@@ -19,3 +19,24 @@ export const skippedEventsQuery = z.strictObject({
     .refine((n) => n <= MAX_SKIPPED_EVENTS_PAGE, `must be an integer from 1 to ${MAX_SKIPPED_EVENTS_PAGE}`)
     .default(100),
 });
+
+/** The read models `POST /admin/replay` can rebuild (libs/projections names each; there is one). */
+export const REBUILDABLE_PROJECTIONS = ['coalition-membership'] as const;
+
+/**
+ * POST /admin/replay's body, optional: which read model to rebuild. Strict like the queries: a
+ * body naming another read model, or a field it does not know, used to start a rebuild anyway.
+ */
+export const replayBody = z.strictObject({
+  projection: z
+    .string()
+    .superRefine((name, ctx) => {
+      if (!(REBUILDABLE_PROJECTIONS as readonly string[]).includes(name)) {
+        ctx.addIssue({ code: 'custom', message: `unknown projection ${JSON.stringify(name.slice(0, 100))} (known: ${REBUILDABLE_PROJECTIONS.join(', ')})`, input: name });
+      }
+    })
+    .optional(),
+});
+
+/** An admin call that takes no query parameters: one given is refused, not ignored. */
+export const noQuery = z.strictObject({});

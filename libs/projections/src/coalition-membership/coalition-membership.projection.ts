@@ -1,3 +1,4 @@
+import { httpAdmin } from '@annals/contracts';
 import type { Pool, PoolClient } from 'pg';
 import { arrayLiteral, StatementsInFlight } from '@annals/database';
 import { membershipHistory, type MembershipFact } from '@annals/domain';
@@ -14,7 +15,8 @@ import { FACT_COLUMNS, groupByPlace, listedFact, newFactsByPair, pairSortedFact,
 
 export type { Pair } from './pair';
 
-export const COALITION_MEMBERSHIP = 'coalition-membership';
+/** The read model's name, as the admin API and `annals replay --projection` take it (libs/contracts lists them). */
+export const COALITION_MEMBERSHIP = httpAdmin.REBUILDABLE_PROJECTIONS[0];
 
 /** What a batch did: the membership pairs it touched, and the reports it could not read (recorded in read_model.skipped_events). */
 export interface AppliedBatch {
