@@ -102,4 +102,14 @@ describe('ingestion: the dead-letter topic and the dlq commands', () => {
     expect(list.out).toMatch(/3 dead letter\(s\)/);
     expect(list.out).toMatch(/not-json\s+2×/);
   });
+
+  it('a letter is replaced only by its own message refused again: another message carrying the header hides nothing', async () => {
+    const standing = await readDeadLetters(testKafka(), topics.KAFKA_DLQ_TOPIC);
+    const target = standing.find((l) => l.reason === 'not-json')!;
+    await produce(topics.KAFKA_TOPIC, [{ key: 'spoof', value: 'not json either', headers: { 'annals-dlq-redriven-from': `${target.partition}@${target.offset}` } }]);
+    await waitForZeroLag(topics.KAFKA_GROUP_ID, topics.KAFKA_TOPIC);
+    const letters = await readDeadLetters(testKafka(), topics.KAFKA_DLQ_TOPIC);
+    expect(letters).toHaveLength(standing.length + 1);
+    expect(letters.filter((l) => l.reason === 'not-json').map((l) => [l.key?.toString(), l.redrives]).sort()).toEqual([[target.key?.toString(), 2], ['spoof', 0]].sort());
+  });
 });

@@ -18,6 +18,8 @@ export interface StoredDeadLetter {
   redrives: number;
 }
 
+const sameBytes = (a: Buffer | null, b: Buffer | null) => (a === null || b === null ? a === b : a.equals(b));
+
 /** A letter's place on the dead-letter topic, as annals-dlq-redriven-from names it. */
 const placeOf = (letter: { partition: number; offset: string }) => `${letter.partition}@${letter.offset}`;
 
@@ -67,7 +69,8 @@ export async function readDeadLetters(kafka: Kafka, dlqTopic: string): Promise<S
   const replaced = new Set<string>();
   for (const letter of distinct) {
     const earlier = letter.redrivenFrom === undefined ? undefined : byPlace.get(letter.redrivenFrom);
-    if (!earlier) continue;
+    // only the same message replaces it: a header that a producer set, or copied, hides nothing
+    if (!earlier || !sameBytes(earlier.value, letter.value) || !sameBytes(earlier.key, letter.key)) continue;
     replaced.add(letter.redrivenFrom!);
     letter.redrives = earlier.redrives + 1;
   }
