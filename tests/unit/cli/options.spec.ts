@@ -31,6 +31,14 @@ describe('cli: annals timeline --from --to', () => {
   });
 });
 
+describe('cli: annals state and timeline <coalitionId>', () => {
+  it.each(['state', 'timeline'])('annals %s refuses an id that could name no coalition as malformed, before it connects (it said "no coalition")', (command) => {
+    const run = annals(command, 'Coalition Against ISIS', '--database-url', 'postgres://nobody:x@127.0.0.1:1/annals');
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toBe('annals: <coalitionId>: must match ^[a-z0-9][a-z0-9-]{0,63}$ (lower case, digits, dashes) (got "Coalition Against ISIS")');
+  });
+});
+
 describe('cli: annals publish --batch-size', () => {
   it.each(['abc', '0', '-5', '1.5', '20000'])('refuses %j, naming the option, before it reads the file or connects', (size) => {
     // a broker port nothing listens on: a refusal that came from Kafka would take seconds and say so

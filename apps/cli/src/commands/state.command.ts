@@ -3,8 +3,15 @@ import { httpApi } from '@annals/contracts';
 import { CoalitionQueries } from '@annals/queries';
 import { databaseUrl } from '../cli-settings';
 import { day, formatTable } from '../format-table';
-import { optionsError } from '../usage-error';
+import { optionsError, UsageError } from '../usage-error';
 import { withDatabase } from '../with-database';
+
+/** The coalition id argument, by the HTTP API's rule: one that could name no coalition is said to be malformed, not missing. */
+function coalitionIdOf(id: string): string {
+  const parsed = httpApi.coalitionPath.safeParse({ id });
+  if (!parsed.success) throw new UsageError(`<coalitionId>: ${parsed.error.issues[0]!.message} (got ${JSON.stringify(id.slice(0, 100))})`);
+  return parsed.data.id;
+}
 
 /** The same parameter rules as the HTTP API: a date alone means the end of that day. */
 function instants(options: { at?: string; knownAt?: string }) {
@@ -22,7 +29,8 @@ export function stateCommand(program: Command): void {
     .option('--at <date>', 'valid time (YYYY-MM-DD or RFC 3339; default now)')
     .option('--known-at <date>', 'knowledge time (default now)')
     .option('--database-url <url>')
-    .action(async (id: string, options: { at?: string; knownAt?: string; databaseUrl?: string }) => {
+    .action(async (argument: string, options: { at?: string; knownAt?: string; databaseUrl?: string }) => {
+      const id = coalitionIdOf(argument);
       const { at, knownAt } = instants(options);
       await withDatabase(databaseUrl(options.databaseUrl), async ({ pool, store }) => {
         const state = await new CoalitionQueries(pool, store).state(id, at, knownAt);
@@ -51,7 +59,8 @@ export function timelineCommand(program: Command): void {
     .option('--to <date>')
     .option('--known-at <date>', 'knowledge time (default now)')
     .option('--database-url <url>')
-    .action(async (id: string, options: { from?: string; to?: string; knownAt?: string; databaseUrl?: string }) => {
+    .action(async (argument: string, options: { from?: string; to?: string; knownAt?: string; databaseUrl?: string }) => {
+      const id = coalitionIdOf(argument);
       const parsed = httpApi.timelineQuery.safeParse(Object.fromEntries(Object.entries({ from: options.from, to: options.to, knownAt: options.knownAt }).filter(([, v]) => v)));
       if (!parsed.success) throw optionsError(parsed.error);
       await withDatabase(databaseUrl(options.databaseUrl), async ({ pool, store }) => {
