@@ -103,7 +103,13 @@ async function init() {
 async function loadCoalition(id) {
   state.coalition = id;
   const now = Date.now();
-  const { items } = await api(`/coalitions/${encodeURIComponent(id)}/timeline`);
+  // the whole timeline, a page at a time (the API's pages are at most 5000 reports)
+  const items = [];
+  for (let next = ''; next !== null; ) {
+    const page = await api(`/coalitions/${encodeURIComponent(id)}/timeline?limit=5000${next ? `&after=${encodeURIComponent(next)}` : ''}`);
+    items.push(...page.items);
+    next = page.next;
+  }
   state.timeline = items;
   state.lanes = [...new Set(items.filter((i) => MEMBERSHIP_TYPES.has(i.type) && i.country).map((i) => i.country))].sort();
   const times = items.map((i) => Date.parse(i.occurredAt));

@@ -1,13 +1,25 @@
 import type { Pool, QueryResult } from 'pg';
-import { COUNTRY_CODES, MEMBERSHIP_TYPES, type httpApi } from '@annals/contracts';
+import { COUNTRY_CODES, httpApi, MEMBERSHIP_TYPES } from '@annals/contracts';
 import type { PostgresEventStore } from '@annals/event-store';
 import type { ReportEventData } from '@annals/domain';
 import { isoInstant } from './iso-instant';
+import { BadParameterError } from './bad-parameter.error';
 import { NotFoundError } from './not-found.error';
 
 type CoalitionState = import('zod').output<typeof httpApi.coalitionState>;
 type Member = CoalitionState['members'][number];
 type TimelineItem = import('zod').output<typeof httpApi.timelineItem>;
+
+/** Which part of a timeline: its query parameters, as the API parsed them. */
+export interface TimelineWindow {
+  from?: Date;
+  to?: Date;
+  knownAt: Date;
+  /** The report after which the page starts (the previous page's `next`). */
+  after?: string;
+  /** Items per page at most: DEFAULT_TIMELINE_PAGE when not given. */
+  limit?: number;
+}
 
 const ACTIVE = `(SELECT version FROM read_model.versions WHERE state = 'active')`;
 
@@ -122,8 +134,19 @@ export class CoalitionQueries {
     };
   }
 
-  async timeline(id: string, from: Date | undefined, to: Date | undefined, knownAt: Date): Promise<{ items: TimelineItem[] }> {
+  /**
+   * The visible reports about a coalition in fold order, a page at a time: `limit` items after
+   * the report `after` (the previous page's `next`). The page continues from that report's place
+   * in the order (valid time, knowledge time, store position), looked up by its id (the facts'
+   * unique index) in the same statement; a report id names a place whatever version is active.
+   */
+  async timeline(id: string, window: TimelineWindow): Promise<{ items: TimelineItem[]; next: string | null }> {
+    const { from, to, knownAt, after, limit = httpApi.DEFAULT_TIMELINE_PAGE } = window;
     await this.identity(id, knownAt);
+    if (after !== undefined) {
+      const cursor = await this.query(`SELECT 1 FROM read_model.facts c WHERE c.version = ${ACTIVE} AND c.report_id = $1 AND c.coalition_id = $2`, [after, id]);
+      if (cursor.rowCount === 0) throw new BadParameterError('after', `no report ${JSON.stringify(after)} on the timeline of ${JSON.stringify(id)}`);
+    }
     const { rows } = await this.query<{
       occurred_at: Date;
       known_at: Date;
@@ -139,10 +162,22 @@ export class CoalitionQueries {
         WHERE f.version = ${ACTIVE} AND f.coalition_id = $1
           AND ($2::timestamptz IS NULL OR f.occurred_at >= $2) AND ($3::timestamptz IS NULL OR f.occurred_at <= $3)
           AND f.known_at <= $4 AND (f.retracted_at IS NULL OR f.retracted_at > $4)
-        ORDER BY f.occurred_at, f.known_at, f.position`,
-      [id, from ?? null, to ?? null, knownAt],
+          ${
+            after === undefined
+              ? ''
+              : // Uncorrelated (the active version, not f.version), so that it runs once, before the
+                // scan, and its valid time bounds the coalition index's range (EXPLAIN on 200,000
+                // facts of one coalition: 3 ms a page). Correlated, it ran once per row scanned: 0.5 s.
+                `AND (f.occurred_at, f.known_at, f.position) > (SELECT c.occurred_at, c.known_at, c.position FROM read_model.facts c WHERE c.version = ${ACTIVE} AND c.report_id = $6)`
+          }
+        ORDER BY f.occurred_at, f.known_at, f.position
+        LIMIT $5`,
+      [id, from ?? null, to ?? null, knownAt, limit + 1, ...(after === undefined ? [] : [after])],
     );
+    const more = rows.length > limit;
+    if (more) rows.length = limit;
     return {
+      next: more ? rows[rows.length - 1]!.report_id : null,
       items: rows.map((r) => {
         const roles = r.roles.map((role) => ({ kind: role.kind, theater: role.theater ?? null }));
         const { coalitionId: _c, country: _country, role: _role, roles: _roles, ...details } = r.data;
@@ -161,6 +196,18 @@ export class CoalitionQueries {
         };
       }),
     };
+  }
+
+  /** All of a timeline, page after page (`annals timeline`, which prints it whole). */
+  async wholeTimeline(id: string, window: Omit<TimelineWindow, 'after' | 'limit'>, pageSize = httpApi.MAX_TIMELINE_PAGE): Promise<TimelineItem[]> {
+    const items: TimelineItem[] = [];
+    let next: string | null | undefined;
+    do {
+      const page = await this.timeline(id, { ...window, limit: pageSize, after: next ?? undefined });
+      items.push(...page.items);
+      next = page.next;
+    } while (next !== null);
+    return items;
   }
 
   /** Every membership interval of the coalition over valid time, as known at `knownAt`: the rows themselves. */

@@ -1,2 +1,3 @@
+export * from './bad-parameter.error';
 export * from './not-found.error';
 export * from './coalition-queries';

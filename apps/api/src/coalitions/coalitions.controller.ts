@@ -27,7 +27,7 @@ export class CoalitionsController {
     @Param(new ZodPipe(httpApi.coalitionPath, 'path')) path: Q<typeof httpApi.coalitionPath>,
     @Query(new ZodPipe(httpApi.timelineQuery, 'query')) query: Q<typeof httpApi.timelineQuery>,
   ) {
-    return this.queries.timeline(path.id, query.from, query.to, query.knownAt ?? new Date());
+    return this.queries.timeline(path.id, { ...query, knownAt: query.knownAt ?? new Date() });
   }
 
   @Get('coalitions/:id/history')

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type Exception
 import type { Response } from 'express';
 import { isTransient } from '@annals/platform';
 import { ReadModelBusyError } from '@annals/projections';
-import { NotFoundError } from '@annals/queries';
+import { BadParameterError, NotFoundError } from '@annals/queries';
 
 const ERROR_CODES: Record<number, string> = {
   400: 'bad-request',
@@ -42,6 +42,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException && exception.getStatus() === 413) {
       status = 413;
       message = 'the request body is too large (the limit is 16 KiB)';
+    } else if (exception instanceof BadParameterError) {
+      status = 400;
+      message = exception.message;
     } else if (exception instanceof NotFoundError) {
       status = 404;
       message = exception.message;

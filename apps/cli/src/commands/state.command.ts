@@ -64,7 +64,8 @@ export function timelineCommand(program: Command): void {
       const parsed = httpApi.timelineQuery.safeParse(Object.fromEntries(Object.entries({ from: options.from, to: options.to, knownAt: options.knownAt }).filter(([, v]) => v)));
       if (!parsed.success) throw optionsError(parsed.error);
       await withDatabase(databaseUrl(options.databaseUrl), async ({ pool, store }) => {
-        const { items } = await new CoalitionQueries(pool, store).timeline(id, parsed.data.from, parsed.data.to, parsed.data.knownAt ?? new Date());
+        const { from, to, knownAt = new Date() } = parsed.data;
+        const items = await new CoalitionQueries(pool, store).wholeTimeline(id, { from, to, knownAt });
         console.log(
           formatTable(
             ['occurred', 'type', 'country', 'role(s)', 'report', 'published'],

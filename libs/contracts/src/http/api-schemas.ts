@@ -19,6 +19,13 @@ export const reportPath = z.strictObject({ id: z.string().min(1, 'must not be em
 
 export const stateQuery = z.strictObject({ at: atParam(), knownAt: knownAtParam() });
 /**
+ * A timeline comes a page at a time: a coalition's reports have no bound, and one answer holding
+ * them all held them all in the api's memory too.
+ */
+export const DEFAULT_TIMELINE_PAGE = 1000;
+export const MAX_TIMELINE_PAGE = 5000;
+
+/**
  * A window that ends before it starts is refused, not answered with an empty timeline that
  * reads as "nothing happened" (from and to swapped). A diff's two times are not a window: either
  * order has an answer.
@@ -28,6 +35,19 @@ export const timelineQuery = z
     from: fromParam('Only facts that occurred at or after this time.'),
     to: toParam('Only facts that occurred at or before this time. Not before `from`.'),
     knownAt: knownAtParam(),
+    after: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(128, 'must be at most 128 characters')
+      .optional()
+      .meta({ description: "The next page: the previous page's `next` (the id of its last report). Give the other parameters as before." }),
+    limit: z
+      .string()
+      .regex(/^[1-9][0-9]{0,3}$/, `must be an integer from 1 to ${MAX_TIMELINE_PAGE}`)
+      .transform(Number)
+      .refine((n) => n <= MAX_TIMELINE_PAGE, `must be an integer from 1 to ${MAX_TIMELINE_PAGE}`)
+      .optional()
+      .meta({ description: `Items per page at most, 1 to ${MAX_TIMELINE_PAGE}. Default: ${DEFAULT_TIMELINE_PAGE}.` }),
   })
   .superRefine(({ from, to }, ctx) => {
     // (zod runs this even when from or to was refused: then they are no dates, and their own issue says why)
@@ -98,7 +118,12 @@ export const timelineItem = z
   })
   .meta({ id: 'TimelineItem' });
 
-export const timeline = z.object({ items: z.array(timelineItem) }).meta({ id: 'Timeline', description: 'In fold order: valid time, knowledge time, store position' });
+export const timeline = z
+  .object({
+    items: z.array(timelineItem),
+    next: z.string().nullable().meta({ description: 'null on the last page; otherwise the `after` of the next one' }),
+  })
+  .meta({ id: 'Timeline', description: 'In fold order: valid time, knowledge time, store position; a page at a time (`limit`, `after`)' });
 
 export const historyItem = z
   .object({
