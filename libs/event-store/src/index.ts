@@ -7,3 +7,4 @@ export * from './aggregate-loader';
 export * from './upcasting/event-type-registry';
 export * from './event-store.module';
 export * from './append-batcher';
+export * from './log-anchor';

@@ -4,6 +4,7 @@ import { encodeExpectedVersion, type ExpectedVersion } from './expected-version'
 import type { AppendResult, Checkpoint, NewEvent, StoredEvent, StoredEventCore, StoredEventKeys } from './events';
 import { START } from './events';
 import { EventTypeRegistry } from './upcasting/event-type-registry';
+import type { LogAnchor } from './log-anchor';
 
 export interface AppendOptions {
   expectedVersion: ExpectedVersion;
@@ -424,6 +425,19 @@ export class PostgresEventStore {
       'SELECT * FROM event_store.verify()',
     );
     return rows.map((r) => ({ position: r.position, streamId: r.stream_id, streamVersion: r.stream_version, problem: r.problem }));
+  }
+
+  /** The log's anchor now: a digest of every event below the horizon (none yet: undefined). */
+  async logAnchor(): Promise<LogAnchor | undefined> {
+    const { rows } = await this.pool.query<{ transaction_id: string; position: string; events: string; digest: Buffer }>('SELECT * FROM event_store.log_anchor()');
+    const row = rows[0];
+    return row ? { transactionId: row.transaction_id, position: String(row.position), events: Number(row.events), digest: row.digest.toString('hex') } : undefined;
+  }
+
+  /** The log's digest up to an anchor's place, now: equal to the anchor's while that part of the log is unchanged. */
+  async logDigest(place: Pick<LogAnchor, 'transactionId' | 'position'>): Promise<Omit<LogAnchor, 'transactionId' | 'position'>> {
+    const { rows } = await this.pool.query<{ events: string; digest: Buffer }>('SELECT * FROM event_store.log_digest($1::xid8, $2::bigint)', [place.transactionId, place.position]);
+    return { events: Number(rows[0]!.events), digest: rows[0]!.digest.toString('hex') };
   }
 
   /** Sessions whose open transactions keep catch-up readers from moving past them, oldest first. */
