@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, databaseClientSettings, kafkaClientSettings, loadSettings, type KafkaConfig } from '@annals/config';
+import { ConfigError, consumerSettings, databaseClientSettings, kafkaClientSettings, loadSettings, type KafkaConfig } from '@annals/config';
 import { UsageError } from './usage-error';
 
 /**
@@ -21,6 +21,16 @@ export function kafkaSettings(options: { brokers?: string; topic?: string; dlqTo
     return loadSettings('annals', kafkaClientSettings, env);
   } catch (error) {
     throw asOptions(error, { KAFKA_BROKERS: options.brokers && '--brokers', KAFKA_TOPIC: options.topic && '--topic', KAFKA_DLQ_TOPIC: options.dlqTopic && '--dlq-topic' });
+  }
+}
+
+/** The ingestors' consumer group: --group, else KAFKA_GROUP_ID, else the ingestor's default. */
+export function consumerGroup(option: string | undefined): string {
+  const env = { KAFKA_GROUP_ID: option ?? process.env.KAFKA_GROUP_ID };
+  try {
+    return loadSettings('annals', consumerSettings.pick({ KAFKA_GROUP_ID: true }), env).KAFKA_GROUP_ID;
+  } catch (error) {
+    throw asOptions(error, { KAFKA_GROUP_ID: option !== undefined ? '--group' : undefined });
   }
 }
 

@@ -3,6 +3,7 @@ import { ConsoleLogger, Logger } from '@nestjs/common';
 import { Command } from 'commander';
 import { ConfigError } from '@annals/config';
 import { serverError } from '@annals/platform';
+import { ConsumerGroupActiveError } from '@annals/kafka';
 import { ReadModelBusyError } from '@annals/projections';
 import { NotFoundError } from '@annals/queries';
 import { dlqCommand } from './commands/dlq.command';
@@ -10,6 +11,7 @@ import { migrateCommand } from './commands/migrate.command';
 import { projectionsCommand } from './commands/projections.command';
 import { publishCommand } from './commands/publish.command';
 import { replayCommand } from './commands/replay.command';
+import { reprocessCommand } from './commands/reprocess.command';
 import { stateCommand, timelineCommand } from './commands/state.command';
 import { verifyCommand } from './commands/verify.command';
 import { UsageError } from './usage-error';
@@ -24,6 +26,7 @@ dlqCommand(program);
 migrateCommand(program);
 verifyCommand(program);
 replayCommand(program);
+reprocessCommand(program);
 projectionsCommand(program);
 stateCommand(program);
 timelineCommand(program);
@@ -31,7 +34,7 @@ timelineCommand(program);
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {
-    const known = error instanceof UsageError || error instanceof ConfigError || error instanceof NotFoundError || error instanceof ReadModelBusyError || (error instanceof Error && !error.stack?.includes('node_modules'));
+    const known = error instanceof UsageError || error instanceof ConfigError || error instanceof NotFoundError || error instanceof ReadModelBusyError || error instanceof ConsumerGroupActiveError || (error instanceof Error && !error.stack?.includes('node_modules'));
     const server = serverError(error);
     console.error(`annals: ${server ?? (error instanceof Error ? (known ? error.message : error.stack) : String(error))}`);
     process.exit(1);

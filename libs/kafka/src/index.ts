@@ -6,3 +6,4 @@ export * from './reliable-producer';
 export * from './consumer-lag';
 export * from './read-topic-to-end';
 export * from './nest-kafka-logger';
+export * from './rewind-consumer-group';
