@@ -59,6 +59,10 @@ describe('ingestion: the dead-letter topic and the dlq commands', () => {
     expect(notJsonLetter.key?.toString()).toBe(String(notJson.key));
     expect(notJsonLetter.headers['x-producer']?.toString()).toBe('test-suite');
     expect(notJsonLetter.original).toEqual({ topic: topics.KAFKA_TOPIC, partition: expect.any(Number), offset: expect.stringMatching(/^\d+$/) });
+    const onlyCountry = annals('dlq', 'list', '--reason', 'invalid-country');
+    expect(onlyCountry.out).toMatch(/^1 dead letter\(s\) with reason invalid-country on /);
+    expect(onlyCountry.out).not.toMatch(/not-json/);
+    expect(annals('dlq', 'list', '--reason', 'invalid-contry').out.trim()).toMatch(/^annals: --reason: "invalid-contry" is not a rejection reason; one of /);
     const json = annals('dlq', 'list', '--json').out.trim().split('\n').map((line) => JSON.parse(line) as { reason: string; original: { topic: string } });
     expect(json.map((l) => l.reason).sort()).toEqual(['invalid-country', 'not-json', 'unsupported-version']);
 

@@ -14,19 +14,29 @@ export function dlqCommand(program: Command): void {
       .option('--topic <name>', 'the news topic (default: $KAFKA_TOPIC or news-events)')
       .option('--dlq-topic <name>', 'the dead-letter topic (default: $KAFKA_DLQ_TOPIC or news-events.dlq)');
 
+  /** A mistyped reason would match no letter, as if there were none: refused, naming the known ones. */
+  const reasonOption = (reason: string | undefined) => {
+    if (reason !== undefined && !Object.hasOwn(REJECTION_REASONS, reason)) {
+      throw new UsageError(`--reason: ${JSON.stringify(reason)} is not a rejection reason; one of ${Object.keys(REJECTION_REASONS).join(', ')}`);
+    }
+    return reason;
+  };
+
   kafkaOptions(dlq.command('list'))
     .description('counts by reason, then every dead letter standing with its detail (one refused again after a re-drive is listed once, with how many times it was re-driven)')
     .option('--json', 'one JSON object per dead letter')
-    .action(async (options: { brokers?: string; topic?: string; dlqTopic?: string; json?: boolean }) => {
+    .option('--reason <code>', 'only dead letters with this reason')
+    .action(async (options: { brokers?: string; topic?: string; dlqTopic?: string; json?: boolean; reason?: string }) => {
+      const reason = reasonOption(options.reason);
       const config = kafkaSettings(options);
-      const letters = await readDeadLetters(createKafka(config, 'dlq'), config.KAFKA_DLQ_TOPIC);
+      const letters = (await readDeadLetters(createKafka(config, 'dlq'), config.KAFKA_DLQ_TOPIC)).filter((l) => !reason || l.reason === reason);
       if (options.json) {
         for (const l of letters) console.log(JSON.stringify({ reason: l.reason, detail: l.detail, original: l.original, failedAt: l.failedAt, redrives: l.redrives, key: l.key?.toString('utf8') ?? null, value: l.value?.toString('utf8').slice(0, 2000) ?? null }));
         return;
       }
       const counts = new Map<string, number>();
       for (const l of letters) counts.set(l.reason, (counts.get(l.reason) ?? 0) + 1);
-      console.log(`${letters.length} dead letter(s) on ${config.KAFKA_DLQ_TOPIC}`);
+      console.log(`${letters.length} dead letter(s)${reason ? ` with reason ${reason}` : ''} on ${config.KAFKA_DLQ_TOPIC}`);
       if (letters.length === 0) return;
       console.log(formatTable(['reason', 'count'], [...counts].sort((a, b) => b[1] - a[1]).map(([r, n]) => [r, String(n)])));
       console.log('');
@@ -42,13 +52,10 @@ export function dlqCommand(program: Command): void {
     .description('re-publish dead letters to the news topic after a fix (a second re-drive is harmless: reports are idempotent, and a letter refused again replaces the one it came from)')
     .option('--reason <code>', 'only dead letters with this reason (e.g. unsupported-version)')
     .action(async (options: { brokers?: string; topic?: string; dlqTopic?: string; reason?: string }) => {
-      // a mistyped reason would match no letter and re-drive nothing, as if there were none
-      if (options.reason !== undefined && !Object.hasOwn(REJECTION_REASONS, options.reason)) {
-        throw new UsageError(`--reason: ${JSON.stringify(options.reason)} is not a rejection reason; one of ${Object.keys(REJECTION_REASONS).join(', ')}`);
-      }
+      const reason = reasonOption(options.reason);
       const config = kafkaSettings(options);
       const kafka = createKafka(config, 'dlq');
-      const letters = (await readDeadLetters(kafka, config.KAFKA_DLQ_TOPIC)).filter((l) => !options.reason || l.reason === options.reason);
+      const letters = (await readDeadLetters(kafka, config.KAFKA_DLQ_TOPIC)).filter((l) => !reason || l.reason === reason);
       const sent = await redriveDeadLetters(kafka, letters, config.KAFKA_TOPIC);
       console.log(`re-drove ${sent} dead letter(s)${options.reason ? ` with reason ${options.reason}` : ''} to ${config.KAFKA_TOPIC}`);
     });
