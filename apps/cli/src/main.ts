@@ -3,7 +3,7 @@ import { ConsoleLogger, Logger } from '@nestjs/common';
 import { Command } from 'commander';
 import { ConfigError } from '@annals/config';
 import { serverError } from '@annals/platform';
-import { ConsumerGroupActiveError } from '@annals/kafka';
+import { RewindRefusedError } from '@annals/kafka';
 import { ReadModelBusyError } from '@annals/projections';
 import { NotFoundError } from '@annals/queries';
 import { dlqCommand } from './commands/dlq.command';
@@ -34,7 +34,7 @@ timelineCommand(program);
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {
-    const known = error instanceof UsageError || error instanceof ConfigError || error instanceof NotFoundError || error instanceof ReadModelBusyError || error instanceof ConsumerGroupActiveError || (error instanceof Error && !error.stack?.includes('node_modules'));
+    const known = error instanceof UsageError || error instanceof ConfigError || error instanceof NotFoundError || error instanceof ReadModelBusyError || error instanceof RewindRefusedError || (error instanceof Error && !error.stack?.includes('node_modules'));
     const server = serverError(error);
     console.error(`annals: ${server ?? (error instanceof Error ? (known ? error.message : error.stack) : String(error))}`);
     process.exit(1);

@@ -11,9 +11,9 @@ export interface RewoundPartition {
   end: number;
 }
 
-/** The group has members: Kafka moves a group's offsets only while nobody consumes for it. */
-export class ConsumerGroupActiveError extends Error {
-  override readonly name = 'ConsumerGroupActiveError';
+/** Why nothing was rewound: the group has members (Kafka moves a group's offsets only while nobody consumes for it), or there is no such topic. */
+export class RewindRefusedError extends Error {
+  override readonly name = 'RewindRefusedError';
 }
 
 /**
@@ -24,9 +24,11 @@ export class ConsumerGroupActiveError extends Error {
  */
 export async function rewindConsumerGroup(admin: Admin, options: { groupId: string; topic: string; since?: Date }): Promise<RewoundPartition[]> {
   const { groupId, topic, since } = options;
+  // (Kafka's own answer, "This server does not host this topic-partition", names no topic)
+  if (!(await admin.listTopics()).includes(topic)) throw new RewindRefusedError(`no topic ${topic} on the brokers: check --topic (or KAFKA_TOPIC)`);
   const group = (await admin.describeGroups([groupId])).groups.find((g) => g.groupId === groupId);
   if (group && group.members.length > 0) {
-    throw new ConsumerGroupActiveError(
+    throw new RewindRefusedError(
       `consumer group ${groupId} has ${group.members.length} member(s) (${group.state}): stop its consumers (the ingestors) first; Kafka moves a group's offsets only while nobody consumes for it`,
     );
   }

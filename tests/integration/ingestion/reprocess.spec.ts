@@ -84,6 +84,12 @@ describe('ingestion: annals reprocess reads the news topic again', () => {
     expect(await stored()).toBe(9);
   });
 
+  it('names a topic that does not exist, changing nothing', () => {
+    const run = spawnSync(process.execPath, [join(ROOT, 'bin/annals.js'), 'reprocess', '--brokers', brokers(), '--topic', `${topics.KAFKA_TOPIC}-typo`, '--group', topics.KAFKA_GROUP_ID], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toBe(`annals: no topic ${topics.KAFKA_TOPIC}-typo on the brokers: check --topic (or KAFKA_TOPIC)`);
+  });
+
   it.each([
     [['--since', 'last tuesday'], 'annals: --since: must be YYYY-MM-DD or an RFC 3339 date-time with an offset, like 2014-09-19T10:00:00Z'],
     [['--since', '2014-02-30'], 'annals: --since: day 30 does not exist in 2014-02'],
