@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Message } from 'kafkajs';
-import { parseNewsEvent, type RejectionReason } from '@annals/contracts';
+import { MAX_MESSAGE_BYTES, parseNewsEvent, tooLarge, type ParseResult, type RejectionReason } from '@annals/contracts';
 import { ndjsonLines } from './ndjson-lines';
 import type { NewsPublisher } from './news-publisher';
 import { partitionKey } from './partition-key';
@@ -43,9 +43,10 @@ export async function publishNdjson(
     batch = [];
     options.onProgress?.(summary);
   };
-  for await (const { number, bytes } of ndjsonLines(input)) {
+  // a line over the contract's limit is refused by its size: no more of it than that is held
+  for await (const { number, bytes, size } of ndjsonLines(input, MAX_MESSAGE_BYTES + 1)) {
     summary.lines++;
-    const parsed = parseNewsEvent(bytes);
+    const parsed: ParseResult = size > MAX_MESSAGE_BYTES ? { ok: false, rejection: tooLarge(size) } : parseNewsEvent(bytes);
     if (!parsed.ok) {
       summary.invalid.push({ line: number, ...parsed.rejection });
       continue;

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { publishNdjson, type NewsPublisher } from '@annals/publisher';
+import { ndjsonLines, publishNdjson, type NewsPublisher } from '@annals/publisher';
 
 /** A publisher that keeps what it is given. */
 function keeping() {
@@ -31,5 +31,37 @@ describe('publishNdjson: lines as editors save them', () => {
       expect({ cut, summary }).toEqual({ cut, summary: { lines: 3, published: 2, invalid: [{ line: 3, reason: 'not-utf8', detail: 'the message bytes are not valid UTF-8' }] } });
       expect(sent.map((m) => String(m.value))).toEqual([formed('a', 'Café'), formed('c', 'Ça va')]);
     }
+  });
+});
+
+describe('publishNdjson: a line over the limit', () => {
+  it('is refused by its true size without being held whole, and the lines around it are published', async () => {
+    const report = (id: string) => JSON.stringify({ id, type: 'coalition.formed', occurredAt: '2014-09-05', source: { publisher: 'TASS' }, data: { coalitionId: 'c', name: 'C' } });
+    const huge = 5 * 1024 * 1024;
+    // a JSON array of reports exported whole, as one line, streamed in 64 KiB chunks
+    const chunks = (function* () {
+      yield Buffer.from(`${report('before')}\r\n[`);
+      const piece = Buffer.alloc(64 * 1024, 0x20);
+      for (let sent = 1; sent < huge; sent += piece.length) yield piece.subarray(0, Math.min(piece.length, huge - sent));
+      yield Buffer.from(`\r\n${report('after')}\n`);
+    })();
+    const { sent, publisher } = keeping();
+    const summary = await publishNdjson(Readable.from(chunks), publisher);
+    expect(summary).toEqual({ lines: 3, published: 2, invalid: [{ line: 2, reason: 'payload-too-large', detail: `the message is ${huge} bytes; the limit is 1048576 (1 MiB)` }] });
+    expect(sent.map((m) => String(m.value))).toEqual([report('before'), report('after')]);
+  });
+});
+
+describe('ndjsonLines', () => {
+  it('holds no more of a line than it is asked to keep, and says how long the line was (CR, and the first line\'s byte order mark, not counted)', async () => {
+    const long = Buffer.alloc(10_000, 0x41);
+    const input = Readable.from([Buffer.from('\uFEFF'), long.subarray(0, 3000), long.subarray(3000), Buffer.from('\r\n\n  \nshort\r\nlast')]);
+    const lines = [];
+    for await (const line of ndjsonLines(input, 100)) lines.push({ number: line.number, heldAtMost100: line.bytes.length <= 100, size: line.size, start: line.bytes.subarray(0, 5).toString() });
+    expect(lines).toEqual([
+      { number: 1, heldAtMost100: true, size: 10_000, start: 'AAAAA' },
+      { number: 4, heldAtMost100: true, size: 5, start: 'short' },
+      { number: 5, heldAtMost100: true, size: 4, start: 'last' },
+    ]);
   });
 });

@@ -22,6 +22,9 @@ const compiledNewsEventV1 = z.compile(newsEventV1);
 
 const reject = (reason: RejectionReason, detail: string): ParseResult => ({ ok: false, rejection: { reason, detail } });
 
+/** The refusal of a message of `size` bytes, over MAX_MESSAGE_BYTES (also said by readers that stop reading it there). */
+export const tooLarge = (size: number): Rejection => ({ reason: 'payload-too-large', detail: `the message is ${size} bytes; the limit is ${MAX_MESSAGE_BYTES} (1 MiB)` });
+
 /** The escape of a NUL, or of a UTF-16 surrogate (\uD800 to \uDFFF), in JSON text. */
 const NUL_OR_SURROGATE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
 
@@ -44,7 +47,7 @@ function mayHoldUnstorable(text: string): boolean {
 export function parseNewsEvent(value: Buffer | Uint8Array | string | null | undefined): ParseResult {
   if (value === null || value === undefined) return reject('not-json', 'the message has no value (a tombstone)');
   const size = typeof value === 'string' ? Buffer.byteLength(value) : value.byteLength;
-  if (size > MAX_MESSAGE_BYTES) return reject('payload-too-large', `the message is ${size} bytes; the limit is ${MAX_MESSAGE_BYTES} (1 MiB)`);
+  if (size > MAX_MESSAGE_BYTES) return { ok: false, rejection: tooLarge(size) };
   let text: string;
   try {
     // A leading byte order mark is dropped, from bytes by the decoder (ignoreBOM false), and from
