@@ -6,3 +6,4 @@ export * from './record-report';
 export * from './membership/membership-fact';
 export * from './membership/fold-membership';
 export * from './membership/membership-history';
+export * from './report-message';

@@ -1,0 +1,85 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseNewsEvent } from '@annals/contracts';
+import { PostgresEventStore } from '@annals/event-store';
+import { createTestDatabase, type TestDatabase } from '@annals/testing';
+import { TestSystem } from '../../support/system';
+
+const ROOT = join(__dirname, '../../..');
+const C = 'coalition-against-isis';
+const SEED = readFileSync(join(ROOT, 'data/seed/coalition-against-isis.ndjson'), 'utf8').trim().split('\n');
+
+describe('annals export: the stored reports as the contract\'s NDJSON', () => {
+  let first: { db: TestDatabase; system: TestSystem };
+  let second: { db: TestDatabase; system: TestSystem } | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'annals-export-'));
+
+  const exportFrom = (db: TestDatabase, ...args: string[]) => {
+    const file = join(dir, `export-${args.join('')}.ndjson`);
+    const run = spawnSync(process.execPath, [join(ROOT, 'bin/annals.js'), 'export', '--out', file, ...args, '--database-url', db.appUrl], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 0, stdout: '' });
+    return { lines: readFileSync(file, 'utf8').trim().split('\n'), summary: run.stderr.trim() };
+  };
+  const count = async (db: TestDatabase) => (await db.appPool().query<{ n: number }>('SELECT count(*)::int AS n FROM event_store.events')).rows[0]!.n;
+
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    first = { db, system: await new TestSystem(db).start() };
+    await first.system.publish([
+      ...SEED,
+      // no publishedAt: known from the time Annals recorded it
+      JSON.stringify({ id: 'recorded-only', type: 'coalition.member-joined', occurredAt: '2014-10-09', source: { publisher: 'Wire' }, data: { coalitionId: C, country: 'IT' } }),
+      JSON.stringify({ id: 'retraction', type: 'report.retracted', occurredAt: '2016-01-01', source: { publisher: 'TASS', publishedAt: '2016-01-01' }, data: { reportId: 'tass-2015-12-09-france-joins' } }),
+    ]);
+    // an event that no report made, appended by another writer
+    await new PostgresEventStore(db.appPool()).append('other-writer', [{ type: 'audit.note', data: { text: 'not a report' } }], { expectedVersion: 'no-stream' });
+  });
+  afterAll(async () => {
+    for (const s of [first, second]) {
+      await s?.system.close();
+      await s?.db.drop();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes every report as a valid message, leaves out what is no report and says so; sent back, nothing is stored twice', async () => {
+    const { lines, summary } = exportFrom(first.db);
+    expect(summary).toBe(`exported ${SEED.length + 2} report(s); 1 event(s) are no reports of the contract and were left out`);
+    const parsed = lines.map((line) => parseNewsEvent(line));
+    expect(parsed.filter((p) => !p.ok)).toEqual([]);
+    expect(parsed.map((p) => (p.ok ? p.event.id : '')).sort()).toEqual([...SEED.map((l) => (JSON.parse(l) as { id: string }).id), 'recorded-only', 'retraction'].sort());
+
+    const before = await count(first.db);
+    await first.system.publish(lines);
+    expect(await count(first.db)).toBe(before);
+  });
+
+  it('--recorded-as-published: published into a new deployment, it answers every question as the first one does', async () => {
+    const { lines } = exportFrom(first.db, '--recorded-as-published');
+    const db = await createTestDatabase();
+    second = { db, system: await new TestSystem(db).start() };
+    await second.system.publish(lines);
+    const recordedAt = (await first.system.get<{ recordedAt: string }>('/reports/recorded-only')).body.recordedAt;
+    const now = new Date().toISOString();
+    const questions = [
+      `/coalitions/${C}?at=2014-10-10&knownAt=${now}`,
+      `/coalitions/${C}?at=2014-10-10&knownAt=2015-12-31`,
+      // just before the first deployment recorded the report without publishedAt, and when it did
+      `/coalitions/${C}?at=2014-10-10&knownAt=${new Date(Date.parse(recordedAt) - 1).toISOString()}`,
+      `/coalitions/${C}?at=2014-10-10&knownAt=${recordedAt}`,
+      `/coalitions/${C}/timeline?knownAt=${now}`,
+      `/coalitions/${C}/history?knownAt=${now}`,
+      `/countries/IT/coalitions?at=2014-10-10&knownAt=${now}`,
+    ];
+    for (const question of questions) {
+      const [a, b] = await Promise.all([first.system.get(question), second.system.get(question)]);
+      // the same answer; the report that had no publishedAt now names as published the time it was recorded
+      const expected = JSON.parse(JSON.stringify(a.body).replaceAll('"publishedAt":null', `"publishedAt":${JSON.stringify(recordedAt)}`)) as unknown;
+      expect({ question, status: b.status, body: b.body }).toEqual({ question, status: a.status, body: expected });
+    }
+    const itAtRecording = await second.system.get<{ members: Array<{ country: string }> }>(`/coalitions/${C}?at=2014-10-10&knownAt=${recordedAt}`);
+    expect(itAtRecording.body.members.map((m) => m.country)).toContain('IT');
+  });
+});
