@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageLimit } from './page-limit';
 
 /**
  * The admin API's parameters (GET/POST /admin/..., token-guarded, for operators; not in
@@ -15,9 +16,7 @@ export const MAX_SKIPPED_EVENTS_PAGE = 1000;
 /** A page of a version's skipped reports: after a position (0: from the first), at most `limit` (100 unless given). */
 export const skippedEventsQuery = z.strictObject({
   after: whole(/^(0|[1-9][0-9]{0,14})$/, 'must be an event position, a non-negative integer (the last position of the previous page)').default(0),
-  limit: whole(/^[1-9][0-9]{0,3}$/, `must be an integer from 1 to ${MAX_SKIPPED_EVENTS_PAGE}`)
-    .refine((n) => n <= MAX_SKIPPED_EVENTS_PAGE, `must be an integer from 1 to ${MAX_SKIPPED_EVENTS_PAGE}`)
-    .default(100),
+  limit: pageLimit(MAX_SKIPPED_EVENTS_PAGE).default(100),
 });
 
 /** The read models `POST /admin/replay` can rebuild (libs/projections names each; there is one). */

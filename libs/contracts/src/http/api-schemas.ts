@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { coalitionId, ROLE_KINDS } from '../news-event/primitives';
+import { pageLimit } from './page-limit';
 import { atParam, fromParam, knownAtParam, toParam } from './query-instant';
 
 /**
@@ -15,7 +16,9 @@ const rfc3339 = z.string().meta({ format: 'date-time', description: 'RFC 3339, U
 export const coalitionPath = z.strictObject({ id: coalitionId });
 /** Format only: a well-formed code that is no country is a 404 (unknown), not a 400. */
 export const countryPath = z.strictObject({ code: z.string().regex(/^[A-Z]{2}$/, 'must be an upper-case ISO 3166-1 alpha-2 country code, like FR') });
-export const reportPath = z.strictObject({ id: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters') });
+/** A report's id, as the contract allows it (news-event.v1's `id`). */
+const reportId = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+export const reportPath = z.strictObject({ id: reportId });
 
 export const stateQuery = z.strictObject({ at: atParam(), knownAt: knownAtParam() });
 /**
@@ -35,17 +38,10 @@ export const timelineQuery = z
     from: fromParam('Only facts that occurred at or after this time.'),
     to: toParam('Only facts that occurred at or before this time. Not before `from`.'),
     knownAt: knownAtParam(),
-    after: z
-      .string()
-      .min(1, 'must not be empty')
-      .max(128, 'must be at most 128 characters')
+    after: reportId
       .optional()
       .meta({ description: "The next page: the previous page's `next` (the id of its last report). Give the other parameters as before." }),
-    limit: z
-      .string()
-      .regex(/^[1-9][0-9]{0,3}$/, `must be an integer from 1 to ${MAX_TIMELINE_PAGE}`)
-      .transform(Number)
-      .refine((n) => n <= MAX_TIMELINE_PAGE, `must be an integer from 1 to ${MAX_TIMELINE_PAGE}`)
+    limit: pageLimit(MAX_TIMELINE_PAGE)
       .optional()
       .meta({ description: `Items per page at most, 1 to ${MAX_TIMELINE_PAGE}. Default: ${DEFAULT_TIMELINE_PAGE}.` }),
   })
