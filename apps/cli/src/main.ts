@@ -3,7 +3,7 @@ import { ConsoleLogger, Logger } from '@nestjs/common';
 import { Command } from 'commander';
 import { ConfigError } from '@annals/config';
 import { serverError } from '@annals/platform';
-import { RewindRefusedError } from '@annals/kafka';
+import { MissingTopicError, RewindRefusedError } from '@annals/kafka';
 import { ReadModelBusyError } from '@annals/projections';
 import { NotFoundError } from '@annals/queries';
 import { dlqCommand } from './commands/dlq.command';
@@ -21,6 +21,13 @@ import { UsageError } from './usage-error';
 // What the libraries log while a command runs (replay's progress) is coloured only on a terminal:
 // Nest's logger colours whenever NO_COLOR is unset, which put escape codes into piped output.
 Logger.overrideLogger(new ConsoleLogger({ colors: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
+// A reader that stops early (`annals export | head`) closes the pipe: the command stops quietly,
+// with the status of a Unix tool that SIGPIPE ended (128 + 13), instead of a write error that
+// read as PostgreSQL's. Node ignores SIGPIPE, so every write after that would fail with EPIPE.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(141);
+  throw error;
+});
 const program = new Command('annals').description('Annals: news events into a trustworthy event store, and point-in-time answers out').showHelpAfterError();
 publishCommand(program);
 dlqCommand(program);
@@ -36,7 +43,7 @@ timelineCommand(program);
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {
-    const known = error instanceof UsageError || error instanceof ConfigError || error instanceof NotFoundError || error instanceof ReadModelBusyError || error instanceof RewindRefusedError || (error instanceof Error && !error.stack?.includes('node_modules'));
+    const known = error instanceof UsageError || error instanceof ConfigError || error instanceof NotFoundError || error instanceof ReadModelBusyError || error instanceof RewindRefusedError || error instanceof MissingTopicError || (error instanceof Error && !error.stack?.includes('node_modules'));
     const server = serverError(error);
     console.error(`annals: ${server ?? (error instanceof Error ? (known ? error.message : error.stack) : String(error))}`);
     process.exit(1);

@@ -7,3 +7,4 @@ export * from './consumer-lag';
 export * from './read-topic-to-end';
 export * from './nest-kafka-logger';
 export * from './rewind-consumer-group';
+export * from './missing-topic-error';

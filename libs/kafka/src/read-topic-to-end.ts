@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { requireTopic } from './missing-topic-error';
 
 /**
  * Reads a whole topic, from its first message to its end at the time of the call, handing each
  * message to `onMessage` (in order within a partition). A throwaway consumer group that commits
- * nothing: reading leaves no trace on the cluster.
+ * nothing: reading leaves no trace on the cluster. No such topic: MissingTopicError, saying `missing`.
  */
-export async function readTopicToEnd(kafka: Kafka, topic: string, onMessage: (partition: number, message: KafkaMessage) => void): Promise<void> {
+export async function readTopicToEnd(kafka: Kafka, topic: string, onMessage: (partition: number, message: KafkaMessage) => void, missing = 'nothing to read'): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   let ends: Map<number, bigint>;
   try {
+    await requireTopic(admin, topic, missing);
     ends = new Map((await admin.fetchTopicOffsets(topic)).filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
   } finally {
     await admin.disconnect();

@@ -1,4 +1,5 @@
 import { Partitioners, type Admin, type Kafka, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
+import { isUnknownTopic, MissingTopicError } from './missing-topic-error';
 
 /** Broker errors that mean the producer's idempotence state is out of step with the partition's leader. */
 const IDEMPOTENCE_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
@@ -104,10 +105,8 @@ export class ReliableProducer {
       await admin.connect();
       this.admin = admin;
     }
-    const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] }).catch((error: { type?: string }) => {
-      if (error.type === 'UNKNOWN_TOPIC_OR_PARTITION') {
-        throw new Error(`topic "${topic}" does not exist: Annals' producers never create topics (the ingestor creates its topics when it starts)`);
-      }
+    const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] }).catch((error: unknown) => {
+      if (isUnknownTopic(error)) throw new MissingTopicError(topic, "Annals' producers never create topics (the ingestors create theirs when they start)");
       throw error;
     });
     const partitions = topics[0]!.partitions;

@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { requireTopic } from './missing-topic-error';
 
 /** What rewinding did to one partition of the topic. */
 export interface RewoundPartition {
@@ -11,7 +12,7 @@ export interface RewoundPartition {
   end: number;
 }
 
-/** Why nothing was rewound: the group has members (Kafka moves a group's offsets only while nobody consumes for it), or there is no such topic. */
+/** Why nothing was rewound: the group has members (Kafka moves a group's offsets only while nobody consumes for it). A missing topic is a MissingTopicError. */
 export class RewindRefusedError extends Error {
   override readonly name = 'RewindRefusedError';
 }
@@ -24,8 +25,7 @@ export class RewindRefusedError extends Error {
  */
 export async function rewindConsumerGroup(admin: Admin, options: { groupId: string; topic: string; since?: Date }): Promise<RewoundPartition[]> {
   const { groupId, topic, since } = options;
-  // (Kafka's own answer, "This server does not host this topic-partition", names no topic)
-  if (!(await admin.listTopics()).includes(topic)) throw new RewindRefusedError(`no topic ${topic} on the brokers: check --topic (or KAFKA_TOPIC)`);
+  await requireTopic(admin, topic, 'nothing to rewind (the ingestors create it when they start)');
   const group = (await admin.describeGroups([groupId])).groups.find((g) => g.groupId === groupId);
   if (group && group.members.length > 0) {
     throw new RewindRefusedError(

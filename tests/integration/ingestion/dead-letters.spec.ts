@@ -116,4 +116,17 @@ describe('ingestion: the dead-letter topic and the dlq commands', () => {
     expect(letters).toHaveLength(standing.length + 1);
     expect(letters.filter((l) => l.reason === 'not-json').map((l) => [l.key?.toString(), l.redrives]).sort()).toEqual([[target.key?.toString(), 2], ['spoof', 0]].sort());
   });
+
+  it.each(['list', 'redrive'])('dlq %s names a dead-letter topic that does not exist rather than finding no letters on it', (command) => {
+    const result = spawnSync(process.execPath, [join(ROOT, 'bin/annals.js'), 'dlq', command, '--brokers', brokers(), '--topic', topics.KAFKA_TOPIC, '--dlq-topic', `${topics.KAFKA_DLQ_TOPIC}-typo`], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect({ code: result.status, out: result.stdout, err: result.stderr.trim() }).toEqual({
+      code: 1,
+      out: '',
+      err: `annals: topic "${topics.KAFKA_DLQ_TOPIC}-typo" does not exist on the brokers: the ingestors create it when they start`,
+    });
+  });
 });

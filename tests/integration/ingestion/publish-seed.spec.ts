@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INestMicroservice } from '@nestjs/common';
 import { startIngestor } from '../../../apps/ingestor/src/bootstrap';
-import { createTestDatabase, ingestorTopics, testServers, waitForZeroLag, type TestDatabase } from '@annals/testing';
+import { createTestDatabase, ingestorTopics, testKafka, testServers, waitForZeroLag, type TestDatabase } from '@annals/testing';
 
 const ROOT = join(__dirname, '../../..');
 const SEED = join(ROOT, 'data/seed/coalition-against-isis.ndjson');
@@ -64,5 +64,18 @@ describe('ingestion: the publisher CLI and the seed dataset', () => {
     const fromEnvironment = annals(['publish', SEED], '', { KAFKA_BROKERS: 'not a broker' });
     expect(fromEnvironment.code).toBe(1);
     expect(fromEnvironment.out).toMatch(/KAFKA_BROKERS must be a comma-separated list of host:port/);
+  });
+
+  it('names a topic that does not exist, alone, without a stack trace, and creates nothing', async () => {
+    const result = annals(['publish', SEED, '--brokers', brokers(), '--topic', `${topics.KAFKA_TOPIC}-typo`]);
+    expect(result.code).toBe(1);
+    expect(result.out.trim()).toBe(`annals: topic "${topics.KAFKA_TOPIC}-typo" does not exist on the brokers: Annals' producers never create topics (the ingestors create theirs when they start)`);
+    const admin = testKafka().admin();
+    await admin.connect();
+    try {
+      expect(await admin.listTopics()).not.toContain(`${topics.KAFKA_TOPIC}-typo`);
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

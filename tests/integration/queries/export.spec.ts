@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNewsEvent } from '@annals/contracts';
@@ -91,5 +92,47 @@ describe('annals export: the stored reports as the contract\'s NDJSON', () => {
     }
     const itAtRecording = await second.system.get<{ members: Array<{ country: string }> }>(`/coalitions/${C}?at=2014-10-10&knownAt=${recordedAt}`);
     expect(itAtRecording.body.members.map((m) => m.country)).toContain('IT');
+  });
+
+  describe('where the export goes', () => {
+    const annals = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/annals.js'), 'export', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    const leftovers = (where: string) => readdirSync(where).filter((name) => name.includes('partial'));
+
+    it('--out into a directory that does not exist, or onto a directory: refused by name before any work', () => {
+      const missing = annals('--out', join(dir, 'no-such-dir', 'x.ndjson'), '--database-url', first.db.appUrl);
+      expect({ status: missing.status, stderr: missing.stderr.trim() }).toEqual({
+        status: 1,
+        stderr: `annals: --out: cannot write ${join(dir, 'no-such-dir', 'x.ndjson')}: ENOENT: no such file or directory`,
+      });
+      const directory = annals('--out', dir, '--database-url', first.db.appUrl);
+      expect({ status: directory.status, stderr: directory.stderr.trim() }).toEqual({ status: 1, stderr: `annals: --out: ${dir} is a directory` });
+    });
+
+    it('an export that fails leaves the file it was to replace as it was, and nothing half-written beside it', () => {
+      const archive = join(dir, 'yesterday.ndjson');
+      writeFileSync(archive, 'the archive of yesterday\n');
+      // a database that takes the connection but holds no event store: the export fails once under way
+      const unmigrated = new URL(first.db.appUrl);
+      unmigrated.pathname = '/postgres';
+      const failed = annals('--out', archive, '--database-url', unmigrated.toString());
+      expect(failed.status).toBe(1);
+      expect(failed.stderr).toMatch(/^annals: PostgreSQL: schema "event_store" does not exist .*annals migrate/);
+      expect(readFileSync(archive, 'utf8')).toBe('the archive of yesterday\n');
+      expect(leftovers(dir)).toEqual([]);
+      // and one that succeeds replaces it whole
+      expect(annals('--out', archive, '--database-url', first.db.appUrl).status).toBe(0);
+      expect(readFileSync(archive, 'utf8').trim().split('\n')).toHaveLength(SEED.length + 2);
+      expect(leftovers(dir)).toEqual([]);
+    });
+
+    it('a reader that stops early (| head) ends it quietly, with the status of a command SIGPIPE ended', async () => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin/annals.js'), 'export', '--database-url', first.db.appUrl], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      // the reader is gone before the first report is written
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect({ code, stderr }).toEqual({ code: 141, stderr: '' });
+    });
   });
 });

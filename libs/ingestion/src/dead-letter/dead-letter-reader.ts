@@ -37,24 +37,30 @@ const text = (value: IHeaders[string]) => (Buffer.isBuffer(value) ? value.toStri
  */
 export async function readDeadLetters(kafka: Kafka, dlqTopic: string): Promise<StoredDeadLetter[]> {
   const letters: Array<StoredDeadLetter & { redrivenFrom: string | undefined }> = [];
-  await readTopicToEnd(kafka, dlqTopic, (partition, message) => {
-    const h = message.headers ?? {};
-    const own: IHeaders = {};
-    for (const [name, value] of Object.entries(h)) if (!DLQ_HEADER_NAMES.has(name)) own[name] = value;
-    letters.push({
-      partition,
-      offset: message.offset,
-      reason: text(h[DLQ_HEADERS.reason]),
-      detail: text(h[DLQ_HEADERS.detail]),
-      original: { topic: text(h[DLQ_HEADERS.topic]), partition: Number(text(h[DLQ_HEADERS.partition])), offset: text(h[DLQ_HEADERS.offset]) },
-      failedAt: text(h[DLQ_HEADERS.failedAt]),
-      key: message.key,
-      value: message.value,
-      headers: own,
-      redrives: 0,
-      redrivenFrom: h[DLQ_HEADERS.redrivenFrom] === undefined ? undefined : text(h[DLQ_HEADERS.redrivenFrom]),
-    });
-  });
+  await readTopicToEnd(
+    kafka,
+    dlqTopic,
+    (partition, message) => {
+      const h = message.headers ?? {};
+      const own: IHeaders = {};
+      for (const [name, value] of Object.entries(h)) if (!DLQ_HEADER_NAMES.has(name)) own[name] = value;
+      letters.push({
+        partition,
+        offset: message.offset,
+        reason: text(h[DLQ_HEADERS.reason]),
+        detail: text(h[DLQ_HEADERS.detail]),
+        original: { topic: text(h[DLQ_HEADERS.topic]), partition: Number(text(h[DLQ_HEADERS.partition])), offset: text(h[DLQ_HEADERS.offset]) },
+        failedAt: text(h[DLQ_HEADERS.failedAt]),
+        key: message.key,
+        value: message.value,
+        headers: own,
+        redrives: 0,
+        redrivenFrom: h[DLQ_HEADERS.redrivenFrom] === undefined ? undefined : text(h[DLQ_HEADERS.redrivenFrom]),
+      });
+    },
+    // (a dead-letter topic that is missing is no empty one: a mistyped name would read as "no dead letters")
+    'the ingestors create it when they start',
+  );
   const seen = new Set<string>();
   const distinct = letters
     .sort((a, b) => a.failedAt.localeCompare(b.failedAt) || a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)))

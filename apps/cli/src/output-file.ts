@@ -1,0 +1,56 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { basename, dirname, join } from 'node:path';
+import { UsageError } from './usage-error';
+
+/** A file a command writes whole or not at all. */
+export interface OutputFile {
+  stream: WriteStream;
+  /** Flushes it and puts it in place of whatever the path held. */
+  commit(): Promise<void>;
+  /** Removes what was written; the path keeps what it held. Returns the file's own error, if writing it failed (a full disk), to be reported in place of what it caused. */
+  abandon(): Promise<UsageError | undefined>;
+}
+
+/** "ENOENT: no such file or directory, open '<path>'" without the temporary file's path. */
+const why = (error: unknown) => (error instanceof Error ? error.message.split(', ')[0] : String(error));
+
+/**
+ * Opens `path` for a command's output, checked before the command does any work. It is written
+ * beside the path under a temporary name and renamed over it once complete (a rename within a
+ * directory is atomic): a command that fails halfway leaves neither a truncated file that looks
+ * like a whole one, nor an earlier file of the same name destroyed (an export from a database
+ * without the event store used to leave yesterday's archive empty).
+ */
+export async function openOutputFile(path: string, option: string): Promise<OutputFile> {
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) throw new UsageError(`${option}: ${path} is a directory`);
+  const partial = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
+  const failed = (error: unknown) => new UsageError(`${option}: cannot write ${path}: ${why(error)}`);
+  const stream = createWriteStream(partial, { flags: 'wx' });
+  await once(stream, 'open').catch((error: unknown) => {
+    throw failed(error);
+  });
+  // a failed write is met by the writer (stream.errored), commit() or abandon(), not as an uncaught error
+  stream.on('error', () => undefined);
+  return {
+    stream,
+    async commit() {
+      if (stream.errored) throw failed(stream.errored);
+      stream.end();
+      await once(stream, 'finish').catch((error: unknown) => {
+        throw failed(error);
+      });
+      await rename(partial, path).catch((error: unknown) => {
+        throw failed(error);
+      });
+    },
+    async abandon() {
+      const error = stream.errored;
+      stream.destroy();
+      await rm(partial, { force: true });
+      return error ? failed(error) : undefined;
+    },
+  };
+}
