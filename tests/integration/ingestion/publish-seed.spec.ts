@@ -78,4 +78,11 @@ describe('ingestion: the publisher CLI and the seed dataset', () => {
       await admin.disconnect();
     }
   });
+
+  it('names a file it cannot read, and a directory given as the file, publishing nothing', () => {
+    const directory = annals(['publish', join(ROOT, 'data'), '--brokers', brokers(), '--topic', topics.KAFKA_TOPIC]);
+    expect(directory).toEqual({ code: 1, out: `annals: ${join(ROOT, 'data')} is a directory: give an .ndjson file, or - for standard input\n` });
+    const missing = annals(['publish', join(ROOT, 'data/no-such.ndjson'), '--brokers', brokers(), '--topic', topics.KAFKA_TOPIC]);
+    expect(missing).toEqual({ code: 1, out: `annals: cannot read ${join(ROOT, 'data/no-such.ndjson')}: ENOENT: no such file or directory\n` });
+  });
 });

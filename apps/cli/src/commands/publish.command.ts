@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { createKafka } from '@annals/kafka';
@@ -20,7 +20,7 @@ export function publishCommand(program: Command): void {
         throw new UsageError(`--batch-size: must be an integer from 1 to ${MAX_BATCH_SIZE}, got ${JSON.stringify(options.batchSize)}`);
       }
       const config = kafkaSettings(options);
-      const input = file === '-' ? process.stdin : createReadStream(file);
+      const input = file === '-' ? process.stdin : await openInput(file);
       const publisher = new NewsPublisher(createKafka(config, 'publisher'), config.KAFKA_TOPIC);
       const bar = process.stderr.isTTY ? new SingleBar({ format: 'publishing |{bar}| {published} published, {invalid} invalid', stream: process.stderr }, Presets.shades_classic) : undefined;
       bar?.start(1, 0, { published: 0, invalid: 0 });
@@ -41,4 +41,17 @@ export function publishCommand(program: Command): void {
         await publisher.disconnect();
       }
     });
+}
+
+/** The file, opened before anything is published; what keeps it from being read is said with its name (Node's EISDIR named no file). */
+async function openInput(file: string) {
+  const refused = (error: unknown) => new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message.split(', ')[0] : String(error)}`);
+  const handle = await open(file).catch((error: unknown) => {
+    throw refused(error);
+  });
+  if ((await handle.stat()).isDirectory()) {
+    await handle.close();
+    throw new UsageError(`${file} is a directory: give an .ndjson file, or - for standard input`);
+  }
+  return handle.createReadStream();
 }
