@@ -8,3 +8,4 @@ export * from './upcasting/event-type-registry';
 export * from './event-store.module';
 export * from './append-batcher';
 export * from './log-anchor';
+export * from './checkpoint-text';

@@ -391,6 +391,23 @@ export class PostgresEventStore {
     return this.readAfter<EventRow, StoredEvent>(EVENT_COLUMNS, (row) => this.toStoredEvent(row), after, limit, client);
   }
 
+  /**
+   * The checkpoint of the last event a catch-up reader can read now (START when there is none):
+   * the end of the log below the horizon. A reader that stops there reads a log that no later
+   * commit changes: every transaction still running has a larger transaction id.
+   */
+  async horizon(): Promise<Checkpoint> {
+    const { rows } = await this.pool.query<{ transaction_id: string; position: number }>(
+      `SELECT e.transaction_id::text AS transaction_id, e.position
+         FROM event_store.events e
+        WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY e.transaction_id DESC, e.position DESC
+        LIMIT 1`,
+    );
+    const row = rows[0];
+    return row ? { transactionId: row.transaction_id, position: Number(row.position) } : START;
+  }
+
   /** readAll, each event read as its core (StoredEventCore): for readers that only apply events. */
   async readAllCores(after: Checkpoint = START, limit = 500, client?: PoolClient): Promise<ReadAllResult<StoredEventCore>> {
     return this.readAfter<EventCoreRow, StoredEventCore>(EVENT_CORE_COLUMNS, (row) => this.toStoredEventCore(row), after, limit, client);

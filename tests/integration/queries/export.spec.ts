@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNewsEvent } from '@annals/contracts';
 import { PostgresEventStore } from '@annals/event-store';
-import { createTestDatabase, type TestDatabase } from '@annals/testing';
+import { Client } from 'pg';
+import { createTestDatabase, produce, waitForZeroLag, type TestDatabase } from '@annals/testing';
 import { TestSystem } from '../../support/system';
 
 const ROOT = join(__dirname, '../../..');
@@ -47,7 +48,9 @@ describe('annals export: the stored reports as the contract\'s NDJSON', () => {
 
   it('writes every report as a valid message, leaves out what is no report and says so; sent back, nothing is stored twice', async () => {
     const { lines, summary } = exportFrom(first.db);
-    expect(summary).toBe(`exported ${SEED.length + 2} report(s); 1 event(s) are no reports of the contract and were left out`);
+    expect(summary).toMatch(
+      new RegExp(`^exported ${SEED.length + 2} report\\(s\\) up to checkpoint \\d+:\\d+; 1 event\\(s\\) are no reports of the contract and were left out\\n  \\(annals export --after \\d+:\\d+ writes the reports stored since\\)$`),
+    );
     const parsed = lines.map((line) => parseNewsEvent(line));
     expect(parsed.filter((p) => !p.ok)).toEqual([]);
     expect(parsed.map((p) => (p.ok ? p.event.id : '')).sort()).toEqual([...SEED.map((l) => (JSON.parse(l) as { id: string }).id), 'recorded-only', 'retraction'].sort());
@@ -116,7 +119,7 @@ describe('annals export: the stored reports as the contract\'s NDJSON', () => {
       unmigrated.pathname = '/postgres';
       const failed = annals('--out', archive, '--database-url', unmigrated.toString());
       expect(failed.status).toBe(1);
-      expect(failed.stderr).toMatch(/^annals: PostgreSQL: schema "event_store" does not exist .*annals migrate/);
+      expect(failed.stderr).toMatch(/^annals: PostgreSQL: .*"event_store.*" does not exist .*annals migrate/);
       expect(readFileSync(archive, 'utf8')).toBe('the archive of yesterday\n');
       expect(leftovers(dir)).toEqual([]);
       // and one that succeeds replaces it whole
@@ -133,6 +136,59 @@ describe('annals export: the stored reports as the contract\'s NDJSON', () => {
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const [code] = (await once(child, 'exit')) as [number | null];
       expect({ code, stderr }).toEqual({ code: 141, stderr: '' });
+    });
+
+    it('--after the checkpoint an export printed: the reports stored since, and nothing else; a checkpoint past the log\'s end is refused', async () => {
+      const checkpointOf = (summary: string) => /up to checkpoint (\d+:\d+)/.exec(summary)![1]!;
+      const whole = exportFrom(first.db);
+      const later = ['later-1', 'later-2'].map((id, i) =>
+        JSON.stringify({ id, type: 'coalition.member-joined', occurredAt: `2015-0${i + 1}-01`, source: { publisher: 'Wire', publishedAt: '2016-02-01' }, data: { coalitionId: C, country: i ? 'NO' : 'DK' } }),
+      );
+      await first.system.publish(later);
+      const next = exportFrom(first.db, '--after', checkpointOf(whole.summary));
+      expect(next.lines.map((line) => (JSON.parse(line) as { id: string }).id)).toEqual(['later-1', 'later-2']);
+      expect(next.summary).toMatch(/^exported 2 report\(s\) up to checkpoint/);
+      // the parts together are the whole log's reports, each once
+      expect([...whole.lines, ...next.lines].sort()).toEqual(exportFrom(first.db).lines.sort());
+      // nothing stored since the last part
+      const none = annals('--after', checkpointOf(next.summary), '--database-url', first.db.appUrl);
+      expect({ status: none.status, stdout: none.stdout }).toEqual({ status: 0, stdout: '' });
+      expect(none.stderr).toMatch(/^exported 0 report\(s\)/);
+
+      const [transactionId] = checkpointOf(next.summary).split(':');
+      const past = annals('--after', `${BigInt(transactionId!) + 1000n}:1`, '--database-url', first.db.appUrl);
+      expect({ status: past.status, stdout: past.stdout }).toEqual({ status: 1, stdout: '' });
+      expect(past.stderr).toMatch(/^annals: --after: \d+:1 is past the log's end \(\d+:\d+\): a checkpoint of another database, or of this one before a restore\?\n$/);
+      const malformed = annals('--after', '12', '--database-url', first.db.appUrl);
+      expect({ status: malformed.status, stderr: malformed.stderr }).toEqual({
+        status: 1,
+        stderr: 'annals: --after: is not a checkpoint (<transaction id>:<position>, as annals export prints it), got "12"\n',
+      });
+    });
+
+    it('a report committed while an older transaction is still open is not in this part: it opens the next one', async () => {
+      const checkpointOf = (summary: string) => /up to checkpoint (\d+:\d+)/.exec(summary)![1]!;
+      const before = exportFrom(first.db);
+      // a transaction that began before the report is stored, and is still open when the export runs
+      const holder = new Client({ connectionString: first.db.appUrl });
+      await holder.connect();
+      let part: ReturnType<typeof exportFrom>;
+      try {
+        await holder.query('BEGIN');
+        await holder.query('SELECT pg_current_xact_id()');
+        await produce(first.system.topics.KAFKA_TOPIC, [
+          { key: C, value: JSON.stringify({ id: 'while-open', type: 'coalition.member-joined', occurredAt: '2015-03-01', source: { publisher: 'Wire', publishedAt: '2016-02-02' }, data: { coalitionId: C, country: 'FI' } }) },
+        ]);
+        await waitForZeroLag(first.system.topics.KAFKA_GROUP_ID, first.system.topics.KAFKA_TOPIC);
+        part = exportFrom(first.db, '--after', checkpointOf(before.summary));
+      } finally {
+        await holder.query('COMMIT');
+        await holder.end();
+      }
+      expect(part.summary).toMatch(/^exported 0 report\(s\)/);
+      expect(checkpointOf(part.summary)).toBe(checkpointOf(before.summary));
+      const next = exportFrom(first.db, '--after', checkpointOf(part.summary));
+      expect(next.lines.map((line) => (JSON.parse(line) as { id: string }).id)).toEqual(['while-open']);
     });
   });
 });
