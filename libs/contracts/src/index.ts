@@ -3,6 +3,7 @@ export * from './news-event/primitives';
 export * from './news-event/news-event.v1';
 export * from './news-event/rejection';
 export * from './news-event/parse-news-event';
+export * from './news-event/embargo';
 export * from './news-event/json-schema';
 export * from './http/query-instant';
 export * as httpApi from './http/api-schemas';

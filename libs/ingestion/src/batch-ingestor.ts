@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { KafkaMessage } from 'kafkajs';
-import { parseNewsEvent, type Rejection } from '@annals/contracts';
+import { embargoCheck, parseNewsEvent, type Rejection } from '@annals/contracts';
 import { AnnalsMetrics } from '@annals/observability';
 import { DeadLetterPublisher, type DeadLetter } from './dead-letter/dead-letter-publisher';
 import type { KafkaBatch } from './kafka-batch/kafka-batch';
@@ -70,10 +70,13 @@ export class BatchIngestor {
   private async processChunk(batch: KafkaBatch, chunk: KafkaMessage[], result: BatchResult): Promise<boolean> {
     const deadLetters: DeadLetter[] = [];
     const commands: Array<{ message: KafkaMessage; command: RecordReportCommand }> = [];
+    // (the clock that records the reports: the time an embargo counts from)
+    const embargo = embargoCheck(new Date());
     for (const message of chunk) {
       const parsed = parseNewsEvent(message.value);
-      if (!parsed.ok) deadLetters.push(this.deadLetter(batch, message, parsed.rejection));
-      else commands.push({ message, command: new RecordReportCommand(parsed.event, { topic: batch.topic, partition: batch.partition, offset: message.offset }) });
+      const rejection = parsed.ok ? embargo(parsed.event) : parsed.rejection;
+      if (rejection) deadLetters.push(this.deadLetter(batch, message, rejection));
+      else if (parsed.ok) commands.push({ message, command: new RecordReportCommand(parsed.event, { topic: batch.topic, partition: batch.partition, offset: message.offset }) });
     }
 
     const outcomes = await this.execute(batch, commands);

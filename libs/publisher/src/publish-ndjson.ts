@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Message } from 'kafkajs';
-import { MAX_MESSAGE_BYTES, parseNewsEvent, tooLarge, type ParseResult, type RejectionReason } from '@annals/contracts';
+import { embargoCheck, MAX_MESSAGE_BYTES, parseNewsEvent, tooLarge, type ParseResult, type RejectionReason } from '@annals/contracts';
 import { ndjsonLines } from './ndjson-lines';
 import type { NewsPublisher } from './news-publisher';
 import { partitionKey } from './partition-key';
@@ -43,12 +43,15 @@ export async function publishNdjson(
     batch = [];
     options.onProgress?.(summary);
   };
+  // the ingestor would refuse a mistyped year in publishedAt: refused here first, by line
+  const embargo = embargoCheck(new Date());
   // a line over the contract's limit is refused by its size: no more of it than that is held
   for await (const { number, bytes, size } of ndjsonLines(input, MAX_MESSAGE_BYTES + 1)) {
     summary.lines++;
     const parsed: ParseResult = size > MAX_MESSAGE_BYTES ? { ok: false, rejection: tooLarge(size) } : parseNewsEvent(bytes);
-    if (!parsed.ok) {
-      summary.invalid.push({ line: number, ...parsed.rejection });
+    const rejection = parsed.ok ? embargo(parsed.event) : parsed.rejection;
+    if (rejection || !parsed.ok) {
+      summary.invalid.push({ line: number, ...rejection! });
       continue;
     }
     batch.push({ key: partitionKey(parsed.event), value: bytes });

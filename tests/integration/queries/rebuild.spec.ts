@@ -53,7 +53,7 @@ describe('queries: rebuilding the read model while ingesting and querying', () =
       while (ingesting) {
         const batch = Array.from({ length: 50 }, () => {
           const report = randomReport(live, `live-${published++}`, 5);
-          return message({ ...report, source: { publisher: 'Live', publishedAt: '2030-01-01' } });
+          return message({ ...report, source: { publisher: 'Live', publishedAt: '2020-01-01' } });
         });
         await producer.send({ topic: system.topics.KAFKA_TOPIC, messages: batch });
         await new Promise((resolve) => setTimeout(resolve, 50));

@@ -34,6 +34,18 @@ describe('publishNdjson: lines as editors save them', () => {
   });
 });
 
+describe('publishNdjson: a publishedAt with a mistyped year', () => {
+  it('is refused by line, as the ingestor would refuse it, and an embargo of days is published', async () => {
+    const report = (id: string, publishedAt: string) =>
+      JSON.stringify({ id, type: 'coalition.member-joined', occurredAt: '2015-12-01', source: { publisher: 'TASS', publishedAt }, data: { coalitionId: 'c', country: 'FR' } });
+    const inTenDays = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const { sent, publisher } = keeping();
+    const summary = await publishNdjson(Readable.from([`${report('typo', '2105-12-09')}\n${report('embargoed', inTenDays)}\n`]), publisher);
+    expect(summary.invalid).toEqual([{ line: 1, reason: 'invalid-date', detail: expect.stringMatching(/^source\.publishedAt: 2105-12-09T00:00:00\.000Z is \d+ days after the report reached Annals .*a mistyped year\?$/) }]);
+    expect(sent.map((m) => (JSON.parse(String(m.value)) as { id: string }).id)).toEqual(['embargoed']);
+  });
+});
+
 describe('publishNdjson: a line over the limit', () => {
   it('is refused by its true size without being held whole, and the lines around it are published', async () => {
     const report = (id: string) => JSON.stringify({ id, type: 'coalition.formed', occurredAt: '2014-09-05', source: { publisher: 'TASS' }, data: { coalitionId: 'c', name: 'C' } });

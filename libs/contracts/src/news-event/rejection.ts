@@ -10,7 +10,7 @@ export const REJECTION_REASONS = {
   'unknown-type': 'the type is not one of the contract\'s types',
   'unsupported-version': 'the schemaVersion is newer than this Annals supports (re-drive after upgrading)',
   'invalid-country': 'a country is not an ISO 3166-1 alpha-2 code',
-  'invalid-date': 'a date is not YYYY-MM-DD or RFC 3339 with offset, or does not exist',
+  'invalid-date': 'a date is not YYYY-MM-DD or RFC 3339 with offset, or does not exist, or publishedAt lies more than a year ahead',
   'contract-violation': 'a field is missing, unknown or malformed',
   'id-conflict': 'the report id is stored already with different content',
   'processing-failed': 'storing it failed with an error that is not transient; the detail names it',
