@@ -8,3 +8,4 @@ export * from './read-topic-to-end';
 export * from './nest-kafka-logger';
 export * from './rewind-consumer-group';
 export * from './missing-topic-error';
+export * from './record-batches';

@@ -7,7 +7,7 @@ import { requireTopic } from './missing-topic-error';
  * message to `onMessage` (in order within a partition). A throwaway consumer group that commits
  * nothing: reading leaves no trace on the cluster. No such topic: MissingTopicError, saying `missing`.
  */
-export async function readTopicToEnd(kafka: Kafka, topic: string, onMessage: (partition: number, message: KafkaMessage) => void, missing = 'nothing to read'): Promise<void> {
+export async function readTopicToEnd(kafka: Kafka, topic: string, onMessage: (partition: number, message: KafkaMessage) => void | Promise<void>, missing = 'nothing to read'): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   let ends: Map<number, bigint>;
@@ -31,7 +31,8 @@ export async function readTopicToEnd(kafka: Kafka, topic: string, onMessage: (pa
           eachMessage: async ({ partition, message }) => {
             const end = ends.get(partition);
             if (end === undefined) return;
-            if (BigInt(message.offset) < end) onMessage(partition, message);
+            // awaited: a reader that sends what it reads reads no faster than it sends
+            if (BigInt(message.offset) < end) await onMessage(partition, message);
             if (BigInt(message.offset) + 1n >= end) {
               pending.delete(partition);
               if (pending.size === 0) resolve();

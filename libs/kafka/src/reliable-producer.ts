@@ -1,5 +1,9 @@
-import { Partitioners, type Admin, type Kafka, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
+import { ConfigResourceTypes, Partitioners, type Admin, type Kafka, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
 import { isUnknownTopic, MissingTopicError } from './missing-topic-error';
+import { recordBatches } from './record-batches';
+
+/** Kafka's default max.message.bytes: the limit assumed when the topic's own cannot be read (no DescribeConfigs permission). */
+const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
 /** Broker errors that mean the producer's idempotence state is out of step with the partition's leader. */
 const IDEMPOTENCE_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
@@ -33,6 +37,7 @@ export class ReliableProducer {
   private producer: Producer | undefined;
   private admin: Admin | undefined;
   private readonly partitions = new Map<string, PartitionMetadata[]>();
+  private readonly maxBatchBytes = new Map<string, number>();
   private readonly partitioner = Partitioners.DefaultPartitioner();
 
   constructor(private readonly kafka: Kafka) {}
@@ -48,14 +53,18 @@ export class ReliableProducer {
       group.push({ ...message, partition });
       byPartition.set(partition, group);
     }
+    const maxBytes = await this.maxBatchBytesOf(topic);
     await Promise.all(
-      [...byPartition].map(async ([partition, group]) => {
-        const acknowledged = await producer.send({ topic, acks: -1, messages: group }).catch((error: unknown) => {
-          throw this.afterFailedSend(producer, error);
-        });
-        // what a silent skip would look like: resolved, but no acknowledgement for the partition
-        if (!acknowledged.some((r) => r.partition === partition && r.errorCode === 0)) {
-          throw new Error(`Kafka acknowledged no write of ${group.length} message(s) to ${topic}[${partition}]; they were not stored`);
+      [...byPartition].map(async ([partition, messagesOfPartition]) => {
+        // in order, one batch at a time (the idempotent producer keeps them in that order)
+        for (const group of recordBatches(messagesOfPartition, maxBytes)) {
+          const acknowledged = await producer.send({ topic, acks: -1, messages: group }).catch((error: unknown) => {
+            throw this.afterFailedSend(producer, error);
+          });
+          // what a silent skip would look like: resolved, but no acknowledgement for the partition
+          if (!acknowledged.some((r) => r.partition === partition && r.errorCode === 0)) {
+            throw new Error(`Kafka acknowledged no write of ${group.length} message(s) to ${topic}[${partition}]; they were not stored`);
+          }
         }
       }),
     );
@@ -96,21 +105,42 @@ export class ReliableProducer {
     return this.producer;
   }
 
+  /** The largest record batch the topic takes (its max.message.bytes), looked up once. */
+  private async maxBatchBytesOf(topic: string): Promise<number> {
+    const known = this.maxBatchBytes.get(topic);
+    if (known !== undefined) return known;
+    const admin = await this.connectedAdmin();
+    let value = Number.NaN;
+    try {
+      const described = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }], includeSynonyms: false });
+      value = Number(described.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+    } catch {
+      // not allowed to read it: Kafka's default, smaller than what Annals gives its topics
+    }
+    const maxBytes = Number.isSafeInteger(value) && value > 0 ? value : DEFAULT_MAX_MESSAGE_BYTES;
+    this.maxBatchBytes.set(topic, maxBytes);
+    return maxBytes;
+  }
+
   /** The topic's partitions, looked up once: Annals never shrinks a topic, and a grown one is picked up on restart. */
   private async partitionsOf(topic: string): Promise<PartitionMetadata[]> {
     const known = this.partitions.get(topic);
     if (known) return known;
-    if (!this.admin) {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      this.admin = admin;
-    }
-    const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] }).catch((error: unknown) => {
+    const { topics } = await (await this.connectedAdmin()).fetchTopicMetadata({ topics: [topic] }).catch((error: unknown) => {
       if (isUnknownTopic(error)) throw new MissingTopicError(topic, "Annals' producers never create topics (the ingestors create theirs when they start)");
       throw error;
     });
     const partitions = topics[0]!.partitions;
     this.partitions.set(topic, partitions);
     return partitions;
+  }
+
+  private async connectedAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    return this.admin;
   }
 }

@@ -129,4 +129,31 @@ describe('ingestion: the dead-letter topic and the dlq commands', () => {
       err: `annals: topic "${topics.KAFKA_DLQ_TOPIC}-typo" does not exist on the brokers: the ingestors create it when they start`,
     });
   });
+
+  it('re-drives letters close to the 1 MiB limit that go to one partition, without holding every letter\'s value', async () => {
+    // valid reports padded with whitespace to 900 kB, dead-lettered by an older Annals, same key
+    const large = ['dlq-large-1', 'dlq-large-2', 'dlq-large-3'].map((id) => {
+      const report = JSON.stringify({ id, type: 'coalition.member-joined', occurredAt: '2014-09-19', source: { publisher: 'TASS', publishedAt: '2015-12-09' }, data: { coalitionId: 'coalition-large', country: 'FR' } });
+      return Buffer.from(`${report.slice(0, -1)}${' '.repeat(900_000)}}`);
+    });
+    const older = new DeadLetterPublisher(testKafka(), topics.KAFKA_DLQ_TOPIC);
+    await older.publish(
+      large.map((value, i) => ({ topic: topics.KAFKA_TOPIC, partition: 0, offset: String(5000 + i), key: Buffer.from('coalition-large'), value, headers: {}, rejection: { reason: 'contract-violation' as const, detail: 'refused by an older Annals' } })),
+    );
+    await older.disconnect();
+
+    // listed with their size, and as much of the value as is shown
+    const listed = annals('dlq', 'list', '--json', '--reason', 'contract-violation')
+      .out.trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { value: string; valueBytes: number; original: { offset: string } })
+      .filter((l) => Number(l.original.offset) >= 5000);
+    expect(listed.map((l) => [l.valueBytes, l.value.length])).toEqual(large.map((v) => [v.length, 2000]));
+
+    const redrive = annals('dlq', 'redrive', '--reason', 'contract-violation');
+    expect(redrive).toEqual({ code: 0, out: expect.stringMatching(/^re-drove \d+ dead letter\(s\) with reason contract-violation to /) });
+    await waitForZeroLag(topics.KAFKA_GROUP_ID, topics.KAFKA_TOPIC);
+    const stored = await db.appPool().query<{ idempotency_key: string }>(`SELECT idempotency_key FROM event_store.events WHERE idempotency_key LIKE 'dlq-large-%' ORDER BY 1`);
+    expect(stored.rows.map((r) => r.idempotency_key)).toEqual(['dlq-large-1', 'dlq-large-2', 'dlq-large-3']);
+  });
 });

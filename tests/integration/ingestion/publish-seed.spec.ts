@@ -85,4 +85,16 @@ describe('ingestion: the publisher CLI and the seed dataset', () => {
     const missing = annals(['publish', join(ROOT, 'data/no-such.ndjson'), '--brokers', brokers(), '--topic', topics.KAFKA_TOPIC]);
     expect(missing).toEqual({ code: 1, out: `annals: cannot read ${join(ROOT, 'data/no-such.ndjson')}: ENOENT: no such file or directory\n` });
   });
+
+  it('publishes reports close to the 1 MiB limit that go to one partition: Kafka limits a batch, not a message', async () => {
+    // valid JSON padded with whitespace to 900 kB each, all keyed by the same coalition
+    const large = ['large-1', 'large-2', 'large-3'].map((id) => {
+      const report = JSON.stringify({ id, type: 'coalition.member-joined', occurredAt: '2014-09-19', source: { publisher: 'TASS', publishedAt: '2015-12-09' }, data: { coalitionId: 'coalition-against-isis', country: 'FR' } });
+      return `${report.slice(0, -1)}${' '.repeat(900_000)}}`;
+    });
+    const result = annals(['publish', '-', '--brokers', brokers(), '--topic', topics.KAFKA_TOPIC], `${large.join('\n')}\n`);
+    expect(result).toEqual({ code: 0, out: expect.stringMatching(/^3 published to .*, 0 invalid \(of 3 lines\)\n$/) });
+    await waitForZeroLag(topics.KAFKA_GROUP_ID, topics.KAFKA_TOPIC);
+    expect(await storedIds()).toEqual(expect.arrayContaining(['large-1', 'large-2', 'large-3']));
+  });
 });

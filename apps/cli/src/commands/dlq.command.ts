@@ -6,6 +6,9 @@ import { kafkaSettings } from '../cli-settings';
 import { formatTable } from '../format-table';
 import { UsageError } from '../usage-error';
 
+/** How much of a letter's value `dlq list --json` shows (its full size is given beside it). */
+const SHOWN_VALUE_BYTES = 2000;
+
 export function dlqCommand(program: Command): void {
   const dlq = program.command('dlq').description('the dead-letter topic: what was not accepted, and why');
   const kafkaOptions = (c: Command) =>
@@ -29,9 +32,10 @@ export function dlqCommand(program: Command): void {
     .action(async (options: { brokers?: string; topic?: string; dlqTopic?: string; json?: boolean; reason?: string }) => {
       const reason = reasonOption(options.reason);
       const config = kafkaSettings(options);
-      const letters = (await readDeadLetters(createKafka(config, 'dlq'), config.KAFKA_DLQ_TOPIC)).filter((l) => !reason || l.reason === reason);
+      // as much of each value as is shown: a letter holds its whole message, up to 16 MiB
+      const letters = (await readDeadLetters(createKafka(config, 'dlq'), config.KAFKA_DLQ_TOPIC, { valueBytes: SHOWN_VALUE_BYTES })).filter((l) => !reason || l.reason === reason);
       if (options.json) {
-        for (const l of letters) console.log(JSON.stringify({ reason: l.reason, detail: l.detail, original: l.original, failedAt: l.failedAt, redrives: l.redrives, key: l.key?.toString('utf8') ?? null, value: l.value?.toString('utf8').slice(0, 2000) ?? null }));
+        for (const l of letters) console.log(JSON.stringify({ reason: l.reason, detail: l.detail, original: l.original, failedAt: l.failedAt, redrives: l.redrives, key: l.key?.toString('utf8') ?? null, value: l.value?.toString('utf8') ?? null, valueBytes: l.valueSize }));
         return;
       }
       const counts = new Map<string, number>();
@@ -54,9 +58,7 @@ export function dlqCommand(program: Command): void {
     .action(async (options: { brokers?: string; topic?: string; dlqTopic?: string; reason?: string }) => {
       const reason = reasonOption(options.reason);
       const config = kafkaSettings(options);
-      const kafka = createKafka(config, 'dlq');
-      const letters = (await readDeadLetters(kafka, config.KAFKA_DLQ_TOPIC)).filter((l) => !reason || l.reason === reason);
-      const sent = await redriveDeadLetters(kafka, letters, config.KAFKA_TOPIC);
+      const sent = await redriveDeadLetters(createKafka(config, 'dlq'), config.KAFKA_DLQ_TOPIC, config.KAFKA_TOPIC, (l) => !reason || l.reason === reason);
       console.log(`re-drove ${sent} dead letter(s)${options.reason ? ` with reason ${options.reason}` : ''} to ${config.KAFKA_TOPIC}`);
     });
 }

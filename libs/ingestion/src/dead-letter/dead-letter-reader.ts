@@ -1,4 +1,5 @@
-import type { IHeaders, Kafka } from 'kafkajs';
+import { createHash } from 'node:crypto';
+import type { IHeaders, Kafka, Message } from 'kafkajs';
 import { readTopicToEnd, ReliableProducer } from '@annals/kafka';
 import { DLQ_HEADER_NAMES, DLQ_HEADERS } from './dead-letter-headers';
 
@@ -11,19 +12,53 @@ export interface StoredDeadLetter {
   original: { topic: string; partition: number; offset: string };
   failedAt: string;
   key: Buffer | null;
+  /** The original value, or its first `valueBytes` bytes when the reader asked for no more. */
   value: Buffer | null;
+  /** The original value's size in bytes (0: none). */
+  valueSize: number;
   /** The original message's own headers (without the annals-dlq-* ones). */
   headers: IHeaders;
   /** How many times its message had been re-driven when it was refused this time (0: never). */
   redrives: number;
 }
 
-const sameBytes = (a: Buffer | null, b: Buffer | null) => (a === null || b === null ? a === b : a.equals(b));
+export interface ReadDeadLettersOptions {
+  /**
+   * Keep at most this many bytes of each letter's value (a copy: the fetched batch is not held).
+   * A letter keeps the whole message it was refused for, up to the dead-letter topic's 16 MiB,
+   * so a listing of letters held whole grew with their size: 300 letters of 1.5 MB took 674 MB.
+   */
+  valueBytes?: number;
+}
 
 /** A letter's place on the dead-letter topic, as annals-dlq-redriven-from names it. */
 const placeOf = (letter: { partition: number; offset: string }) => `${letter.partition}@${letter.offset}`;
 
 const text = (value: IHeaders[string]) => (Buffer.isBuffer(value) ? value.toString('utf8') : Array.isArray(value) ? String(value[0] ?? '') : String(value ?? ''));
+
+/**
+ * A copy of a buffer kafkajs decoded: its buffers are views of the whole fetched response, which
+ * any one of them kept whole (the letters' keys and headers kept every value they had been read with).
+ */
+const detached = <T>(value: T): T => (Buffer.isBuffer(value) ? (Buffer.from(value) as T) : value);
+
+/** The original message's own headers: the letter's, without the annals-dlq-* ones (copies). */
+function ownHeaders(headers: IHeaders): IHeaders {
+  const own: IHeaders = {};
+  for (const [name, value] of Object.entries(headers)) if (!DLQ_HEADER_NAMES.has(name)) own[name] = Array.isArray(value) ? value.map(detached) : detached(value);
+  return own;
+}
+
+/** Which message a letter holds (its key and value), as a digest: letters are compared by it without holding their values. */
+function messageDigest(key: Buffer | null, value: Buffer | null): string {
+  const hash = createHash('sha256');
+  for (const part of [key, value]) {
+    // the length first (-1: none), so that no two (key, value) pairs run together alike
+    hash.update(`${part === null ? -1 : part.length}:`);
+    if (part) hash.update(part);
+  }
+  return hash.digest('hex');
+}
 
 /**
  * The dead letters standing on the topic, read up to its end at the time of the call.
@@ -35,15 +70,14 @@ const text = (value: IHeaders[string]) => (Buffer.isBuffer(value) ? value.toStri
  *   everything would re-publish the earlier letters of a message still refused as well, and
  *   its letters would double with each re-drive.
  */
-export async function readDeadLetters(kafka: Kafka, dlqTopic: string): Promise<StoredDeadLetter[]> {
-  const letters: Array<StoredDeadLetter & { redrivenFrom: string | undefined }> = [];
+export async function readDeadLetters(kafka: Kafka, dlqTopic: string, options: ReadDeadLettersOptions = {}): Promise<StoredDeadLetter[]> {
+  const letters: Array<StoredDeadLetter & { redrivenFrom: string | undefined; digest: string }> = [];
   await readTopicToEnd(
     kafka,
     dlqTopic,
     (partition, message) => {
       const h = message.headers ?? {};
-      const own: IHeaders = {};
-      for (const [name, value] of Object.entries(h)) if (!DLQ_HEADER_NAMES.has(name)) own[name] = value;
+      const value = message.value;
       letters.push({
         partition,
         offset: message.offset,
@@ -51,11 +85,13 @@ export async function readDeadLetters(kafka: Kafka, dlqTopic: string): Promise<S
         detail: text(h[DLQ_HEADERS.detail]),
         original: { topic: text(h[DLQ_HEADERS.topic]), partition: Number(text(h[DLQ_HEADERS.partition])), offset: text(h[DLQ_HEADERS.offset]) },
         failedAt: text(h[DLQ_HEADERS.failedAt]),
-        key: message.key,
-        value: message.value,
-        headers: own,
+        key: detached(message.key),
+        value: value && options.valueBytes !== undefined ? Buffer.from(value.subarray(0, options.valueBytes)) : detached(value),
+        valueSize: value?.length ?? 0,
+        headers: ownHeaders(h),
         redrives: 0,
         redrivenFrom: h[DLQ_HEADERS.redrivenFrom] === undefined ? undefined : text(h[DLQ_HEADERS.redrivenFrom]),
+        digest: messageDigest(message.key, value),
       });
     },
     // (a dead-letter topic that is missing is no empty one: a mistyped name would read as "no dead letters")
@@ -76,21 +112,45 @@ export async function readDeadLetters(kafka: Kafka, dlqTopic: string): Promise<S
   for (const letter of distinct) {
     const earlier = letter.redrivenFrom === undefined ? undefined : byPlace.get(letter.redrivenFrom);
     // only the same message replaces it: a header that a producer set, or copied, hides nothing
-    if (!earlier || !sameBytes(earlier.value, letter.value) || !sameBytes(earlier.key, letter.key)) continue;
+    if (!earlier || earlier.digest !== letter.digest) continue;
     replaced.add(letter.redrivenFrom!);
     letter.redrives = earlier.redrives + 1;
   }
-  return distinct.filter((letter) => !replaced.has(placeOf(letter))).map(({ redrivenFrom: _, ...letter }) => letter);
+  return distinct.filter((letter) => !replaced.has(placeOf(letter))).map(({ redrivenFrom: _, digest: __, ...letter }) => letter);
 }
 
-/** Re-publishes dead letters to `topic` with their original key, value and headers, and the letter each came from (annals-dlq-redriven-from). */
-export async function redriveDeadLetters(kafka: Kafka, letters: ReadonlyArray<StoredDeadLetter>, topic: string): Promise<number> {
+/** What one send of re-driven messages holds at most: letters can be as large as 16 MiB each. */
+const REDRIVE_BATCH = { messages: 500, bytes: 16 * 1024 * 1024 };
+
+/**
+ * Re-publishes the standing dead letters that `select` picks to `topic`, with their original
+ * key, value and headers, and the letter each came from (annals-dlq-redriven-from); returns how
+ * many. It reads the topic twice: once to know which letters stand (without their values), once
+ * to send those as it meets them, a bounded batch at a time, so that it never holds every value.
+ */
+export async function redriveDeadLetters(kafka: Kafka, dlqTopic: string, topic: string, select: (letter: StoredDeadLetter) => boolean = () => true): Promise<number> {
+  const chosen = new Set((await readDeadLetters(kafka, dlqTopic, { valueBytes: 0 })).filter(select).map(placeOf));
+  if (chosen.size === 0) return 0;
   const producer = new ReliableProducer(kafka);
+  let batch: Message[] = [];
+  let bytes = 0;
+  let sent = 0;
+  const flush = async () => {
+    await producer.send(topic, batch);
+    sent += batch.length;
+    batch = [];
+    bytes = 0;
+  };
   try {
-    for (let i = 0; i < letters.length; i += 500) {
-      await producer.send(topic, letters.slice(i, i + 500).map((l) => ({ key: l.key, value: l.value, headers: { ...l.headers, [DLQ_HEADERS.redrivenFrom]: placeOf(l) } })));
-    }
-    return letters.length;
+    await readTopicToEnd(kafka, dlqTopic, async (partition, message) => {
+      const place = placeOf({ partition, offset: message.offset });
+      if (!chosen.delete(place)) return;
+      batch.push({ key: message.key, value: message.value, headers: { ...ownHeaders(message.headers ?? {}), [DLQ_HEADERS.redrivenFrom]: place } });
+      bytes += message.value?.length ?? 0;
+      if (batch.length >= REDRIVE_BATCH.messages || bytes >= REDRIVE_BATCH.bytes) await flush();
+    });
+    await flush();
+    return sent;
   } finally {
     await producer.disconnect();
   }
