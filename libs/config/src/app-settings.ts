@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkSasl, consumerSettings, databaseSettings, httpSettings, kafkaSettings, loggingSettings, metricsSettings } from './settings';
+import { checkKafka, consumerSettings, databaseSettings, httpSettings, kafkaSettings, loggingSettings, metricsSettings } from './settings';
 
 /** The settings each deployable reads. docker-compose.yml is checked against these (tests/unit/compose). */
 export const ingestorSettings = loggingSettings
@@ -7,7 +7,7 @@ export const ingestorSettings = loggingSettings
   .extend(databaseSettings.shape)
   .extend(kafkaSettings.shape)
   .extend(consumerSettings.shape)
-  .superRefine(checkSasl);
+  .superRefine(checkKafka);
 
 export const projectorSettings = loggingSettings.extend(metricsSettings.shape).extend(databaseSettings.shape);
 
@@ -17,10 +17,10 @@ export const apiSettings = loggingSettings
   // the ingestors' group, whose lag /metrics reports
   .extend(consumerSettings.pick({ KAFKA_GROUP_ID: true }).shape)
   .extend(httpSettings.shape)
-  .superRefine(checkSasl);
+  .superRefine(checkKafka);
 
 /** For tools that talk to Kafka or PostgreSQL only (the CLI). */
-export const kafkaClientSettings = kafkaSettings.superRefine(checkSasl);
+export const kafkaClientSettings = kafkaSettings.superRefine(checkKafka);
 export const databaseClientSettings = databaseSettings;
 
 export const appSettings = {

@@ -108,3 +108,19 @@ export function checkSasl(value: { KAFKA_SASL_MECHANISM?: string; KAFKA_SASL_USE
     }
   }
 }
+
+/**
+ * The dead-letter topic is not the news topic: an ingestor would dead-letter a refused message
+ * into its own input, read it again, refuse it again, and so on, the topic growing for ever.
+ */
+export function checkTopics(value: { KAFKA_TOPIC?: string; KAFKA_DLQ_TOPIC?: string }, ctx: z.RefinementCtx): void {
+  if (value.KAFKA_TOPIC !== undefined && value.KAFKA_TOPIC === value.KAFKA_DLQ_TOPIC) {
+    ctx.addIssue({ code: 'custom', path: ['KAFKA_DLQ_TOPIC'], message: `must differ from KAFKA_TOPIC (${value.KAFKA_TOPIC}): refused messages would come back as input, again and again` });
+  }
+}
+
+/** The checks of Kafka settings that span several of them. */
+export function checkKafka(value: z.output<typeof kafkaSettings>, ctx: z.RefinementCtx): void {
+  checkSasl(value, ctx);
+  checkTopics(value, ctx);
+}

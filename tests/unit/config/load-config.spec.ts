@@ -46,6 +46,12 @@ describe('configuration', () => {
     expect(config).toMatchObject({ KAFKA_SSL: true, KAFKA_SASL_MECHANISM: 'scram-sha-512' });
   });
 
+  it.each(['ingestor', 'api'] as const)('%s: refuses a dead-letter topic that is the news topic, whose refused messages would come back as input', (app) => {
+    expect(() => loadConfig(app, { ...valid, KAFKA_TOPIC: 'news', KAFKA_DLQ_TOPIC: 'news' })).toThrow(/KAFKA_DLQ_TOPIC must differ from KAFKA_TOPIC \(news\)/);
+    expect(() => loadConfig(app, { ...valid, KAFKA_DLQ_TOPIC: 'news-events' })).toThrow(/KAFKA_DLQ_TOPIC must differ from KAFKA_TOPIC \(news-events\)/);
+    expect(loadConfig(app, { ...valid, KAFKA_TOPIC: 'news', KAFKA_DLQ_TOPIC: 'news.dlq' })).toMatchObject({ KAFKA_TOPIC: 'news', KAFKA_DLQ_TOPIC: 'news.dlq' });
+  });
+
   it('gives each app only the settings it reads', () => {
     expect(settingNames('projector')).not.toContain('KAFKA_BROKERS');
     expect(settingNames('api')).toEqual(expect.arrayContaining(['PORT', 'KAFKA_BROKERS', 'DATABASE_URL', 'ANNALS_ADMIN_TOKEN']));
