@@ -117,6 +117,19 @@ describe('queries: the api while Kafka is out of reach', () => {
     expect(sample(withKafka, 'annals_dead_letters')).toBe('0');
   });
 
+  it('/metrics of an api whose topic does not exist yet (no ingestor has started with it) reports Kafka up, leaving out only that topic\'s figures', async () => {
+    const port = await freePort();
+    const early = await startApi(system.env({ KAFKA_DLQ_TOPIC: `${system.topics.KAFKA_DLQ_TOPIC}-not-yet`, PORT: String(port), LOG_LEVEL: 'fatal' }));
+    try {
+      const scrape = (await fetchFrom(`http://127.0.0.1:${port}`, '/metrics')).text;
+      expect(sample(scrape, 'annals_source_up', 'source="kafka"')).toBe('1');
+      expect(sample(scrape, 'annals_dead_letters')).toBeUndefined();
+      expect(sample(scrape, 'annals_ingest_lag_messages')).toBe('0');
+    } finally {
+      await early.close();
+    }
+  });
+
   it('the CLI, annals, says which server refused or did not answer, in one line without a stack', async () => {
     const noBroker = await freePort();
     const kafka = await annals('dlq', 'list', '--brokers', `127.0.0.1:${noBroker}`);

@@ -25,6 +25,8 @@ const SOURCE_READ_MS = 3_000;
 @Controller('metrics')
 export class MetricsController {
   private readonly logger = new Logger('metrics');
+  /** A missing topic is said once, not at every scrape. */
+  private missingTopicsLogged = false;
 
   constructor(
     private readonly metrics: AnnalsMetrics,
@@ -39,17 +41,25 @@ export class MetricsController {
   async scrape(): Promise<string> {
     const m = this.metrics;
     await Promise.all([
-      this.read('postgres', [m.eventsStored, m.projectionLagEvents, m.projectionLagSeconds, m.projectionSkippedEvents], () => Promise.all([this.readStore(), this.readProjections()])),
+      this.read('postgres', [m.eventsStored, m.projectionLagEvents, m.projectionLagSeconds, m.projectionSkippedEvents], async () => {
+        await Promise.all([this.readStore(), this.readProjections()]);
+      }),
       this.read('kafka', [m.deadLetters, m.ingestLag], () => this.readKafka()),
     ]);
     return m.registry.metrics();
   }
 
-  /** Reads one source's figures into the scrape, or leaves them out and says the source is down. */
-  private async read(source: 'postgres' | 'kafka', figures: ReadonlyArray<Gauge<string>>, read: () => Promise<unknown>): Promise<void> {
+  /**
+   * Reads one source's figures into the scrape, or leaves them out and says the source is down.
+   * `read` may return figures the source has none of (Kafka: a topic that does not exist yet),
+   * left out while the source is up.
+   */
+  private async read(source: 'postgres' | 'kafka', figures: ReadonlyArray<Gauge<string>>, read: () => Promise<ReadonlyArray<Gauge<string>> | void>): Promise<void> {
     try {
-      await within(read(), SOURCE_READ_MS, source === 'postgres' ? 'PostgreSQL' : 'Kafka');
-      this.metrics.show(figures, true);
+      const result = await within(read(), SOURCE_READ_MS, source === 'postgres' ? 'PostgreSQL' : 'Kafka');
+      const none = new Set(result ?? []);
+      this.metrics.show(figures.filter((f) => !none.has(f)), true);
+      this.metrics.show([...none], false);
       this.metrics.sourceUp.set({ source }, 1);
     } catch (error) {
       this.metrics.show(figures, false);
@@ -75,13 +85,29 @@ export class MetricsController {
     }
   }
 
-  private async readKafka() {
+  /**
+   * The dead letters and the ingest lag; returns the figures of topics that do not exist. The
+   * ingestors create their topics when they first start: until then Kafka is up and has no such
+   * figures (a missing topic read as Kafka down, which pages someone for a deployment not yet used).
+   */
+  private async readKafka(): Promise<Array<Gauge<string>>> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const offsets = await admin.fetchTopicOffsets(this.config.KAFKA_DLQ_TOPIC);
-      this.metrics.deadLetters.set(offsets.reduce((sum, p) => sum + (Number(p.high) - Number(p.low)), 0));
-      this.metrics.ingestLag.set(await consumerLag(admin, this.config.KAFKA_GROUP_ID, this.config.KAFKA_TOPIC));
+      const topics = new Set(await admin.listTopics());
+      const none: Array<Gauge<string>> = [];
+      if (topics.has(this.config.KAFKA_DLQ_TOPIC)) {
+        const offsets = await admin.fetchTopicOffsets(this.config.KAFKA_DLQ_TOPIC);
+        this.metrics.deadLetters.set(offsets.reduce((sum, p) => sum + (Number(p.high) - Number(p.low)), 0));
+      } else none.push(this.metrics.deadLetters);
+      if (topics.has(this.config.KAFKA_TOPIC)) this.metrics.ingestLag.set(await consumerLag(admin, this.config.KAFKA_GROUP_ID, this.config.KAFKA_TOPIC));
+      else none.push(this.metrics.ingestLag);
+      if (none.length > 0 && !this.missingTopicsLogged) {
+        this.missingTopicsLogged = true;
+        const missing = [this.config.KAFKA_TOPIC, this.config.KAFKA_DLQ_TOPIC].filter((t) => !topics.has(t));
+        this.logger.warn(`/metrics: no topic ${missing.join(', ')} on Kafka yet (the ingestors create them when they start): its figures are left out`);
+      }
+      return none;
     } finally {
       await admin.disconnect();
     }
