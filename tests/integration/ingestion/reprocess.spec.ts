@@ -84,6 +84,22 @@ describe('ingestion: annals reprocess reads the news topic again', () => {
     expect(await stored()).toBe(9);
   });
 
+  it('--since never moves the group past messages it has not read yet: they are still ingested', async () => {
+    await app!.close();
+    app = undefined;
+    // published while no ingestor runs: the group has not read them
+    await publish(4, 'unread');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const since = new Date(Date.now() - 500);
+    const run = reprocess('--since', since.toISOString());
+    expect(run).toMatchObject({ code: 0, err: '' });
+    expect(run.out).toMatch(/^\d+ partition\(s\) left where they were: the group had not read up to --since there yet/m);
+    expect(await lag()).toBe(4);
+    app = await startIngestor(env());
+    await waitForZeroLag(topics.KAFKA_GROUP_ID, topics.KAFKA_TOPIC);
+    expect(await stored()).toBe(13);
+  });
+
   it('names a topic that does not exist, changing nothing', () => {
     const run = spawnSync(process.execPath, [join(ROOT, 'bin/annals.js'), 'reprocess', '--brokers', brokers(), '--topic', `${topics.KAFKA_TOPIC}-typo`, '--group', topics.KAFKA_GROUP_ID], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     expect(run.status).toBe(1);
@@ -93,6 +109,7 @@ describe('ingestion: annals reprocess reads the news topic again', () => {
   it.each([
     [['--since', 'last tuesday'], 'annals: --since: must be YYYY-MM-DD or an RFC 3339 date-time with an offset, like 2014-09-19T10:00:00Z'],
     [['--since', '2014-02-30'], 'annals: --since: day 30 does not exist in 2014-02'],
+    [['--since', '2999-01-01'], 'annals: --since: 2999-01-01T00:00:00.000Z is in the future: no message was stamped since then'],
   ])('refuses %j, naming the option', (args, message) => {
     const run = reprocess(...args);
     expect(run.code).toBe(1);

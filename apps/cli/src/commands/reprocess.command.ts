@@ -21,6 +21,8 @@ export function reprocessCommand(program: Command): void {
         const parsed = parseInstant(options.since);
         if (!parsed.ok) throw new UsageError(`--since: ${parsed.error}`);
         since = new Date(parsed.iso);
+        // Kafka stamps messages as they come: none is stamped later than now (a mistyped year?)
+        if (since.getTime() > Date.now()) throw new UsageError(`--since: ${since.toISOString()} is in the future: no message was stamped since then`);
       }
       const config = kafkaSettings(options);
       const groupId = consumerGroup(options.group);
@@ -28,6 +30,7 @@ export function reprocessCommand(program: Command): void {
       await admin.connect();
       try {
         const partitions = await rewindConsumerGroup(admin, { groupId, topic: config.KAFKA_TOPIC, since });
+        // from where each partition now starts: messages the group had not read yet count too
         const total = partitions.reduce((sum, p) => sum + (p.end - p.to), 0);
         console.log(`rewound consumer group ${groupId} on ${config.KAFKA_TOPIC} to ${since ? `the first messages since ${since.toISOString()}` : 'the first messages'}:`);
         console.log(
@@ -36,6 +39,8 @@ export function reprocessCommand(program: Command): void {
             partitions.map((p) => [String(p.partition), p.committed === null ? '-' : String(p.committed), String(p.to), String(p.end), String(p.end - p.to)]),
           ),
         );
+        const kept = partitions.filter((p) => p.kept).length;
+        if (kept > 0) console.log(`${kept} partition(s) left where they were: the group had not read up to --since there yet (reading again never skips a message)`);
         console.log(`${total} message(s) to read again when the ingestors start: reports already stored are no-ops (their ids), the others are stored`);
       } finally {
         await admin.disconnect();
