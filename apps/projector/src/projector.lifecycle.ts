@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { PG_POOL } from '@annals/database';
-import { MetricsServer, within } from '@annals/observability';
+import { MetricsServer, probePostgres } from '@annals/observability';
 import { ProjectorRunner } from '@annals/projections';
 
 /**
@@ -21,7 +21,7 @@ export class ProjectorLifecycle implements OnApplicationBootstrap, OnApplication
     this.health.setReadiness(async () => {
       const versions = this.runner.running();
       try {
-        await within(this.pool.query('SELECT 1'), 2000, 'PostgreSQL');
+        await probePostgres(this.pool);
         return { ready: true, detail: { postgres: 'up', versions } };
       } catch (error) {
         return { ready: false, detail: { postgres: `down: ${(error as Error).message}`, versions } };

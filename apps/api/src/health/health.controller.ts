@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { PG_POOL } from '@annals/database';
 import { KAFKA } from '@annals/kafka';
-import { within } from '@annals/observability';
+import { probePostgres, within } from '@annals/observability';
 
 /**
  * /health/live: the process answers (restart it when not).
@@ -44,7 +44,7 @@ export class HealthController {
   private async postgres() {
     const session = this.indicators.check('postgres');
     try {
-      await within(this.pool.query('SELECT 1'), 2000, 'PostgreSQL');
+      await probePostgres(this.pool);
       return session.up();
     } catch (error) {
       return session.down({ message: (error as Error).message });
