@@ -2,6 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
+import { fileErrorText } from './file-error-text';
 import { UsageError } from './usage-error';
 
 /** A file a command writes whole or not at all. */
@@ -13,8 +14,6 @@ export interface OutputFile {
   abandon(): Promise<UsageError | undefined>;
 }
 
-/** "ENOENT: no such file or directory, open '<path>'" without the temporary file's path. */
-const why = (error: unknown) => (error instanceof Error ? error.message.split(', ')[0] : String(error));
 
 /**
  * Opens `path` for a command's output, checked before the command does any work. It is written
@@ -27,7 +26,7 @@ export async function openOutputFile(path: string, option: string): Promise<Outp
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) throw new UsageError(`${option}: ${path} is a directory`);
   const partial = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
-  const failed = (error: unknown) => new UsageError(`${option}: cannot write ${path}: ${why(error)}`);
+  const failed = (error: unknown) => new UsageError(`${option}: cannot write ${path}: ${fileErrorText(error)}`);
   const stream = createWriteStream(partial, { flags: 'wx' });
   await once(stream, 'open').catch((error: unknown) => {
     throw failed(error);

@@ -49,9 +49,13 @@ export async function publishNdjson(
   for await (const { number, bytes, size } of ndjsonLines(input, MAX_MESSAGE_BYTES + 1)) {
     summary.lines++;
     const parsed: ParseResult = size > MAX_MESSAGE_BYTES ? { ok: false, rejection: tooLarge(size) } : parseNewsEvent(bytes);
-    const rejection = parsed.ok ? embargo(parsed.event) : parsed.rejection;
-    if (rejection || !parsed.ok) {
-      summary.invalid.push({ line: number, ...rejection! });
+    if (!parsed.ok) {
+      summary.invalid.push({ line: number, ...parsed.rejection });
+      continue;
+    }
+    const tooFarAhead = embargo(parsed.event);
+    if (tooFarAhead) {
+      summary.invalid.push({ line: number, ...tooFarAhead });
       continue;
     }
     batch.push({ key: partitionKey(parsed.event), value: bytes });

@@ -59,6 +59,6 @@ export function dlqCommand(program: Command): void {
       const reason = reasonOption(options.reason);
       const config = kafkaSettings(options);
       const sent = await redriveDeadLetters(createKafka(config, 'dlq'), config.KAFKA_DLQ_TOPIC, config.KAFKA_TOPIC, (l) => !reason || l.reason === reason);
-      console.log(`re-drove ${sent} dead letter(s)${options.reason ? ` with reason ${options.reason}` : ''} to ${config.KAFKA_TOPIC}`);
+      console.log(`re-drove ${sent} dead letter(s)${reason ? ` with reason ${reason}` : ''} to ${config.KAFKA_TOPIC}`);
     });
 }

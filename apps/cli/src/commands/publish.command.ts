@@ -4,6 +4,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { createKafka } from '@annals/kafka';
 import { MAX_BATCH_SIZE, NewsPublisher, publishNdjson } from '@annals/publisher';
 import { kafkaSettings } from '../cli-settings';
+import { fileErrorText } from '../file-error-text';
 import { UsageError } from '../usage-error';
 
 export function publishCommand(program: Command): void {
@@ -45,9 +46,8 @@ export function publishCommand(program: Command): void {
 
 /** The file, opened before anything is published; what keeps it from being read is said with its name (Node's EISDIR named no file). */
 async function openInput(file: string) {
-  const refused = (error: unknown) => new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message.split(', ')[0] : String(error)}`);
   const handle = await open(file).catch((error: unknown) => {
-    throw refused(error);
+    throw new UsageError(`cannot read ${file}: ${fileErrorText(error)}`);
   });
   if ((await handle.stat()).isDirectory()) {
     await handle.close();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { coalitionId, ROLE_KINDS } from '../news-event/primitives';
+import { coalitionId, reportId, ROLE_KINDS } from '../news-event/primitives';
 import { pageLimit } from './page-limit';
 import { atParam, fromParam, knownAtParam, toParam } from './query-instant';
 
@@ -16,8 +16,6 @@ const rfc3339 = z.string().meta({ format: 'date-time', description: 'RFC 3339, U
 export const coalitionPath = z.strictObject({ id: coalitionId });
 /** Format only: a well-formed code that is no country is a 404 (unknown), not a 400. */
 export const countryPath = z.strictObject({ code: z.string().regex(/^[A-Z]{2}$/, 'must be an upper-case ISO 3166-1 alpha-2 country code, like FR') });
-/** A report's id, as the contract allows it (news-event.v1's `id`). */
-const reportId = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
 export const reportPath = z.strictObject({ id: reportId });
 
 export const stateQuery = z.strictObject({ at: atParam(), knownAt: knownAtParam() });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { coalitionId, countryCode, instant, role, source, text } from './primitives';
+import { coalitionId, countryCode, instant, reportId, role, source, text } from './primitives';
 
 /**
  * The news-event message contract, version 1: one JSON object per Kafka message.
@@ -11,11 +11,7 @@ import { coalitionId, countryCode, instant, role, source, text } from './primiti
 export const SUPPORTED_SCHEMA_VERSION = 1;
 
 const envelope = {
-  id: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(128, 'must be at most 128 characters')
-    .meta({ description: 'The id of this report; redelivering the same report is a no-op' }),
+  id: reportId.meta({ description: 'The id of this report; redelivering the same report is a no-op' }),
   schemaVersion: z.literal(1, { error: 'must be 1' }).default(1).meta({ description: 'Version of this contract the message follows' }),
   occurredAt: instant.meta({ description: 'When it happened in the world (valid time). A date alone means 00:00:00Z.' }),
   source,
@@ -46,7 +42,7 @@ export const roleStarted = message(
 export const roleEnded = message('coalition.role-ended', z.strictObject({ coalitionId, country: countryCode, role }), 'A member stopped a role');
 export const reportRetracted = message(
   'report.retracted',
-  z.strictObject({ reportId: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters') }),
+  z.strictObject({ reportId }),
   'Withdraws every fact of an earlier report, from this message\'s knowledge time on',
 );
 export const coalitionProposed = message(
