@@ -54,6 +54,9 @@ describe('queries: bad input gets a 4xx that names it, never a 500', () => {
     [`/coalitions/${long}`, /path parameter id/],
     ['/countries/france/coalitions', /path parameter code: must be an upper-case ISO 3166-1 alpha-2/],
     [`/reports/${'r'.repeat(129)}`, /path parameter id: must be at most 128 characters/],
+    // PostgreSQL's text cannot hold a NUL: it refused the lookup, and the api answered 500
+    ['/reports/r1%00', /^path parameter id: must not contain a NUL character \(\\u0000\)$/],
+    [`/coalitions/${C}/timeline?after=r1%00`, /^query parameter after: must not contain a NUL character/],
     ['/reports/r1?verbose=1', /unknown query parameter/],
     // swapped: an empty timeline would read as "nothing happened"
     [`/coalitions/${C}/timeline?from=2014-10-01&to=2014-09-01`, /^query parameter from: is after to \(2014-10-01T00:00:00\.000Z > 2014-09-01T23:59:59\.999Z\)$/],

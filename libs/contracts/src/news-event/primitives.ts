@@ -20,8 +20,16 @@ export const coalitionId = z
 export const instant = instantText((parsed) => parsed.iso)
   .meta({ description: 'YYYY-MM-DD (taken as 00:00:00Z) or an RFC 3339 date-time with offset', examples: ['2014-09-19', '2015-12-09T08:30:00+03:00'] });
 
-/** A report's id: the message's own `id`, a retraction's `reportId`, and the HTTP API's report ids. */
-export const reportId = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+/**
+ * A report's id: the message's own `id`, a retraction's `reportId`, and the HTTP API's report ids.
+ * No NUL: PostgreSQL's text cannot hold one (a message's is refused before this, with any other
+ * field's; a URL's `%00` reached PostgreSQL, whose refusal was a 500).
+ */
+export const reportId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(/^[^\u0000]*$/, 'must not contain a NUL character (\\u0000)');
 export const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 export const ROLE_KINDS = ['air-strikes', 'ground-forces', 'training', 'military-assistance', 'logistics', 'intelligence', 'other'] as const;
