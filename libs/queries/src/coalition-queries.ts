@@ -96,18 +96,26 @@ export class CoalitionQueries {
     }
   }
 
-  async list(now = new Date()): Promise<{ items: Array<{ id: string; name: string | null; formedAt: string | null; memberCount: number }> }> {
+  /**
+   * Every coalition a report has named, each with its name and formation as known at `knownAt`
+   * and its member count at `at` as known then (the state's members, counted).
+   */
+  async list(at: Date, knownAt: Date): Promise<{ at: string; knownAt: string; items: Array<{ id: string; name: string | null; formedAt: string | null; memberCount: number }> }> {
     const { rows } = await this.query<{ coalition_id: string; name: string | null; formed_at: Date | null; member_count: number }>(
       `SELECT c.coalition_id, n.name, n.formed_at,
               (SELECT count(*)::int FROM read_model.membership m
-                WHERE m.version = c.version AND ${membershipOf('m', 'c.coalition_id')} AND m.valid @> $1::timestamptz AND m.known @> $1::timestamptz) AS member_count
+                WHERE m.version = c.version AND ${membershipOf('m', 'c.coalition_id')} AND m.valid @> $1::timestamptz AND m.known @> $2::timestamptz) AS member_count
          FROM read_model.coalitions c
-         LEFT JOIN LATERAL (${formedLateral('c.version', 'c.coalition_id', '$1')}) n ON true
+         LEFT JOIN LATERAL (${formedLateral('c.version', 'c.coalition_id', '$2')}) n ON true
         WHERE c.version = ${ACTIVE}
         ORDER BY c.coalition_id`,
-      [now],
+      [at, knownAt],
     );
-    return { items: rows.map((r) => ({ id: r.coalition_id, name: r.name, formedAt: iso(r.formed_at), memberCount: r.member_count })) };
+    return {
+      at: at.toISOString(),
+      knownAt: knownAt.toISOString(),
+      items: rows.map((r) => ({ id: r.coalition_id, name: r.name, formedAt: iso(r.formed_at), memberCount: r.member_count })),
+    };
   }
 
   /** The coalition at `at` as known at `knownAt`: identity and members in one statement, one round trip. */

@@ -23,7 +23,7 @@ describe('queries: bad input gets a 4xx that names it, never a 500', () => {
     await db.drop();
   });
 
-  const endpoints = [`/coalitions/${C}`, `/coalitions/${C}/timeline`, `/coalitions/${C}/diff`, '/countries/FR/coalitions'];
+  const endpoints = ['/coalitions', `/coalitions/${C}`, `/coalitions/${C}/timeline`, `/coalitions/${C}/diff`, '/countries/FR/coalitions'];
   const long = 'x'.repeat(5000);
 
   it.each(

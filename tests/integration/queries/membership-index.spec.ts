@@ -54,7 +54,7 @@ describe('queries: the membership index serves every coalition question', () => 
   const knownAt = new Date('2012-01-01');
   it.each([
     ['state', () => queries.state('coalition-042', at, knownAt)],
-    ['list', () => queries.list(knownAt)],
+    ['list', () => queries.list(at, knownAt)],
     ['history', () => queries.history('coalition-042', knownAt)],
     ['diff', () => queries.diff('coalition-042', new Date('2010-06-01'), at, knownAt)],
   ])('%s: the coalition rows by the GiST index, on the hash of the id', async (_name, question) => {

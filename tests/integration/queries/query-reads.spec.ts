@@ -66,7 +66,7 @@ describe('queries: what a question reads', () => {
   });
 
   it('the coalition list reads no log either', async () => {
-    const { answer, rows } = await factsRowsRead(() => queries.list(new Date('2015-01-01')));
+    const { answer, rows } = await factsRowsRead(() => queries.list(new Date('2015-01-01'), new Date('2015-01-01')));
     expect(answer.items.map((c) => [c.id, c.name, c.memberCount])).toEqual([
       ['coalition-busy', null, 1],
       ['coalition-named', 'Named coalition', 1],

@@ -107,6 +107,20 @@ describe('queries: the seed article, through the HTTP API', () => {
         { id: 'broad-anti-terrorist-coalition', name: null, formedAt: null, memberCount: 0 },
       ]),
     );
+    // the list at a point in time: the members counted as the state answers them, the name as known then
+    expect((await system.get(`/coalitions?at=2014-10-01&knownAt=2015-12-09`)).body).toEqual({
+      at: '2014-10-01T23:59:59.999Z',
+      knownAt: '2015-12-09T23:59:59.999Z',
+      items: [
+        { id: 'broad-anti-terrorist-coalition', name: null, formedAt: null, memberCount: 0 },
+        { id: C, name: 'International coalition against ISIS', formedAt: d('2014-09-05'), memberCount: 9 },
+      ],
+    });
+    expect((await system.get<{ items: unknown[] }>(`/coalitions?at=2014-10-01&knownAt=2015-12-08`)).body.items).toEqual([
+      { id: 'broad-anti-terrorist-coalition', name: null, formedAt: null, memberCount: 0 },
+      { id: C, name: null, formedAt: null, memberCount: 0 },
+    ]);
+    expect((await system.get(`/coalitions?at=2014-13-01`)).body).toEqual({ error: 'bad-request', message: 'query parameter at: month 13 does not exist' });
     expect((await system.get('/reports/tass-2015-12-09-france-joins')).body).toMatchObject({
       id: 'tass-2015-12-09-france-joins',
       type: 'coalition.member-joined',

@@ -12,8 +12,9 @@ export class CoalitionsController {
   constructor(private readonly queries: CoalitionQueries) {}
 
   @Get('coalitions')
-  list(@Query(new ZodPipe(httpApi.emptyQuery, 'query')) _query: Q<typeof httpApi.emptyQuery>) {
-    return this.queries.list();
+  list(@Query(new ZodPipe(httpApi.stateQuery, 'query')) query: Q<typeof httpApi.stateQuery>) {
+    const now = new Date();
+    return this.queries.list(query.at ?? now, query.knownAt ?? now);
   }
 
   @Get('coalitions/:id')

@@ -83,7 +83,9 @@ export const coalitionSummary = z
   .object({ id: z.string(), name: z.string().nullable(), formedAt: rfc3339.nullable(), memberCount: z.number().int() })
   .meta({ id: 'CoalitionSummary' });
 
-export const coalitionList = z.object({ items: z.array(coalitionSummary) }).meta({ id: 'CoalitionList' });
+export const coalitionList = z
+  .object({ at: rfc3339, knownAt: rfc3339, items: z.array(coalitionSummary).meta({ description: 'Sorted by id' }) })
+  .meta({ id: 'CoalitionList', description: 'Every coalition a report has named: its name as known at knownAt, its members at at as known then' });
 
 export const coalitionState = z
   .object({

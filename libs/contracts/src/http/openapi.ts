@@ -26,7 +26,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     },
     paths: {
       '/coalitions': {
-        get: { summary: 'Every coalition, with its member count now', requestParams: { query: api.emptyQuery }, responses: { '200': json(api.coalitionList, 'Coalitions'), '400': errors['400'], '503': errors['503'] } },
+        get: { summary: 'Every coalition, with its name and member count at a valid time, as known at a knowledge time (default: now)', requestParams: { query: api.stateQuery }, responses: { '200': json(api.coalitionList, 'Coalitions'), '400': errors['400'], '503': errors['503'] } },
       },
       '/coalitions/{id}': {
         get: {
