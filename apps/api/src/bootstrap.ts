@@ -4,17 +4,20 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { json } from 'express';
-import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@annals/config';
 import { openApiDocument } from '@annals/contracts';
+import { appLogger } from '@annals/observability';
 import { ApiModule } from './api.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 
 /** Builds and starts the HTTP API for an environment; resolves once it listens. */
 export async function startApi(env: Record<string, string | undefined> = process.env): Promise<NestExpressApplication> {
   const config = loadConfig('api', env);
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forEnv(env), { bufferLogs: true, bodyParser: false, abortOnError: false });
-  app.useLogger(app.get(Logger));
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forEnv(env), {
+    logger: appLogger('api', config),
+    bodyParser: false,
+    abortOnError: false,
+  });
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -1,9 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice } from '@nestjs/common';
-import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@annals/config';
 import { KafkaBatchServer } from '@annals/ingestion';
-import { MetricsServer } from '@annals/observability';
+import { appLogger, MetricsServer } from '@annals/observability';
 import { IngestorModule } from './ingestor.module';
 
 /** Builds and starts the ingestor for an environment (process.env in production, a test's own in tests). */
@@ -12,11 +11,10 @@ export async function startIngestor(env: Record<string, string | undefined> = pr
   const server = new KafkaBatchServer(config);
   const app = await NestFactory.createMicroservice(IngestorModule.forEnv(env), {
     strategy: server,
-    bufferLogs: true,
+    logger: appLogger('ingestor', config),
     // a failed start rejects (runApp says why in one line), rather than Nest exiting the process
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
   app.get(MetricsServer).setReadiness(() => server.readiness());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen();

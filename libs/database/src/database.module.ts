@@ -2,7 +2,7 @@ import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { APP_CONFIG, type DatabaseConfig } from '@annals/config';
-import { createPgPool } from './pg-pool';
+import { CONNECT_TIMEOUT_MS, createPgPool } from './pg-pool';
 
 export const PG_POOL = Symbol('PG_POOL');
 
@@ -29,6 +29,7 @@ export class DatabaseModule implements OnApplicationShutdown {
             autoLoadEntities: true,
             synchronize: false,
             migrationsRun: false,
+            connectTimeoutMS: CONNECT_TIMEOUT_MS,
             extra: { max: 2, options: `-c idle_in_transaction_session_timeout=${config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS}` },
           }),
         }),

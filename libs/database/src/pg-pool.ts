@@ -5,6 +5,13 @@ import type { DatabaseConfig } from '@annals/config';
 types.setTypeParser(types.builtins.INT8, (value) => Number.parseInt(value, 10));
 
 /**
+ * How long a new connection may take to be answered. Without a bound, a server that accepts and
+ * never answers (a wrong port, a stalled host) held a connect for ever: an app starting against
+ * one waited without end and without a word (TypeORM's retries never came).
+ */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
  * The pg pool every hand-written query goes through. The session settings matter for
  * correctness, not only tidiness: a session idle inside a transaction would hold back
  * every catch-up reader of the event store (docs/decisions/0003-global-order.md).
@@ -15,7 +22,7 @@ export function createPgPool(config: DatabaseConfig, applicationName: string): P
     application_name: applicationName,
     max: config.DATABASE_POOL_SIZE,
     idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     // Statements issued on one client without awaiting the one before are sent at once, and
     // PostgreSQL runs them in order while Node works on earlier results: the projector's
     // recomputation (coalition-membership.projection.ts) overlaps its reads, computing and
