@@ -120,7 +120,12 @@ export class LocalStack {
         ...(this.externalDatabase ? {} : { postgres: this.postgres.logFile }),
       },
     };
-    writeFileSync(this.settingsFile, JSON.stringify(settings, null, 2) + '\n', { mode: 0o600 });
+    // The file says where this profile's servers are (stack:env, and `annals` without
+    // KAFKA_BROKERS / DATABASE_URL read it). With both named by the environment the profile runs
+    // none, and the file is left as it was: the demo's test, pointed at the test servers, wrote
+    // them into the dev profile's file, and a dev stack running meanwhile lost its settings
+    // (`annals state` then went to the test database, gone once the tests ended).
+    if (!this.externalKafka || !this.externalDatabase) writeFileSync(this.settingsFile, JSON.stringify(settings, null, 2) + '\n', { mode: 0o600 });
     return settings;
   }
 

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { createTestDatabase, testServers } from '@annals/testing';
 import { Client } from 'pg';
 import { isAlive } from '../../../tools/stack/processes';
 import { profile } from '../../../tools/stack/profiles';
-import type { StackSettings } from '../../../tools/stack/stack';
+import { LocalStack, type StackSettings } from '../../../tools/stack/stack';
 
 const ROOT = join(__dirname, '../../..');
 const PROFILE = 'stack-check';
@@ -61,5 +62,22 @@ describe('the local stack commands', () => {
     expect(npmStack('down').code).toBe(0);
     expect(pids.filter(isAlive)).toEqual([]);
     expect(npmStack('status').out).toMatch(/Kafka: +not running[\s\S]*PostgreSQL: not running/);
+  });
+
+  it("stack:up with both servers named by the environment (the demo's test does so) leaves the profile's settings file as it was", async () => {
+    const dir = profile(PROFILE).dir;
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'stack.json');
+    // as a running stack of this profile left it
+    const own = JSON.stringify({ profile: PROFILE, kafkaBrokers: '127.0.0.1:29092', databaseUrl: 'postgres://app@127.0.0.1:25340/annals' }) + '\n';
+    writeFileSync(file, own);
+    const db = await createTestDatabase();
+    try {
+      const settings = await new LocalStack(PROFILE, { KAFKA_BROKERS: testServers().kafkaBrokers.join(','), DATABASE_URL: db.appUrl }).up();
+      expect(settings).toMatchObject({ kafkaBrokers: testServers().kafkaBrokers.join(','), databaseUrl: db.appUrl, startedKafka: false, startedPostgres: false });
+      expect(readFileSync(file, 'utf8')).toBe(own);
+    } finally {
+      await db.drop();
+    }
   });
 });
