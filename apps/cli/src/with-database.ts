@@ -1,6 +1,5 @@
 import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
-import { createPgPool } from '@annals/database';
+import { createDataSource, createPgPool } from '@annals/database';
 import { PostgresEventStore } from '@annals/event-store';
 import { ProjectionVersionEntity, ProjectionVersions } from '@annals/projections';
 
@@ -13,7 +12,7 @@ export interface CliDatabase {
 /** Opens what the database commands need, runs `work`, and closes it all again. */
 export async function withDatabase<T>(url: string, work: (db: CliDatabase) => Promise<T>): Promise<T> {
   const pool = createPgPool({ DATABASE_URL: url, DATABASE_POOL_SIZE: 6, DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 30_000, DATABASE_STATEMENT_TIMEOUT_MS: 600_000 }, 'annals-cli');
-  const dataSource = new DataSource({ type: 'postgres', url, entities: [ProjectionVersionEntity], synchronize: false, extra: { max: 1 } });
+  const dataSource = createDataSource({ url, applicationName: 'annals-cli', entities: [ProjectionVersionEntity], poolSize: 1 });
   try {
     await dataSource.initialize();
     return await work({ pool, store: new PostgresEventStore(pool), versions: new ProjectionVersions(pool, dataSource.getRepository(ProjectionVersionEntity)) });

@@ -1,5 +1,6 @@
 import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
 import { migrations } from './migrations';
+import { CONNECT_TIMEOUT_MS } from './pg-pool';
 
 export interface DataSourceOptions {
   url: string;
@@ -22,6 +23,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     migrationsTableName: 'schema_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
+    connectTimeoutMS: CONNECT_TIMEOUT_MS,
     extra: { max: options.poolSize ?? 4 },
   });
 }

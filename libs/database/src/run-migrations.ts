@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import { createDataSource } from './data-source';
 
 /** Arbitrary, fixed: the key of the advisory lock that lets one process migrate at a time. */
@@ -13,25 +12,23 @@ export interface MigrationReport {
  * advisory lock, and the ones that come second find nothing left to do.
  */
 export async function runMigrations(url: string, options: { grantTo?: string } = {}): Promise<MigrationReport> {
-  const lock = new Client({ connectionString: url, application_name: 'annals-migrate' });
-  await lock.connect();
+  const dataSource = createDataSource({ url, applicationName: 'annals-migrate' });
+  await dataSource.initialize();
+  // The lock's session: one of the data source's connections, held until the end (a client of
+  // its own connected without the data source's connect timeout, and failed apart from it).
+  const lock = dataSource.createQueryRunner();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    const dataSource = createDataSource({ url, applicationName: 'annals-migrate' });
-    await dataSource.initialize();
-    try {
-      const applied = await dataSource.runMigrations({ transaction: 'each' });
-      if (options.grantTo) {
-        // The group roles the migrations create carry the privileges; the app's login role joins them.
-        await dataSource.query(`GRANT annals_writer TO ${'"' + options.grantTo.replace(/"/g, '""') + '"'}`);
-      }
-      return { applied: applied.map((m) => m.name) };
-    } finally {
-      await dataSource.destroy();
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (options.grantTo) {
+      // The group roles the migrations create carry the privileges; the app's login role joins them.
+      await dataSource.query(`GRANT annals_writer TO ${'"' + options.grantTo.replace(/"/g, '""') + '"'}`);
     }
+    return { applied: applied.map((m) => m.name) };
   } finally {
     await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-    await lock.end();
+    await lock.release();
+    await dataSource.destroy();
   }
 }
 

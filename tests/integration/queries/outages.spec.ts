@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createTestDatabase, eventually, ingestorTopics, testServers, type TestDatabase } from '@annals/testing';
@@ -146,6 +147,24 @@ describe('queries: the api while Kafka is out of reach', () => {
     noDatabase.pathname = '/no_such_database';
     const missing = await annals('verify', '--database-url', noDatabase.toString());
     expect(missing.stderr.trim()).toBe('annals: PostgreSQL: database "no_such_database" does not exist (SQLSTATE 3D000)');
+  });
+
+  it('the CLI gives up on a PostgreSQL that accepts and never answers, after the connect timeout, saying so in one line', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    const port = await freePort();
+    await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
+    try {
+      const url = `postgres://annals:secret@127.0.0.1:${port}/annals`;
+      // (before, each of them waited for ever)
+      const [state, migrate] = await Promise.all([annals('state', C, '--database-url', url), annals('migrate', '--database-url', url)]);
+      for (const run of [state, migrate]) {
+        expect({ code: run.code, stderr: run.stderr.trim() }).toEqual({ code: 1, stderr: 'annals: PostgreSQL did not answer: Connection terminated due to connection timeout' });
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('an app that cannot reach a server at start exits 1, its last line naming the server and what it said', async () => {
