@@ -1,5 +1,13 @@
 import { isTransient } from './transient-error';
 
+/**
+ * kafkajs throws a few plain Errors of its own, not named like the others: a broker that
+ * accepts the connection and never answers ends in "Broker not connected", from its broker code.
+ * Only the frame that threw counts (an error of Annals' own code may have kafkajs frames below
+ * it, when kafkajs called that code).
+ */
+const thrownByKafkaJs = (error: Error) => /[\\/]node_modules[\\/]kafkajs[\\/]/.test(error.stack?.split('\n')[1] ?? '');
+
 /** SQLSTATEs that mean the database has not been migrated: no such table, no such schema. */
 const NOT_MIGRATED = new Set(['42P01', '3F000']);
 
@@ -12,7 +20,7 @@ const NOT_MIGRATED = new Set(['42P01', '3F000']);
  */
 export function serverError(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
-  if (error.name.startsWith('KafkaJS')) return `Kafka: ${error.message}`;
+  if (error.name.startsWith('KafkaJS') || thrownByKafkaJs(error)) return `Kafka: ${error.message}`;
   const { code, severity } = error as { code?: unknown; severity?: unknown };
   if (typeof severity === 'string' && typeof code === 'string') {
     const hint = NOT_MIGRATED.has(code) ? '; is the database migrated? (annals migrate)' : '';

@@ -149,18 +149,24 @@ describe('queries: the api while Kafka is out of reach', () => {
     expect(missing.stderr.trim()).toBe('annals: PostgreSQL: database "no_such_database" does not exist (SQLSTATE 3D000)');
   });
 
-  it('the CLI gives up on a PostgreSQL that accepts and never answers, after the connect timeout, saying so in one line', async () => {
+  it('the CLI gives up on a server that accepts and never answers, saying which in one line', async () => {
     const sockets: Socket[] = [];
     const silent = createServer((socket) => sockets.push(socket));
     const port = await freePort();
     await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
     try {
       const url = `postgres://annals:secret@127.0.0.1:${port}/annals`;
-      // (before, each of them waited for ever)
-      const [state, migrate] = await Promise.all([annals('state', C, '--database-url', url), annals('migrate', '--database-url', url)]);
+      const [state, migrate, dlq] = await Promise.all([
+        annals('state', C, '--database-url', url),
+        annals('migrate', '--database-url', url),
+        annals('dlq', 'list', '--brokers', `127.0.0.1:${port}`),
+      ]);
+      // PostgreSQL: after the connect timeout (before, each waited for ever)
       for (const run of [state, migrate]) {
         expect({ code: run.code, stderr: run.stderr.trim() }).toEqual({ code: 1, stderr: 'annals: PostgreSQL did not answer: Connection terminated due to connection timeout' });
       }
+      // Kafka: after kafkajs' request timeout and retries (before, its plain Error came with its stack)
+      expect({ code: dlq.code, stderr: dlq.stderr.trim() }).toEqual({ code: 1, stderr: 'annals: Kafka: Broker not connected' });
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));

@@ -24,6 +24,18 @@ describe('platform: an error a server gave, as one line naming the server', () =
     expect(serverError(error)).toBe('Kafka: Connection error: connect ECONNREFUSED 127.0.0.1:9092');
   });
 
+  it('names Kafka for a plain Error thrown by kafkajs itself, and only when kafkajs threw it', () => {
+    const thrown = (message: string, frames: string[]) => Object.assign(new Error(message), { stack: [`Error: ${message}`, ...frames.map((f) => `    at ${f}`)].join('\n') });
+    const fromKafkaJs = thrown('Broker not connected', [
+      'Broker.notInitializedLookup [as lookupRequest] (/srv/annals/node_modules/kafkajs/src/broker/index.js:14:9)',
+      'Broker.metadata (/srv/annals/node_modules/kafkajs/src/broker/index.js:175:27)',
+    ]);
+    expect(serverError(fromKafkaJs)).toBe('Kafka: Broker not connected');
+    // Annals' own fault, in code kafkajs called: below it, kafkajs' frames
+    const called = thrown("Cannot read properties of undefined (reading 'value')", ['eachMessage (/srv/annals/libs/kafka/src/read-topic-to-end.ts:40:11)', 'Runner.processEachMessage (/srv/annals/node_modules/kafkajs/src/consumer/runner.js:231:20)']);
+    expect(serverError(called)).toBeUndefined();
+  });
+
   it('leaves any other error to the caller (a fault of Annals keeps its stack)', () => {
     expect(serverError(new TypeError("Cannot read properties of undefined (reading 'rows')"))).toBeUndefined();
     expect(serverError('a string')).toBeUndefined();
