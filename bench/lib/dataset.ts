@@ -19,6 +19,8 @@ export function benchReport(random: () => number, id: string): NewsEventInput {
   const published = occurred + Math.floor(random() * 400) * DAY;
   const coalitionId = pick(COALITIONS);
   const country = pick(COUNTRIES);
+  // another country than `country` (a meeting lists each once), drawn with one number as pick draws
+  const otherCountry = (than: string) => COUNTRIES[(COUNTRIES.indexOf(than) + 1 + Math.floor(random() * (COUNTRIES.length - 1))) % COUNTRIES.length]!;
   const role = { kind: pick(ROLE_KINDS), ...(random() < 0.5 ? { theater: pick(['IQ', 'SY', 'LY']) } : {}) };
   const envelope = {
     id,
@@ -31,7 +33,7 @@ export function benchReport(random: () => number, id: string): NewsEventInput {
   if (r < 0.65) return { ...envelope, type: 'coalition.role-started', data: { coalitionId, country, role } };
   if (r < 0.8) return { ...envelope, type: 'coalition.role-ended', data: { coalitionId, country, role } };
   if (r < 0.87) return { ...envelope, type: 'stance.declared', data: { country, subject: 'the campaign', stance: pick(['supports', 'opposes', 'condemns', 'neutral'] as const), coalitionId } };
-  if (r < 0.94) return { ...envelope, type: 'diplomacy.meeting', data: { participants: [country, pick(COUNTRIES)], topics: ['the campaign'], coalitionId } };
+  if (r < 0.94) return { ...envelope, type: 'diplomacy.meeting', data: { participants: [country, otherCountry(country)], topics: ['the campaign'], coalitionId } };
   return { ...envelope, type: 'territory.control-reported', data: { actor: 'ISIS', country, share: Math.round(random() * 100) / 100, coalitionId } };
 }
 

@@ -76,6 +76,26 @@ describe('news-event contract v1', () => {
     expect(reasonOf(value)).toBe(reason);
   });
 
+  it('refuses a meeting that ends before it starts, comparing instants, and a country or a role listed twice, naming it', () => {
+    const meeting = { ...joined, type: 'diplomacy.meeting', occurredAt: '2015-12-10T10:00:00+03:00', data: { participants: ['RU', 'IT'], topics: ['Syria'] } };
+    const endsAt = (value: string) => parse({ ...meeting, data: { ...meeting.data, endsAt: value } });
+    expect(endsAt('2015-12-10T06:59:59Z')).toEqual({
+      ok: false,
+      rejection: { reason: 'invalid-date', detail: 'data.endsAt: is before occurredAt (2015-12-10T07:00:00.000Z): a meeting ends after it starts (got "2015-12-10T06:59:59.000Z")' },
+    });
+    // the same instant written with another offset, and a meeting of no duration, are fine
+    expect(endsAt('2015-12-10T08:00:00+01:00').ok).toBe(true);
+    expect(endsAt('2015-12-11').ok).toBe(true);
+    expect(parse({ ...meeting, data: { ...meeting.data, participants: ['RU', 'IT', 'RU'] } })).toEqual({
+      ok: false,
+      rejection: { reason: 'contract-violation', detail: 'data.participants.2: lists RU twice' },
+    });
+    const roles = [{ kind: 'air-strikes', theater: 'IQ' }, { kind: 'training' }, { kind: 'air-strikes', theater: 'SY' }];
+    expect(reasonOf({ ...joined, data: { ...joined.data, roles } })).toBe('ok');
+    expect(detailOf({ ...joined, data: { ...joined.data, roles: [...roles, { kind: 'air-strikes', theater: 'IQ' }] } })).toBe('data.roles.3: lists air-strikes in IQ twice');
+    expect(detailOf({ ...joined, data: { ...joined.data, roles: [...roles, { kind: 'training' }] } })).toBe('data.roles.3: lists training twice');
+  });
+
   it('finds a NUL or a lone surrogate wherever and however it is written', () => {
     const text = JSON.stringify(joined);
     expect(detailOf(text.replace('"data"', '"da\\u0000ta"'))).toMatch(/NUL character/);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { coalitionId, countryCode, instant, reportId, role, source, text } from './primitives';
+import { coalitionId, countryCode, instant, reportId, role, source, text, type Role } from './primitives';
 
 /**
  * The news-event message contract, version 1: one JSON object per Kafka message.
@@ -17,6 +17,25 @@ const envelope = {
   source,
 };
 
+/**
+ * A list in which an item may appear once: a country listed twice among a meeting's
+ * participants, or a role twice among a member's, is a producer's slip that would read as two.
+ * The JSON Schema says so with uniqueItems.
+ */
+function distinct<T extends z.ZodType>(list: z.ZodArray<T>, key: (item: z.output<T>) => string) {
+  return list
+    .superRefine((items, ctx) => {
+      const seen = new Set<string>();
+      for (const [i, item] of items.entries()) {
+        const k = key(item);
+        if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [i], message: `lists ${k} twice`, input: items, params: { duplicate: true } });
+        seen.add(k);
+      }
+    })
+    .meta({ uniqueItems: true });
+}
+const roleText = (r: Role) => (r.theater ? `${r.kind} in ${r.theater}` : r.kind);
+
 /** The coalitionId extension of non-membership reports: they then show on that coalition's timeline. */
 const relatedCoalition = coalitionId.optional().meta({ description: 'Annals extension: the coalition this report concerns, shown on its timeline' });
 
@@ -30,7 +49,7 @@ export const coalitionFormed = message(
 );
 export const memberJoined = message(
   'coalition.member-joined',
-  z.strictObject({ coalitionId, country: countryCode, roles: z.array(role).max(20, 'must have at most 20 roles').optional() }),
+  z.strictObject({ coalitionId, country: countryCode, roles: distinct(z.array(role).max(20, 'must have at most 20 roles'), roleText).optional() }),
   'A country joined a coalition, optionally with roles',
 );
 export const memberLeft = message('coalition.member-left', z.strictObject({ coalitionId, country: countryCode }), 'A country left a coalition: its membership and all roles end');
@@ -53,9 +72,9 @@ export const coalitionProposed = message(
 export const diplomacyMeeting = message(
   'diplomacy.meeting',
   z.strictObject({
-    participants: z.array(countryCode).min(1, 'must name at least one country').max(200, 'must have at most 200 countries'),
+    participants: distinct(z.array(countryCode).min(1, 'must name at least one country').max(200, 'must have at most 200 countries'), (country) => country),
     place: text(200).optional(),
-    endsAt: instant.optional(),
+    endsAt: instant.optional().meta({ description: 'When the meeting ended, written as occurredAt is; not before occurredAt' }),
     topics: z.array(text(200)).max(50, 'must have at most 50 topics'),
     coalitionId: relatedCoalition,
   }),
@@ -95,9 +114,14 @@ export const newsEventV1 = z
     stanceDeclared,
     territoryControlReported,
   ])
-  .refine((event) => event.type !== 'report.retracted' || event.data.reportId !== event.id, {
-    message: 'a report cannot retract itself',
-    path: ['data', 'reportId'],
+  .superRefine((event, ctx) => {
+    if (event.type === 'report.retracted' && event.data.reportId === event.id) {
+      ctx.addIssue({ code: 'custom', path: ['data', 'reportId'], message: 'a report cannot retract itself' });
+    }
+    // (both are ISO instants in UTC by now, whatever offsets they were written with)
+    if (event.type === 'diplomacy.meeting' && event.data.endsAt !== undefined && Date.parse(event.data.endsAt) < Date.parse(event.occurredAt)) {
+      ctx.addIssue({ code: 'custom', path: ['data', 'endsAt'], message: `is before occurredAt (${event.occurredAt}): a meeting ends after it starts`, input: event.data.endsAt });
+    }
   })
   .meta({ id: 'NewsEventV1', title: 'Annals news event, contract v1' });
 

@@ -99,7 +99,8 @@ function describeIssues(issues: z.core.$ZodIssue[]): Rejection {
   const fieldOf = (issue: z.core.$ZodIssue) => [...issue.path].reverse().find((p) => typeof p === 'string') as string | undefined;
   const reason: RejectionReason = issues.some((i) => DATE_FIELDS.has(fieldOf(i) ?? ''))
     ? 'invalid-date'
-    : issues.some((i) => COUNTRY_FIELDS.has(fieldOf(i) ?? '') && i.code !== 'invalid_type')
+    : // (a country listed twice is a valid code, in the wrong place)
+      issues.some((i) => COUNTRY_FIELDS.has(fieldOf(i) ?? '') && i.code !== 'invalid_type' && !(i.code === 'custom' && i.params?.duplicate === true))
       ? 'invalid-country'
       : 'contract-violation';
   const lines = issues.slice(0, MAX_DETAILS).map((issue) => {
