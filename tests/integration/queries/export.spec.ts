@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseNewsEvent } from '@annals/contracts';
 import { PostgresEventStore } from '@annals/event-store';
 import { Client } from 'pg';
-import { createTestDatabase, produce, waitForZeroLag, type TestDatabase } from '@annals/testing';
+import { createTestDatabase, eventually, produce, waitForZeroLag, type TestDatabase } from '@annals/testing';
 import { TestSystem } from '../../support/system';
 
 const ROOT = join(__dirname, '../../..');
@@ -126,6 +126,28 @@ describe('annals export: the stored reports as the contract\'s NDJSON', () => {
       expect(annals('--out', archive, '--database-url', first.db.appUrl).status).toBe(0);
       expect(readFileSync(archive, 'utf8').trim().split('\n')).toHaveLength(SEED.length + 2);
       expect(leftovers(dir)).toEqual([]);
+    });
+
+    it.each(['SIGINT', 'SIGTERM'] as const)('interrupted (%s) under way, it removes what it had written and ends as the signal ends a command, leaving the file it was to replace as it was', async (signal) => {
+      const archive = join(dir, `before-${signal}.ndjson`);
+      writeFileSync(archive, 'the archive of yesterday\n');
+      // the export waits on the log while another session holds it: under way, its file open
+      const holder = new Client({ connectionString: first.db.ownerUrl });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('LOCK TABLE event_store.events IN ACCESS EXCLUSIVE MODE');
+        const child = spawn(process.execPath, [join(ROOT, 'bin/annals.js'), 'export', '--out', archive, '--database-url', first.db.appUrl], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+        const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+        await eventually('the export to open its file', async () => (leftovers(dir).length > 0 ? true : undefined), 60_000, 50);
+        child.kill(signal);
+        const [code, endedBy] = await exited;
+        // (before, the signal's default ended it and left its temporary file beside the archive)
+        expect({ code, endedBy, leftovers: leftovers(dir), archive: readFileSync(archive, 'utf8') }).toEqual({ code: null, endedBy: signal, leftovers: [], archive: 'the archive of yesterday\n' });
+      } finally {
+        await holder.query('ROLLBACK');
+        await holder.end();
+      }
     });
 
     it('a reader that stops early (| head) ends it quietly, with the status of a command SIGPIPE ended', async () => {
