@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IHeaders, Kafka, Message } from 'kafkajs';
 import { readTopicToEnd, ReliableProducer } from '@annals/kafka';
 import { DLQ_HEADER_NAMES, DLQ_HEADERS } from './dead-letter-headers';
+import { utf8Prefix } from './utf8-prefix';
 
 export interface StoredDeadLetter {
   /** Where it sits on the dead-letter topic. */
@@ -12,7 +13,7 @@ export interface StoredDeadLetter {
   original: { topic: string; partition: number; offset: string };
   failedAt: string;
   key: Buffer | null;
-  /** The original value, or its first `valueBytes` bytes when the reader asked for no more. */
+  /** The original value, or at most its first `valueBytes` bytes when the reader asked for no more (cut where a UTF-8 character starts). */
   value: Buffer | null;
   /** The original value's size in bytes (0: none). */
   valueSize: number;
@@ -86,7 +87,7 @@ export async function readDeadLetters(kafka: Kafka, dlqTopic: string, options: R
         original: { topic: text(h[DLQ_HEADERS.topic]), partition: Number(text(h[DLQ_HEADERS.partition])), offset: text(h[DLQ_HEADERS.offset]) },
         failedAt: text(h[DLQ_HEADERS.failedAt]),
         key: detached(message.key),
-        value: value && options.valueBytes !== undefined ? Buffer.from(value.subarray(0, options.valueBytes)) : detached(value),
+        value: value && options.valueBytes !== undefined ? utf8Prefix(value, options.valueBytes) : detached(value),
         valueSize: value?.length ?? 0,
         headers: ownHeaders(h),
         redrives: 0,
