@@ -14,7 +14,6 @@ export interface OutputFile {
   abandon(): Promise<UsageError | undefined>;
 }
 
-
 /**
  * Opens `path` for a command's output, checked before the command does any work. It is written
  * beside the path under a temporary name and renamed over it once complete (a rename within a

@@ -85,7 +85,7 @@ export const coalitionSummary = z
 
 export const coalitionList = z
   .object({ at: rfc3339, knownAt: rfc3339, items: z.array(coalitionSummary).meta({ description: 'Sorted by id' }) })
-  .meta({ id: 'CoalitionList', description: 'Every coalition a report has named: its name as known at knownAt, its members at at as known then' });
+  .meta({ id: 'CoalitionList', description: 'Every coalition a report has named: its name as known at `knownAt`, and how many members it had at `at`, as known at `knownAt`' });
 
 export const coalitionState = z
   .object({

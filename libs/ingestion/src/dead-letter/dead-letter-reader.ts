@@ -137,6 +137,7 @@ export async function redriveDeadLetters(kafka: Kafka, dlqTopic: string, topic: 
   let bytes = 0;
   let sent = 0;
   const flush = async () => {
+    if (batch.length === 0) return;
     await producer.send(topic, batch);
     sent += batch.length;
     batch = [];
