@@ -215,7 +215,7 @@ export async function e2eBenchmark(
     const owner = new Pool({ connectionString: db.ownerUrl, max: 1 });
     for (const ddl of PIPELINE_TABLES[mode]) await owner.query(ddl);
     const table = mode === 'raw' ? 'raw_events' : 'floor_events';
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'lib/raw-pipeline.ts'), mode, ctx.settings.kafkaBrokers, topic, `${mode}-${n}`, db.ownerUrl, String(options.messages)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = pipelineProcess(ctx, mode, topic, `${mode}-${n}`, db.ownerUrl, options.messages);
     const exited = new Promise<void>((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${mode} pipeline exited ${code}`)))));
     let pipelineCpu = 0;
     const sampler = setInterval(() => (pipelineCpu = procCpu(child.pid) || pipelineCpu), 100);
@@ -372,6 +372,14 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
   return { topic, secondsToZeroLag, phases, plot, window: { fromMicros: published.micros, toMicros: caughtUp.micros } };
 }
 
+/** The raw or the floor pipeline (bench/lib/raw-pipeline.ts) in a process of its own, until it has stored `expected` messages. */
+function pipelineProcess(ctx: BenchContext, mode: 'raw' | 'floor', topic: string, group: string, databaseUrl: string, expected: number) {
+  return spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'lib/raw-pipeline.ts'), mode, ctx.settings.kafkaBrokers, topic, group, databaseUrl, String(expected)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
 /**
  * What every burst run publishes: `rate` messages per second for 20 s, then `burst` messages at
  * once, keyed as the publisher keys them, the same reports for every run. Returns the producer
@@ -411,10 +419,7 @@ async function floorBurst(ctx: BenchContext, kafka: Kafka, admin: Admin, options
   const owner = new Pool({ connectionString: db.ownerUrl, max: 1 });
   for (const ddl of PIPELINE_TABLES.floor) await owner.query(ddl);
   // it never reaches its expected count: it runs until it is stopped
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'lib/raw-pipeline.ts'), 'floor', ctx.settings.kafkaBrokers, topic, group, db.ownerUrl, String(Number.MAX_SAFE_INTEGER)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = pipelineProcess(ctx, 'floor', topic, group, db.ownerUrl, Number.MAX_SAFE_INTEGER);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     // (bounded: a pipeline that died at start would otherwise be waited for as long as a run)

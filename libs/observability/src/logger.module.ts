@@ -2,10 +2,7 @@ import { Module, RequestMethod, type DynamicModule, type LoggerService } from '@
 import { Logger, LoggerModule, PinoLogger, type Params } from 'nestjs-pino';
 import { APP_CONFIG, type LoggingConfig } from '@annals/config';
 
-/**
- * Structured JSON logs (pino) for every app: one line per event, with the app's name,
- * request ids on HTTP requests, and no secrets (authorization headers are redacted).
- */
+/** The logger's settings, for the module and for the logger an app starts with (appLogger). */
 function loggerParams(app: string, config: LoggingConfig): Params {
   return {
     // The hot read-only questions get no per-request log (their latency and status are in
@@ -38,6 +35,10 @@ export function appLogger(app: string, config: LoggingConfig): LoggerService {
   return new Logger(new PinoLogger(params), params);
 }
 
+/**
+ * Structured JSON logs (pino) for every app: one line per event, with the app's name,
+ * request ids on HTTP requests, and no secrets (authorization headers are redacted).
+ */
 @Module({})
 export class AnnalsLoggerModule {
   static forApp(app: string): DynamicModule {
