@@ -8,7 +8,8 @@ import { consumerLag, createTopicsWithLeaders, type TopicEnds } from '@annals/ka
 import { partitionKey } from '@annals/publisher';
 import { AppProcess } from '../tools/runtime/app-process';
 import type { BenchContext } from './lib/bench-context';
-import { machineSeconds, machineShare, treeSeconds } from './lib/cpu';
+import { machineSeconds, machineShare, treeSeconds, treeSecondsByChild, treeTotal } from './lib/cpu';
+import { namePostgresWork, postgresWorkBetween, type PostgresWork } from './lib/postgres-work';
 import { monotonicMicros, summarizeProfile, type ProfileSummary } from './lib/cpu-profile';
 import { benchReport, rng } from './lib/dataset';
 import { writeLagPlot, type LagSample } from './lib/lag-plot';
@@ -26,6 +27,8 @@ export interface E2eResult {
   messages: number;
   eventsPerSecond: Record<string, Summary>;
   cpuPerThousand: Record<string, Record<string, number>>;
+  /** Annals' PostgreSQL CPU seconds per 1,000 events by whom it served (absent: results from before 2026-12-01 08:00 UTC). */
+  postgresPerThousand?: Record<PostgresWork, number>;
   /** secondsToZeroLag: the median of the bursts (`trials`; results from before bursts were repeated have one and no `trials`); the plot shows the median one. */
   burst: {
     messages: number;
@@ -87,6 +90,8 @@ export interface BurstPhases {
 export interface BurstPhase {
   seconds: number;
   cpu: Record<string, number>;
+  /** PostgreSQL's CPU seconds (cpu.postgres) by whom they served (absent: results from before 2026-12-01 08:00 UTC). */
+  postgres?: Record<PostgresWork, number>;
   idle: number;
   /** The share of the cores' time the hypervisor gave other machines (absent: results from before it was recorded). */
   stolen?: number;
@@ -181,6 +186,7 @@ export async function e2eBenchmark(
   await publish(kafka, topic, options.messages, 77, 'e2e');
   const ends = await admin.fetchTopicOffsets(topic);
   const cpuTotals: Record<string, Record<string, number>> = {};
+  const postgresTotals: Record<string, Record<string, number>> = {};
   let trial = 0;
 
   const annals = async () => {
@@ -191,18 +197,22 @@ export async function e2eBenchmark(
     const ingestor = new AppProcess('ingestor', join(ROOT, '.annals/logs/bench-ingestor.log'));
     const projector = new AppProcess('projector', join(ROOT, '.annals/logs/bench-projector.log'));
     const pool = new Pool({ connectionString: db.appUrl, max: 2 });
+    const superuser = new Pool({ connectionString: db.adminUrl, max: 1 });
     ingestor.start(env, cpuProfile('ingestor', n));
     projector.start(env, cpuProfile('projector', n));
     // CPU is counted over the same window as time: from the first stored event (start-up excluded)
     await until(async () => (await stored(pool, 'event_store.events')) > 0, 600_000, 20);
-    const apps = () => ({ ingestor: procCpu(ingestor.pid), projector: procCpu(projector.pid) });
-    const before = { ...snapshotCpu(ctx), ...apps() };
+    const reading = () => cpuReading(ctx, superuser, { ingestor: ingestor.pid, projector: projector.pid });
+    const before = await reading();
     await until(async () => (await consumerLag(admin, `annals-${n}`, topic, ends)) === 0 && (await readModelCaughtUp(pool)));
     const seconds = await secondsSinceFirstRow(pool, 'event_store.events');
-    addCpu(cpuTotals, 'Annals', diff({ ...snapshotCpu(ctx), ...apps() }, before));
+    const after = await reading();
+    addCpu(cpuTotals, 'Annals', diff(after.cpu, before.cpu));
+    addCpu(postgresTotals, 'Annals', postgresWorkBetween(before.postgres, after.postgres));
     await ingestor.stop();
     await projector.stop();
     await pool.end();
+    await superuser.end();
     await ctx.dropDatabase(name);
     return options.messages / seconds;
   };
@@ -270,7 +280,10 @@ export async function e2eBenchmark(
   const cpuPerThousand = Object.fromEntries(
     Object.entries(cpuTotals).map(([name, procs]) => [name, Object.fromEntries(Object.entries(procs).map(([p, s]) => [p, (s / (options.messages * options.trials)) * 1000]))]),
   );
-  return { messages: options.messages, eventsPerSecond, cpuPerThousand, burst };
+  const postgresPerThousand = Object.fromEntries(
+    Object.entries(postgresTotals.Annals ?? {}).map(([work, s]) => [work, (s / (options.messages * options.trials)) * 1000]),
+  ) as Record<PostgresWork, number>;
+  return { messages: options.messages, eventsPerSecond, cpuPerThousand, postgresPerThousand, burst };
 }
 
 /** The burst once more, its apps profiled (BurstProfile). */
@@ -308,6 +321,7 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
   ingestor.start(env, profiled('ingestor'));
   projector.start(env, profiled('projector'));
   const pool = new Pool({ connectionString: db.appUrl, max: 2 });
+  const superuser = new Pool({ connectionString: db.adminUrl, max: 1 });
   await until(async () => {
     const { groups } = await admin.describeGroups([group]);
     return groups[0]?.state === 'Stable';
@@ -329,25 +343,27 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
   const burstStart = (burstStarted - t0) / 1000;
   // CPU by process and the machine's idle share, at the end of publishing, when the consumer
   // group's lag is zero (it only falls once publishing ends) and when the read model has caught up
-  const snapshot = () => ({
-    at: Date.now(),
-    micros: monotonicMicros(),
-    cpu: { ...snapshotCpu(ctx), ingestor: procCpu(ingestor.pid), projector: procCpu(projector.pid), benchmark: benchmarkCpu() },
-    machine: machineSeconds(),
-  });
-  const published = snapshot();
+  const snapshot = async () => {
+    const at = Date.now();
+    const micros = monotonicMicros();
+    const machine = machineSeconds();
+    return { at, micros, machine, ...(await cpuReading(ctx, superuser, { ingestor: ingestor.pid, projector: projector.pid }, benchmarkCpu())) };
+  };
+  type Snapshot = Awaited<ReturnType<typeof snapshot>>;
+  const published = await snapshot();
   ends = await admin.fetchTopicOffsets(topic);
-  let ingested: ReturnType<typeof snapshot> | undefined;
+  let ingested: Snapshot | undefined;
   await until(async () => {
     if ((await consumerLag(admin, group, topic, ends)) !== 0) return false;
-    ingested ??= snapshot();
+    ingested ??= await snapshot();
     return readModelCaughtUp(pool);
   }, 600_000);
-  const caughtUp = snapshot();
+  const caughtUp = await snapshot();
   const secondsToZeroLag = (caughtUp.at - burstEnd) / 1000;
-  const phase = (from: ReturnType<typeof snapshot>, to: ReturnType<typeof snapshot>): BurstPhase => ({
+  const phase = (from: Snapshot, to: Snapshot): BurstPhase => ({
     seconds: (to.at - from.at) / 1000,
     cpu: diff(to.cpu, from.cpu),
+    postgres: postgresWorkBetween(from.postgres, to.postgres),
     idle: machineShare('idle', from.machine, to.machine),
     stolen: machineShare('stolen', from.machine, to.machine),
   });
@@ -367,6 +383,7 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
   await ingestor.stop();
   await projector.stop();
   await pool.end();
+  await superuser.end();
   await ctx.dropDatabase('bench_lag');
   console.log(`    burst ${run + 1}: lag back to zero ${secondsToZeroLag.toFixed(1)} s after the burst was published`);
   return { topic, secondsToZeroLag, phases, plot, window: { fromMicros: published.micros, toMicros: caughtUp.micros } };
@@ -484,6 +501,19 @@ function procCpu(pid: number | undefined): number {
 function benchmarkCpu(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
+}
+
+/**
+ * CPU seconds so far by process (Kafka, PostgreSQL, the apps, and this benchmark's when given),
+ * and PostgreSQL's by whom it served. PostgreSQL's processes are read once, with the others: its
+ * CPU and its split are the same reading; only the session list that names them is read after.
+ */
+async function cpuReading(ctx: BenchContext, superuser: Pool, apps: Record<string, number | undefined>, benchmark?: number) {
+  const processes = treeSecondsByChild(ctx.postgresPid!);
+  const cpu: Record<string, number> = { kafka: procCpu(ctx.kafkaPid), postgres: treeTotal(processes) };
+  for (const [app, pid] of Object.entries(apps)) cpu[app] = procCpu(pid);
+  if (benchmark !== undefined) cpu.benchmark = benchmark;
+  return { cpu, postgres: await namePostgresWork(processes, superuser) };
 }
 
 function snapshotCpu(ctx: BenchContext): Record<string, number> {

@@ -8,6 +8,7 @@ import type { ReplayResult } from './replay.bench';
 import type { BenchResults } from './run';
 import { fmt, ratio, type Summary } from './lib/stats';
 import type { StatementCost } from './lib/pg-stats';
+import type { PostgresWork } from './lib/postgres-work';
 
 /** docs/benchmarks.md from the results, with a PASS/FAIL line per target. Returns the verdicts. */
 export function writeReport(r: BenchResults, file: string): string[] {
@@ -147,6 +148,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
       const cpu = r.e2e.cpuPerThousand[name] ?? {};
       md.push(`| ${name} | ${spread(s)} | ${Object.entries(cpu).map(([p, v]) => `${p} ${fmt(v, 3)}`).join(', ')} |`);
     }
+    if (r.e2e.postgresPerThousand) md.push('', postgresServed("Annals' PostgreSQL CPU per 1,000 events", r.e2e.postgresPerThousand, 3));
     md.push('', `- ${target('end to end: Annals ≥ 50% of the raw pipeline', 100 * ratio(e.Annals!.median, e['raw pipeline']!.median), '≥', 50, 0, '%')}`);
     if (e['floor pipeline']) {
       md.push(
@@ -513,6 +515,8 @@ function burstPhases(p: BurstPhases, seconds: number, observer: BurstObserver | 
     row('until the consumer group\'s lag is zero (every message stored, its offset committed)', p.ingested),
     row('then until the read model has caught up', p.caughtUp),
   ];
+  const served = [p.ingested.postgres, p.caughtUp.postgres];
+  if (served[0] && served[1]) lines.push(...burstServed(p, served[0], served[1]));
   if (seconds > 5) {
     const used = [p.ingested, p.caughtUp].reduce((sum, ph) => sum + Object.values(ph.cpu).reduce((a, b) => a + b, 0), 0);
     lines.push(
@@ -521,6 +525,50 @@ function burstPhases(p: BurstPhases, seconds: number, observer: BurstObserver | 
     );
   }
   return lines;
+}
+
+const POSTGRES_WORK: Array<[PostgresWork, string]> = [
+  ['ingestor', 'for the ingestor'],
+  ['projector', 'for the projector'],
+  ['benchmark', "for this benchmark's polling"],
+  ['background', 'background'],
+];
+
+/** What PostgreSQL's backends served (PostgresWork), as a sentence. */
+function postgresServed(what: string, work: Record<PostgresWork, number>, digits: number): string {
+  const total = Object.values(work).reduce((a, b) => a + b, 0);
+  return (
+    `${what} (${fmt(total, digits)}) by whom it served (each backend by the application connected to it; background: autovacuum, I/O workers, the WAL writer, the checkpointer, and backends that exited meanwhile): ` +
+    POSTGRES_WORK.map(([k, label]) => `${label} ${fmt(work[k], digits)} (${fmt((100 * work[k]) / Math.max(1e-9, total))}%)`).join(', ') +
+    '.'
+  );
+}
+
+/**
+ * The burst's PostgreSQL time by whom it served, and the drain's CPU split into its two sides:
+ * the log (the ingestor and PostgreSQL's work for it) and the read model (the projector and
+ * PostgreSQL's work for it).
+ */
+function burstServed(p: BurstPhases, ingested: Record<PostgresWork, number>, caughtUp: Record<PostgresWork, number>): string[] {
+  const row = (label: string, w: Record<PostgresWork, number>) => `| ${label} | ${POSTGRES_WORK.map(([k]) => fmt(w[k], 2)).join(' | ')} |`;
+  const both = (k: PostgresWork) => ingested[k] + caughtUp[k];
+  const app = (k: string) => (p.ingested.cpu[k] ?? 0) + (p.caughtUp.cpu[k] ?? 0);
+  const all = [p.ingested, p.caughtUp].reduce((sum, ph) => sum + Object.values(ph.cpu).reduce((a, b) => a + b, 0), 0);
+  const log = app('ingestor') + both('ingestor');
+  const readModel = app('projector') + both('projector');
+  return [
+    '',
+    "PostgreSQL's CPU seconds above, by whom they served (each backend by the application connected to it; background: autovacuum, I/O workers, the WAL writer, the checkpointer, and backends that exited meanwhile):",
+    '',
+    `| phase | ${POSTGRES_WORK.map(([, label]) => label).join(' | ')} |`,
+    `|---|${POSTGRES_WORK.map(() => '---|').join('')}`,
+    row('until the consumer group\'s lag is zero', ingested),
+    row('then until the read model has caught up', caughtUp),
+    '',
+    `Of the drain's ${fmt(all, 1)} CPU seconds, the log's side (the ingestor and PostgreSQL's work for it: deciding and appending) took ${fmt(log, 1)} (${fmt((100 * log) / all)}%), ` +
+      `the read model's side (the projector and PostgreSQL's work for it: facts and membership intervals) ${fmt(readModel, 1)} (${fmt((100 * readModel) / all)}%), ` +
+      `the rest (Kafka, this benchmark and its polling, PostgreSQL's background) ${fmt(all - log - readModel, 1)} (${fmt((100 * (all - log - readModel)) / all)}%).`,
+  ];
 }
 
 /** Where the apps' own CPU went in the profiled burst: self time by where the code lives, then the busiest functions. */

@@ -32,12 +32,30 @@ function withChildren(root: number): number[] {
 }
 
 /**
+ * A process tree's CPU seconds so far, apart: each live child by pid, and the root's own with
+ * the children it has reaped (`rootAndReaped`). Read twice, the children's parts say which of
+ * PostgreSQL's processes did the work in between (PostgresWork).
+ */
+export function treeSecondsByChild(root: number): { rootAndReaped: number; children: Map<number, number> } {
+  const children = new Map<number, number>();
+  for (const pid of withChildren(root)) if (pid !== root) children.set(pid, cpuSeconds(pid));
+  return { rootAndReaped: cpuSeconds(root, true), children };
+}
+
+/** A reading of treeSecondsByChild, in all: the root's own, its reaped children's and its live children's. */
+export function treeTotal(reading: ReturnType<typeof treeSecondsByChild>): number {
+  let sum = reading.rootAndReaped;
+  for (const seconds of reading.children.values()) sum += seconds;
+  return sum;
+}
+
+/**
  * The CPU seconds a process tree has used so far: the root, its live children, and the children
  * it has reaped (PostgreSQL's backends exit when their connection closes; the postmaster reaps
  * them, and their time moves into its cutime/cstime).
  */
 export function treeSeconds(root: number): number {
-  return withChildren(root).reduce((sum, pid) => sum + cpuSeconds(pid, pid === root), 0);
+  return treeTotal(treeSecondsByChild(root));
 }
 
 /** Measures the CPU seconds groups of processes spend while some work runs. */
