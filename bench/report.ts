@@ -534,11 +534,15 @@ const POSTGRES_WORK: Array<[PostgresWork, string]> = [
   ['background', 'background'],
 ];
 
+/** How PostgreSQL's CPU is told apart by whom it served (bench/lib/postgres-work.ts). */
+const SERVED_BY =
+  'by whom it served (each backend by the application connected to it; background: autovacuum, I/O workers, the WAL writer, the checkpointer, and backends that exited meanwhile)';
+
 /** What PostgreSQL's backends served (PostgresWork), as a sentence. */
 function postgresServed(what: string, work: Record<PostgresWork, number>, digits: number): string {
   const total = Object.values(work).reduce((a, b) => a + b, 0);
   return (
-    `${what} (${fmt(total, digits)}) by whom it served (each backend by the application connected to it; background: autovacuum, I/O workers, the WAL writer, the checkpointer, and backends that exited meanwhile): ` +
+    `${what} (${fmt(total, digits)}) ${SERVED_BY}: ` +
     POSTGRES_WORK.map(([k, label]) => `${label} ${fmt(work[k], digits)} (${fmt((100 * work[k]) / Math.max(1e-9, total))}%)`).join(', ') +
     '.'
   );
@@ -558,7 +562,7 @@ function burstServed(p: BurstPhases, ingested: Record<PostgresWork, number>, cau
   const readModel = app('projector') + both('projector');
   return [
     '',
-    "PostgreSQL's CPU seconds above, by whom they served (each backend by the application connected to it; background: autovacuum, I/O workers, the WAL writer, the checkpointer, and backends that exited meanwhile):",
+    `PostgreSQL's CPU above (seconds), ${SERVED_BY}:`,
     '',
     `| phase | ${POSTGRES_WORK.map(([, label]) => label).join(' | ')} |`,
     `|---|${POSTGRES_WORK.map(() => '---|').join('')}`,

@@ -9,9 +9,10 @@ import { treeSecondsByChild } from './cpu';
  */
 export type PostgresWork = 'ingestor' | 'projector' | 'benchmark' | 'background';
 
-export interface PostgresWorkSnapshot {
-  rootAndReaped: number;
-  children: Map<number, number>;
+/** PostgreSQL's processes' CPU seconds so far (treeSecondsByChild of the postmaster): read at once, named after (namePostgresWork). */
+export type PostgresProcesses = ReturnType<typeof treeSecondsByChild>;
+
+export interface PostgresWorkSnapshot extends PostgresProcesses {
   /** Each client backend's application's work, by pid (pg_stat_activity's application_name). */
   clients: Map<number, PostgresWork>;
 }
@@ -22,9 +23,6 @@ function workOf(applicationName: string): PostgresWork {
   if (applicationName.startsWith('annals-projector')) return 'projector';
   return 'benchmark';
 }
-
-/** PostgreSQL's processes' CPU seconds so far (treeSecondsByChild of the postmaster): read at once, named after (namePostgresWork). */
-export type PostgresProcesses = ReturnType<typeof treeSecondsByChild>;
 
 /**
  * Which application each client backend of a reading serves. `admin` must see every session's
