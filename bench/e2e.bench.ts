@@ -11,7 +11,7 @@ import type { BenchContext } from './lib/bench-context';
 import { machineSeconds, machineShare, treeSeconds, treeSecondsByChild, treeTotal } from './lib/cpu';
 import { namePostgresWork, postgresWorkBetween, type PostgresWork } from './lib/postgres-work';
 import { monotonicMicros, summarizeProfile, type ProfileSummary } from './lib/cpu-profile';
-import { benchReport, rng } from './lib/dataset';
+import { benchReport, liveDay, rng } from './lib/dataset';
 import { writeLagPlot, type LagSample } from './lib/lag-plot';
 import { PIPELINE_TABLES } from './lib/pipeline-tables';
 import { interleaved, summarize, type Summary } from './lib/stats';
@@ -55,6 +55,12 @@ export interface E2eResult {
      * results from before 2026-12-01, which estimated the floor's drain from its throughput.
      */
     floor?: { secondsToZeroLag: number; trials: number[] };
+    /**
+     * The same burst runs with the reports in the order they were published (a live feed), in
+     * turns with the others: the seconds to zero lag, and the median run's phases. Absent:
+     * results from before 2026-12-01 08:30 UTC.
+     */
+    live?: { secondsToZeroLag: number; trials: number[]; phases: BurstPhases };
   };
 }
 
@@ -76,6 +82,12 @@ export interface BurstProfile {
  * log up to the checkpoint; absent, the lags counted at every poll.
  */
 export type BurstObserver = 'probe' | 'first-event';
+
+/**
+ * The order the burst runs' reports come in (benchReport): 'archive', in no order of publication
+ * (the timed bursts and the target's); 'live', each published on or after the one before.
+ */
+export type PublicationOrder = 'archive' | 'live';
 
 /**
  * Where the median burst's time went, from the end of its publishing: until the consumer group's
@@ -249,18 +261,25 @@ export async function e2eBenchmark(
   // target's 5 s is set against what any pipeline keeping what Annals keeps needs on this machine.
   const bursts: Array<{ topic: string; secondsToZeroLag: number; phases: BurstPhases; plot: () => void }> = [];
   const floorBursts: Array<{ topic: string; secondsToZeroLag: number }> = [];
+  // and, in turns with them, fewer runs whose reports come in the order they were published
+  const liveBursts: typeof bursts = [];
+  const liveTrials = Math.ceil(options.burstTrials / 2);
   for (let run = 0; run < options.burstTrials; run++) {
     if (run % 2 === 0) bursts.push(await lagOverTime(ctx, kafka, admin, options, run));
     floorBursts.push(await floorBurst(ctx, kafka, admin, options, run));
     if (run % 2 === 1) bursts.push(await lagOverTime(ctx, kafka, admin, options, run));
+    if (run < liveTrials) liveBursts.push(await lagOverTime(ctx, kafka, admin, { ...options, order: 'live' }, run));
   }
   const secondsToZeroLag = summarize(bursts.map((b) => b.secondsToZeroLag));
   const floorSeconds = summarize(floorBursts.map((b) => b.secondsToZeroLag));
-  const median = [...bursts].sort((a, b) => a.secondsToZeroLag - b.secondsToZeroLag)[Math.floor((bursts.length - 1) / 2)]!;
+  const medianOf = (runs: typeof bursts) => [...runs].sort((a, b) => a.secondsToZeroLag - b.secondsToZeroLag)[Math.floor((runs.length - 1) / 2)]!;
+  const median = medianOf(bursts);
   median.plot();
+  const liveSeconds = summarize(liveBursts.map((b) => b.secondsToZeroLag));
   console.log(`  burst of ${options.burst}: lag back to zero ${secondsToZeroLag.median.toFixed(1)} s after the burst was published (median of ${bursts.length}: ${secondsToZeroLag.trials.map((t) => t.toFixed(1)).join(', ')})`);
   const { topic: profiledTopic, ...profile } = await profiledBurst(ctx, kafka, admin, options, bursts.length);
   console.log(`  the floor pipeline, same bursts: lag back to zero ${floorSeconds.median.toFixed(1)} s (median of ${floorBursts.length}: ${floorSeconds.trials.map((t) => t.toFixed(1)).join(', ')})`);
+  console.log(`  Annals, reports in publication order: lag back to zero ${liveSeconds.median.toFixed(1)} s (median of ${liveBursts.length}: ${liveSeconds.trials.map((t) => t.toFixed(1)).join(', ')})`);
   const burst = {
     messages: options.burst,
     secondsToZeroLag: secondsToZeroLag.median,
@@ -272,11 +291,12 @@ export async function e2eBenchmark(
     observer: 'first-event' as const,
     profile,
     floor: { secondsToZeroLag: floorSeconds.median, trials: floorSeconds.trials },
+    live: { secondsToZeroLag: liveSeconds.median, trials: liveSeconds.trials, phases: medianOf(liveBursts).phases },
   };
   await admin.disconnect();
   // only once this admin is gone: a kafkajs client keeps asking for the metadata of every topic it
   // has used, and fails once one of them is deleted
-  await ctx.deleteTopics([topic, ...bursts.map((b) => b.topic), ...floorBursts.map((b) => b.topic), profiledTopic]);
+  await ctx.deleteTopics([topic, ...bursts.map((b) => b.topic), ...floorBursts.map((b) => b.topic), ...liveBursts.map((b) => b.topic), profiledTopic]);
   const cpuPerThousand = Object.fromEntries(
     Object.entries(cpuTotals).map(([name, procs]) => [name, Object.fromEntries(Object.entries(procs).map(([p, s]) => [p, (s / (options.messages * options.trials)) * 1000]))]),
   );
@@ -309,9 +329,9 @@ async function profiledBurst(ctx: BenchContext, kafka: Kafka, admin: Admin, opti
  * demand. With `profileDir`, the apps write their V8 CPU profiles there (`<app>.cpuprofile`), and
  * `window` is the span from the end of publishing to zero lag on the profiles' clock.
  */
-async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, options: { burst: number; rate: number; plotFile: string }, run: number, profileDir?: string) {
+async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, options: { burst: number; rate: number; plotFile: string; order?: PublicationOrder }, run: number, profileDir?: string) {
   const topic = `bench-lag-${Date.now()}`;
-  const group = `annals-lag-${run}`;
+  const group = `annals-lag-${options.order ?? 'archive'}-${run}`;
   await createTopicsWithLeaders(admin, [{ topic, numPartitions: 6 }]);
   const db = await ctx.database('bench_lag');
   const env = { KAFKA_BROKERS: ctx.settings.kafkaBrokers, DATABASE_URL: db.appUrl, KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: group, LOG_LEVEL: 'warn' };
@@ -385,7 +405,7 @@ async function lagOverTime(ctx: BenchContext, kafka: Kafka, admin: Admin, option
   await pool.end();
   await superuser.end();
   await ctx.dropDatabase('bench_lag');
-  console.log(`    burst ${run + 1}: lag back to zero ${secondsToZeroLag.toFixed(1)} s after the burst was published`);
+  console.log(`    ${options.order === 'live' ? 'live-order ' : ''}burst ${run + 1}: lag back to zero ${secondsToZeroLag.toFixed(1)} s after the burst was published`);
   return { topic, secondsToZeroLag, phases, plot, window: { fromMicros: published.micros, toMicros: caughtUp.micros } };
 }
 
@@ -403,21 +423,25 @@ function pipelineProcess(ctx: BenchContext, mode: 'raw' | 'floor', topic: string
  * still connected (the caller disconnects it once its measurements are taken) and when the
  * burst's publishing started and ended (ms).
  */
-async function steadyThenBurst(kafka: Kafka, topic: string, options: { burst: number; rate: number }) {
+async function steadyThenBurst(kafka: Kafka, topic: string, options: { burst: number; rate: number; order?: PublicationOrder }) {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const random = rng(5);
   let n = 0;
+  const report = (prefix: string) => {
+    const k = n++;
+    return keyedMessage(benchReport(random, `${prefix}-${k}`, options.order === 'live' ? liveDay(k) : undefined));
+  };
   const steadyEnd = Date.now() + 20_000;
   while (Date.now() < steadyEnd) {
     const tick = Date.now();
-    const messages = Array.from({ length: Math.round(options.rate / 10) }, () => keyedMessage(benchReport(random, `steady-${n++}`)));
+    const messages = Array.from({ length: Math.round(options.rate / 10) }, () => report('steady'));
     await producer.send({ topic, acks: -1, messages });
     await sleep(Math.max(0, 100 - (Date.now() - tick)));
   }
   const burstStarted = Date.now();
   for (let done = 0; done < options.burst; done += 5000) {
-    await producer.send({ topic, acks: -1, messages: Array.from({ length: Math.min(5000, options.burst - done) }, () => keyedMessage(benchReport(random, `burst-${n++}`))) });
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: Math.min(5000, options.burst - done) }, () => report('burst')) });
   }
   return { producer, burstStarted, burstEnd: Date.now() };
 }

@@ -3,7 +3,7 @@ import type { AppendResult } from './append.bench';
 import type { AppendAnatomy } from './lib/append-anatomy';
 import type { AppendScaleResult } from './append-scale.bench';
 import type { AppAlone, E2eScaleApart, E2eScaleResult } from './e2e-scale.bench';
-import type { BurstObserver, BurstPhase, BurstPhases, BurstProfile } from './e2e.bench';
+import type { BurstObserver, BurstPhase, BurstPhases, BurstProfile, E2eResult } from './e2e.bench';
 import type { ReplayResult } from './replay.bench';
 import type { BenchResults } from './run';
 import { fmt, ratio, type Summary } from './lib/stats';
@@ -180,6 +180,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
             : 'even the floor pipeline would not drain it in 5 s: the target is out of reach on this machine.'),
       );
     }
+    if (r.e2e.burst.live) md.push(liveOrderBursts(r.e2e.burst.live, r.e2e.burst.phases));
     if (r.e2e.burst.phases) md.push(...burstPhases(r.e2e.burst.phases, r.e2e.burst.secondsToZeroLag, r.e2e.burst.observer));
     if (r.e2e.burst.profile) md.push(...burstProfile(r.e2e.burst.profile));
     md.push('');
@@ -518,7 +519,7 @@ function burstPhases(p: BurstPhases, seconds: number, observer: BurstObserver | 
   const served = [p.ingested.postgres, p.caughtUp.postgres];
   if (served[0] && served[1]) lines.push(...burstServed(p, served[0], served[1]));
   if (seconds > 5) {
-    const used = [p.ingested, p.caughtUp].reduce((sum, ph) => sum + Object.values(ph.cpu).reduce((a, b) => a + b, 0), 0);
+    const used = drainCpu(p);
     lines.push(
       '',
       `At the same use of the cores, 5 s would leave the drain ${fmt((used * 5) / seconds, 1)} of the ${fmt(used, 1)} CPU seconds it took: ${fmt(100 * (1 - 5 / seconds))}% less CPU per event, or the idle cores put to work.`,
@@ -555,11 +556,7 @@ function postgresServed(what: string, work: Record<PostgresWork, number>, digits
  */
 function burstServed(p: BurstPhases, ingested: Record<PostgresWork, number>, caughtUp: Record<PostgresWork, number>): string[] {
   const row = (label: string, w: Record<PostgresWork, number>) => `| ${label} | ${POSTGRES_WORK.map(([k]) => fmt(w[k], 2)).join(' | ')} |`;
-  const both = (k: PostgresWork) => ingested[k] + caughtUp[k];
-  const app = (k: string) => (p.ingested.cpu[k] ?? 0) + (p.caughtUp.cpu[k] ?? 0);
-  const all = [p.ingested, p.caughtUp].reduce((sum, ph) => sum + Object.values(ph.cpu).reduce((a, b) => a + b, 0), 0);
-  const log = app('ingestor') + both('ingestor');
-  const readModel = app('projector') + both('projector');
+  const { all, log, readModel } = drainSides(p)!;
   return [
     '',
     `PostgreSQL's CPU above (seconds), ${SERVED_BY}:`,
@@ -573,6 +570,38 @@ function burstServed(p: BurstPhases, ingested: Record<PostgresWork, number>, cau
       `the read model's side (the projector and PostgreSQL's work for it: facts and membership intervals) ${fmt(readModel, 1)} (${fmt((100 * readModel) / all)}%), ` +
       `the rest (Kafka, this benchmark and its polling, PostgreSQL's background) ${fmt(all - log - readModel, 1)} (${fmt((100 * (all - log - readModel)) / all)}%).`,
   ];
+}
+
+/**
+ * A burst's drain in CPU seconds: all of it, the log's side (the ingestor and PostgreSQL's work
+ * for it) and the read model's (the projector and PostgreSQL's work for it); undefined for
+ * results without PostgreSQL's split.
+ */
+function drainSides(p: BurstPhases): { all: number; log: number; readModel: number } | undefined {
+  const [ingested, caughtUp] = [p.ingested.postgres, p.caughtUp.postgres];
+  if (!ingested || !caughtUp) return undefined;
+  const side = (app: 'ingestor' | 'projector') => (p.ingested.cpu[app] ?? 0) + (p.caughtUp.cpu[app] ?? 0) + ingested[app] + caughtUp[app];
+  return { all: drainCpu(p), log: side('ingestor'), readModel: side('projector') };
+}
+
+/** All the CPU seconds of a burst's drain, every process's. */
+function drainCpu(p: BurstPhases): number {
+  return [p.ingested, p.caughtUp].reduce((sum, ph) => sum + Object.values(ph.cpu).reduce((a, b) => a + b, 0), 0);
+}
+
+/** The burst runs whose reports came in the order they were published, against the timed ones (in no such order). */
+function liveOrderBursts(live: NonNullable<E2eResult['burst']['live']>, archive: BurstPhases | undefined): string {
+  const sides = drainSides(live.phases);
+  const archiveSides = archive && drainSides(archive);
+  const cpu =
+    sides && archiveSides
+      ? ` Its drain took ${fmt(sides.all, 1)} CPU seconds (the bursts above: ${fmt(archiveSides.all, 1)}): the read model's side ${fmt(sides.readModel, 1)} (${fmt(archiveSides.readModel, 1)}), the log's ${fmt(sides.log, 1)} (${fmt(archiveSides.log, 1)}).`
+      : '';
+  return (
+    `- the same burst runs with each report published on or after the one before (a live feed; the bursts above come in no order of publication over eleven years, as an archive's backfill does, ` +
+    `so that most reports re-cut what was known after them): Annals back to zero lag after ${fmt(live.secondsToZeroLag, 1)} s ` +
+    `(median of ${live.trials.length}: ${live.trials.map((t) => fmt(t, 1)).join(', ')} s, in turns with the runs above; not a verdict: the target's line is the bursts above).${cpu}`
+  );
 }
 
 /** Where the apps' own CPU went in the profiled burst: self time by where the code lives, then the busiest functions. */

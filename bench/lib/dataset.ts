@@ -12,11 +12,20 @@ const START = Date.UTC(2010, 0, 1);
 const DAY = 86_400_000;
 
 
-/** One report: 80% membership facts, 20% meetings, stances and territory reports naming a coalition. */
-export function benchReport(random: () => number, id: string): NewsEventInput {
+/**
+ * One report: 80% membership facts, 20% meetings, stances and territory reports naming a coalition.
+ * Its publication day (its knowledge time) is drawn at random over eleven years, 0 to 400 days
+ * after what it reports: reports arrive in no order of publication, as an archive's backfill
+ * does, so most land in the middle of what is known and re-cut the knowledge history after them.
+ * With `publishedDay` (days after 2010-01-01), it is published that day instead, about something
+ * 0 to 400 days before: a live feed, whose reports come in the order they were published.
+ */
+export function benchReport(random: () => number, id: string, publishedDay?: number): NewsEventInput {
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
-  const occurred = START + Math.floor(random() * 3650) * DAY;
-  const published = occurred + Math.floor(random() * 400) * DAY;
+  const [occurred, published] =
+    publishedDay === undefined
+      ? archiveDays(random)
+      : [START + publishedDay * DAY - Math.floor(random() * 400) * DAY, START + publishedDay * DAY];
   const coalitionId = pick(COALITIONS);
   const country = pick(COUNTRIES);
   // another country than `country` (a meeting lists each once), drawn with one number as pick draws
@@ -36,6 +45,19 @@ export function benchReport(random: () => number, id: string): NewsEventInput {
   if (r < 0.94) return { ...envelope, type: 'diplomacy.meeting', data: { participants: [country, otherCountry(country)], topics: ['the campaign'], coalitionId } };
   return { ...envelope, type: 'territory.control-reported', data: { actor: 'ISIS', country, share: Math.round(random() * 100) / 100, coalitionId } };
 }
+
+/** An archive's report: what it reports on a day of ten years, published 0 to 400 days later (two draws, in that order). */
+function archiveDays(random: () => number): [occurred: number, published: number] {
+  const occurred = START + Math.floor(random() * 3650) * DAY;
+  return [occurred, occurred + Math.floor(random() * 400) * DAY];
+}
+
+/**
+ * The publication day of a live feed's `n`th report: 25 reports a day from 2011-02-05 on, so
+ * that the 90,000 reports of a burst run span ten years of publication, as the archive's do,
+ * and what they report never precedes 2010.
+ */
+export const liveDay = (n: number) => 400 + Math.floor(n / 25);
 
 export function parsed(input: NewsEventInput): NewsEvent {
   const result = validateNewsEvent(input);
