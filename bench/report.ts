@@ -6,7 +6,7 @@ import type { AppAlone, E2eScaleApart, E2eScaleResult } from './e2e-scale.bench'
 import type { BurstObserver, BurstPhase, BurstPhases, BurstProfile, E2eResult } from './e2e.bench';
 import type { ReplayResult } from './replay.bench';
 import type { BenchResults } from './run';
-import { fmt, ratio, type Summary } from './lib/stats';
+import { fmt, ratio, targetFigure, type Summary } from './lib/stats';
 import type { StatementCost } from './lib/pg-stats';
 import type { PostgresWork } from './lib/postgres-work';
 
@@ -18,12 +18,10 @@ export function writeReport(r: BenchResults, file: string): string[] {
     verdicts.push(line);
     return line;
   };
-  /** A target's line: PASS or FAIL, then the measured figure; a miss is rounded away from the limit, so it never prints as the limit itself. */
+  /** A target's line: PASS or FAIL, then the measured figure (targetFigure: a miss never prints as the limit itself). */
   const target = (text: string, value: number, op: '≥' | '≤', limit: number, digits: number, unit: string) => {
     const ok = op === '≥' ? value >= limit : value <= limit;
-    const scale = 10 ** digits;
-    const shown = ok ? value : (op === '≥' ? Math.floor(value * scale) : Math.ceil(value * scale)) / scale;
-    return verdict(ok, `${text} (${fmt(shown, digits)}${unit})`);
+    return verdict(ok, `${text} (${fmt(targetFigure(value, op, limit, digits), digits)}${unit})`);
   };
   const spread = (s: Summary) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
   const md: string[] = [];
@@ -599,7 +597,7 @@ function liveOrderBursts(live: NonNullable<E2eResult['burst']['live']>, archive:
       : '';
   return (
     `- the same burst runs with each report published on or after the one before (a live feed; the bursts above come in no order of publication over eleven years, as an archive's backfill does, ` +
-    `so that most reports re-cut what was known after them): Annals back to zero lag after ${fmt(live.secondsToZeroLag, 1)} s ` +
+    `so that most reports land before much of what is already known): Annals back to zero lag after ${fmt(live.secondsToZeroLag, 1)} s ` +
     `(median of ${live.trials.length}: ${live.trials.map((t) => fmt(t, 1)).join(', ')} s, in turns with the runs above; not a verdict: the target's line is the bursts above).${cpu}`
   );
 }

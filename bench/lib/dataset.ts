@@ -16,7 +16,7 @@ const DAY = 86_400_000;
  * One report: 80% membership facts, 20% meetings, stances and territory reports naming a coalition.
  * Its publication day (its knowledge time) is drawn at random over eleven years, 0 to 400 days
  * after what it reports: reports arrive in no order of publication, as an archive's backfill
- * does, so most land in the middle of what is known and re-cut the knowledge history after them.
+ * does, so most land before much of what is already known.
  * With `publishedDay` (days after 2010-01-01), it is published that day instead, about something
  * 0 to 400 days before: a live feed, whose reports come in the order they were published.
  */

@@ -36,3 +36,15 @@ export async function interleaved<K extends string>(contenders: Record<K, () => 
 
 export const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
 export const ratio = (a: number, b: number) => (b > 0 ? a / b : NaN);
+
+/**
+ * The figure a target's line prints (to `digits` places): rounded as every other figure is, so
+ * that a line agrees with the trials it lists, except that a miss never prints as meeting its
+ * limit: 5.04 s against "≤ 5 s" shows as 5.1, 1.497× against "≥ 1.5×" as 1.49.
+ */
+export function targetFigure(value: number, op: '≥' | '≤', limit: number, digits: number): number {
+  const met = (v: number) => (op === '≥' ? v >= limit : v <= limit);
+  const scale = 10 ** digits;
+  if (met(value) || !met(Math.round(value * scale) / scale)) return value;
+  return (op === '≥' ? Math.floor(value * scale) : Math.ceil(value * scale)) / scale;
+}
