@@ -297,12 +297,10 @@ export async function e2eBenchmark(
   // only once this admin is gone: a kafkajs client keeps asking for the metadata of every topic it
   // has used, and fails once one of them is deleted
   await ctx.deleteTopics([topic, ...bursts.map((b) => b.topic), ...floorBursts.map((b) => b.topic), ...liveBursts.map((b) => b.topic), profiledTopic]);
-  const cpuPerThousand = Object.fromEntries(
-    Object.entries(cpuTotals).map(([name, procs]) => [name, Object.fromEntries(Object.entries(procs).map(([p, s]) => [p, (s / (options.messages * options.trials)) * 1000]))]),
-  );
-  const postgresPerThousand = Object.fromEntries(
-    Object.entries(postgresTotals.Annals ?? {}).map(([work, s]) => [work, (s / (options.messages * options.trials)) * 1000]),
-  ) as Record<PostgresWork, number>;
+  // CPU seconds per 1,000 events, each contender's totals over all its trials
+  const perThousand = (seconds: Record<string, number>) => Object.fromEntries(Object.entries(seconds).map(([p, s]) => [p, (s / (options.messages * options.trials)) * 1000]));
+  const cpuPerThousand = Object.fromEntries(Object.entries(cpuTotals).map(([name, procs]) => [name, perThousand(procs)]));
+  const postgresPerThousand = perThousand(postgresTotals.Annals ?? {}) as Record<PostgresWork, number>;
   return { messages: options.messages, eventsPerSecond, cpuPerThousand, postgresPerThousand, burst };
 }
 
@@ -419,7 +417,8 @@ function pipelineProcess(ctx: BenchContext, mode: 'raw' | 'floor', topic: string
 
 /**
  * What every burst run publishes: `rate` messages per second for 20 s, then `burst` messages at
- * once, keyed as the publisher keys them, the same reports for every run. Returns the producer
+ * once, keyed as the publisher keys them, the same reports for every run in the same order of
+ * publication (`order`, archive by default). Returns the producer
  * still connected (the caller disconnects it once its measurements are taken) and when the
  * burst's publishing started and ended (ms).
  */

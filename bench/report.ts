@@ -514,8 +514,7 @@ function burstPhases(p: BurstPhases, seconds: number, observer: BurstObserver | 
     row('until the consumer group\'s lag is zero (every message stored, its offset committed)', p.ingested),
     row('then until the read model has caught up', p.caughtUp),
   ];
-  const served = [p.ingested.postgres, p.caughtUp.postgres];
-  if (served[0] && served[1]) lines.push(...burstServed(p, served[0], served[1]));
+  lines.push(...burstServed(p));
   if (seconds > 5) {
     const used = drainCpu(p);
     lines.push(
@@ -552,9 +551,12 @@ function postgresServed(what: string, work: Record<PostgresWork, number>, digits
  * the log (the ingestor and PostgreSQL's work for it) and the read model (the projector and
  * PostgreSQL's work for it).
  */
-function burstServed(p: BurstPhases, ingested: Record<PostgresWork, number>, caughtUp: Record<PostgresWork, number>): string[] {
+function burstServed(p: BurstPhases): string[] {
+  const [ingested, caughtUp, sides] = [p.ingested.postgres, p.caughtUp.postgres, drainSides(p)];
+  // results from before PostgreSQL's CPU was split have nothing to show
+  if (!ingested || !caughtUp || !sides) return [];
   const row = (label: string, w: Record<PostgresWork, number>) => `| ${label} | ${POSTGRES_WORK.map(([k]) => fmt(w[k], 2)).join(' | ')} |`;
-  const { all, log, readModel } = drainSides(p)!;
+  const { all, log, readModel } = sides;
   return [
     '',
     `PostgreSQL's CPU above (seconds), ${SERVED_BY}:`,
