@@ -34,6 +34,16 @@ export async function interleaved<K extends string>(contenders: Record<K, () => 
   return Object.fromEntries(names.map((n) => [n, summarize(results[n])])) as Record<K, Summary>;
 }
 
+/**
+ * Which of `rounds` rounds (0-based) carry `count` extra runs, spread evenly among them: each at
+ * the middle of its share (3 among 5: rounds 0, 2 and 4), so that the extra runs meet the early,
+ * middle and late spells of a shared machine as the runs of every round do.
+ */
+export function spreadEvenly(count: number, rounds: number): Set<number> {
+  const n = Math.min(Math.max(0, count), rounds);
+  return new Set(Array.from({ length: n }, (_, k) => Math.floor(((k + 0.5) * rounds) / n)));
+}
+
 export const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
 export const ratio = (a: number, b: number) => (b > 0 ? a / b : NaN);
 
