@@ -1,6 +1,6 @@
 import { ConfigResourceTypes, Partitioners, type Admin, type Kafka, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
 import { isUnknownTopic, MissingTopicError } from './missing-topic-error';
-import { recordBatches } from './record-batches';
+import { BATCH_OVERHEAD, recordBatches } from './record-batches';
 
 /** Kafka's default max.message.bytes: the limit assumed when the topic's own cannot be read (no DescribeConfigs permission). */
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
@@ -103,6 +103,15 @@ export class ReliableProducer {
       this.producer = producer;
     }
     return this.producer;
+  }
+
+  /**
+   * The largest message a send to `topic` can carry, as recordBytes counts it: the topic's
+   * max.message.bytes (Kafka's default when it cannot be read) less a record batch's own header.
+   * A larger one is refused by Kafka as MESSAGE_TOO_LARGE, whatever the retries.
+   */
+  async maxMessageBytes(topic: string): Promise<number> {
+    return (await this.maxBatchBytesOf(topic)) - BATCH_OVERHEAD;
   }
 
   /** The largest record batch the topic takes (its max.message.bytes), looked up once. */

@@ -1,13 +1,25 @@
 import type { Command } from 'commander';
 import { REJECTION_REASONS } from '@annals/contracts';
 import { createKafka } from '@annals/kafka';
-import { readDeadLetters, redriveDeadLetters } from '@annals/ingestion';
+import { readDeadLetters, redriveDeadLetters, type StoredDeadLetter } from '@annals/ingestion';
 import { kafkaSettings } from '../cli-settings';
 import { formatTable } from '../format-table';
 import { UsageError } from '../usage-error';
 
 /** How much of a letter's value `dlq list --json` shows (its full size is given beside it). */
 const SHOWN_VALUE_BYTES = 2000;
+
+/** Where a letter's message was refused: its topic, partition and offset. */
+const originOf = (l: StoredDeadLetter) => `${l.original.topic}/${l.original.partition}@${l.original.offset}`;
+
+/** What a letter lacks of its message, before its detail in the listing ('' when it holds it whole). */
+function partialNote(l: StoredDeadLetter): string {
+  const parts = [
+    ...(l.valueCutFrom === null ? [] : [`value cut to its first ${l.valueSize} of ${l.valueCutFrom} bytes`]),
+    ...(l.dropped.length > 0 ? [`no ${l.dropped.join(' or ')}`] : []),
+  ];
+  return parts.length > 0 ? `(${parts.join(', ')}) ` : '';
+}
 
 export function dlqCommand(program: Command): void {
   const dlq = program.command('dlq').description('the dead-letter topic: what was not accepted, and why');
@@ -35,7 +47,22 @@ export function dlqCommand(program: Command): void {
       // as much of each value as is shown: a letter holds its whole message, up to 16 MiB
       const letters = (await readDeadLetters(createKafka(config, 'dlq'), config.KAFKA_DLQ_TOPIC, { valueBytes: SHOWN_VALUE_BYTES })).filter((l) => !reason || l.reason === reason);
       if (options.json) {
-        for (const l of letters) console.log(JSON.stringify({ reason: l.reason, detail: l.detail, original: l.original, failedAt: l.failedAt, redrives: l.redrives, key: l.key?.toString('utf8') ?? null, value: l.value?.toString('utf8') ?? null, valueBytes: l.valueSize }));
+        for (const l of letters) {
+          console.log(
+            JSON.stringify({
+              reason: l.reason,
+              detail: l.detail,
+              original: l.original,
+              failedAt: l.failedAt,
+              redrives: l.redrives,
+              key: l.key?.toString('utf8') ?? null,
+              value: l.value?.toString('utf8') ?? null,
+              valueBytes: l.valueSize,
+              valueCutFrom: l.valueCutFrom,
+              dropped: l.dropped,
+            }),
+          );
+        }
         return;
       }
       const counts = new Map<string, number>();
@@ -47,7 +74,7 @@ export function dlqCommand(program: Command): void {
       console.log(
         formatTable(
           ['origin', 'reason', 're-driven', 'detail'],
-          letters.map((l) => [`${l.original.topic}/${l.original.partition}@${l.original.offset}`, l.reason, l.redrives ? `${l.redrives}×` : '', l.detail.slice(0, 160)]),
+          letters.map((l) => [originOf(l), l.reason, l.redrives ? `${l.redrives}×` : '', `${partialNote(l)}${l.detail.slice(0, 160)}`]),
         ),
       );
     });
@@ -58,7 +85,12 @@ export function dlqCommand(program: Command): void {
     .action(async (options: { brokers?: string; topic?: string; dlqTopic?: string; reason?: string }) => {
       const reason = reasonOption(options.reason);
       const config = kafkaSettings(options);
-      const sent = await redriveDeadLetters(createKafka(config, 'dlq'), config.KAFKA_DLQ_TOPIC, config.KAFKA_TOPIC, (l) => !reason || l.reason === reason);
+      const { sent, partial } = await redriveDeadLetters(createKafka(config, 'dlq'), config.KAFKA_DLQ_TOPIC, config.KAFKA_TOPIC, (l) => !reason || l.reason === reason);
       console.log(`re-drove ${sent} dead letter(s)${reason ? ` with reason ${reason}` : ''} to ${config.KAFKA_TOPIC}`);
+      if (partial.length > 0) {
+        console.log(
+          `left ${partial.length} dead letter(s) whose value was cut to fit ${config.KAFKA_DLQ_TOPIC}; the whole messages are on their topic until its retention ends: ${partial.map(originOf).join(', ')}`,
+        );
+      }
     });
 }

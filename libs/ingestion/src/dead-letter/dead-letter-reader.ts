@@ -15,8 +15,15 @@ export interface StoredDeadLetter {
   key: Buffer | null;
   /** The original value, or at most its first `valueBytes` bytes when the reader asked for no more (cut where a UTF-8 character starts). */
   value: Buffer | null;
-  /** The original value's size in bytes (0: none). */
+  /** The size in bytes of the value the letter holds (0: none). */
   valueSize: number;
+  /**
+   * The whole value's size in bytes when the letter holds only its beginning (the dead-letter
+   * topic takes smaller messages than the news topic did: fitLetter); null when it holds it whole.
+   */
+  valueCutFrom: number | null;
+  /** What of the message the letter lacks besides its value's end: ['key', 'headers'] when they did not fit either. */
+  dropped: string[];
   /** The original message's own headers (without the annals-dlq-* ones). */
   headers: IHeaders;
   /** How many times its message had been re-driven when it was refused this time (0: never). */
@@ -89,6 +96,8 @@ export async function readDeadLetters(kafka: Kafka, dlqTopic: string, options: R
         key: detached(message.key),
         value: value && options.valueBytes !== undefined ? utf8Prefix(value, options.valueBytes) : detached(value),
         valueSize: value?.length ?? 0,
+        valueCutFrom: h[DLQ_HEADERS.valueCutFrom] === undefined ? null : Number(text(h[DLQ_HEADERS.valueCutFrom])),
+        dropped: h[DLQ_HEADERS.dropped] === undefined ? [] : text(h[DLQ_HEADERS.dropped]).split(','),
         headers: ownHeaders(h),
         redrives: 0,
         redrivenFrom: h[DLQ_HEADERS.redrivenFrom] === undefined ? undefined : text(h[DLQ_HEADERS.redrivenFrom]),
@@ -123,15 +132,26 @@ export async function readDeadLetters(kafka: Kafka, dlqTopic: string, options: R
 /** What one send of re-driven messages holds at most: letters can be as large as 16 MiB each. */
 const REDRIVE_BATCH = { messages: 500, bytes: 16 * 1024 * 1024 };
 
+/** What a re-drive did: how many letters it re-published, and the letters it left because they hold only part of their message. */
+export interface RedriveResult {
+  sent: number;
+  /** Letters `select` picked that hold only part of their message (valueCutFrom, dropped): re-publishing them would send a message nobody sent. */
+  partial: StoredDeadLetter[];
+}
+
 /**
  * Re-publishes the standing dead letters that `select` picks to `topic`, with their original
- * key, value and headers, and the letter each came from (annals-dlq-redriven-from); returns how
- * many. It reads the topic twice: once to know which letters stand (without their values), once
- * to send those as it meets them, a bounded batch at a time, so that it never holds every value.
+ * key, value and headers, and the letter each came from (annals-dlq-redriven-from), except
+ * those holding only part of their message, which it returns. It reads the topic twice: once to
+ * know which letters stand (without their values), once to send those as it meets them, a
+ * bounded batch at a time, so that it never holds every value.
  */
-export async function redriveDeadLetters(kafka: Kafka, dlqTopic: string, topic: string, select: (letter: StoredDeadLetter) => boolean = () => true): Promise<number> {
-  const chosen = new Set((await readDeadLetters(kafka, dlqTopic, { valueBytes: 0 })).filter(select).map(placeOf));
-  if (chosen.size === 0) return 0;
+export async function redriveDeadLetters(kafka: Kafka, dlqTopic: string, topic: string, select: (letter: StoredDeadLetter) => boolean = () => true): Promise<RedriveResult> {
+  const picked = (await readDeadLetters(kafka, dlqTopic, { valueBytes: 0 })).filter(select);
+  const isPartial = (letter: StoredDeadLetter) => letter.valueCutFrom !== null || letter.dropped.length > 0;
+  const partial = picked.filter(isPartial);
+  const chosen = new Set(picked.filter((letter) => !isPartial(letter)).map(placeOf));
+  if (chosen.size === 0) return { sent: 0, partial };
   const producer = new ReliableProducer(kafka);
   let batch: Message[] = [];
   let bytes = 0;
@@ -152,7 +172,7 @@ export async function redriveDeadLetters(kafka: Kafka, dlqTopic: string, topic: 
       if (batch.length >= REDRIVE_BATCH.messages || bytes >= REDRIVE_BATCH.bytes) await flush();
     });
     await flush();
-    return sent;
+    return { sent, partial };
   } finally {
     await producer.disconnect();
   }
