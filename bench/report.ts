@@ -517,9 +517,11 @@ function burstPhases(p: BurstPhases, seconds: number, observer: BurstObserver | 
   lines.push(...burstServed(p));
   if (seconds > 5) {
     const used = drainCpu(p);
+    // (a burst just over 5 s asks for less than 1% less: a whole percent would print "0%")
+    const less = 100 * (1 - 5 / seconds);
     lines.push(
       '',
-      `At the same use of the cores, 5 s would leave the drain ${fmt((used * 5) / seconds, 1)} of the ${fmt(used, 1)} CPU seconds it took: ${fmt(100 * (1 - 5 / seconds))}% less CPU per event, or the idle cores put to work.`,
+      `At the same use of the cores, 5 s would leave the drain ${fmt((used * 5) / seconds, 1)} of the ${fmt(used, 1)} CPU seconds it took: ${fmt(less, less < 10 ? 1 : 0)}% less CPU per event, or the idle cores put to work.`,
     );
   }
   return lines;
