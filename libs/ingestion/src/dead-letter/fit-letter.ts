@@ -3,9 +3,6 @@ import { recordBytes } from '@annals/kafka';
 import { DLQ_HEADER_NAMES, DLQ_HEADERS } from './dead-letter-headers';
 import { utf8Prefix } from './utf8-prefix';
 
-/** Room kept for the headers fitLetter adds (their names, a size in digits, "key,headers"). */
-const CUT_HEADERS_BYTES = 128;
-
 /** A letter larger than the dead-letter topic takes even without its value, key and headers (only its own annals-dlq-* headers left). */
 export class LetterTooLargeError extends Error {
   override readonly name = 'LetterTooLargeError';
@@ -26,20 +23,21 @@ export function fitLetter(letter: Message, maxBytes: number): Message {
   const value = letter.value === null || letter.value === undefined ? null : Buffer.isBuffer(letter.value) ? letter.value : Buffer.from(letter.value);
   const cutFrom = { [DLQ_HEADERS.valueCutFrom]: String(value?.length ?? 0) };
   const withValue = (message: Message) => {
-    const room = maxBytes - CUT_HEADERS_BYTES - recordBytes({ ...message, value: null });
+    // (recordBytes is an upper bound, the headers fitLetter adds counted in: what fits it fits the topic)
+    const room = maxBytes - recordBytes({ ...message, value: null });
     return room < 0 ? undefined : { ...message, value: value && utf8Prefix(value, room) };
   };
   const cut = withValue({ ...letter, headers: { ...letter.headers, ...cutFrom } });
   if (cut) return cut;
-  const bare = withValue({ ...letter, key: null, headers: { ...ownLetterHeaders(letter.headers), ...cutFrom, [DLQ_HEADERS.dropped]: 'key,headers' } });
+  const bare = withValue({ ...letter, key: null, headers: { ...annalsHeaders(letter.headers), ...cutFrom, [DLQ_HEADERS.dropped]: 'key,headers' } });
   if (bare) return bare;
   throw new LetterTooLargeError(
-    `a dead letter needs ${recordBytes({ ...letter, key: null, value: null, headers: ownLetterHeaders(letter.headers) })} bytes without the message's value, key and headers, ` +
+    `a dead letter needs ${recordBytes({ ...letter, key: null, value: null, headers: annalsHeaders(letter.headers) })} bytes without the message's value, key and headers, ` +
       `more than the ${maxBytes} the dead-letter topic takes: raise its max.message.bytes`,
   );
 }
 
-/** The letter's annals-dlq-* headers alone. */
-function ownLetterHeaders(headers: IHeaders | undefined): IHeaders {
+/** The letter's annals-dlq-* headers alone, without the message's own. */
+function annalsHeaders(headers: IHeaders | undefined): IHeaders {
   return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => DLQ_HEADER_NAMES.has(name)));
 }
