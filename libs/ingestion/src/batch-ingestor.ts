@@ -89,6 +89,13 @@ export class BatchIngestor {
 
     const published = await this.retryTransient(batch, 'publish dead letters', () => this.deadLetters.publish(deadLetters));
     if (published.status !== 'done') return false;
+    const cut = published.value;
+    if (cut.length > 0) {
+      this.logger.warn(
+        { partition: batch.partition, letters: cut.map((c) => ({ offset: c.offset, kept: c.valueBytes, of: c.cutFrom })), maxMessageBytes: cut[0]!.maxBytes },
+        `${cut.length} dead letter(s) kept only the beginning of their message: the dead-letter topic takes smaller messages than ${batch.topic}; raise its max.message.bytes (the whole messages stay on ${batch.topic} until its retention ends)`,
+      );
+    }
     result.deadLettered += deadLetters.length;
     for (const letter of deadLetters) this.metrics.deadLettered.inc({ reason: letter.rejection.reason });
     this.metrics.messagesIngested.inc({ outcome: 'dead-lettered' }, deadLetters.length);

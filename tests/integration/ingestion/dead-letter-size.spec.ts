@@ -1,6 +1,6 @@
 import type { INestMicroservice } from '@nestjs/common';
 import { startIngestor } from '../../../apps/ingestor/src/bootstrap';
-import { readDeadLetters } from '@annals/ingestion';
+import { DeadLetterPublisher, readDeadLetters } from '@annals/ingestion';
 import { createTopicsWithLeaders } from '@annals/kafka';
 import { createTestDatabase, ingestorTopics, produce, testKafka, testServers, waitForZeroLag, type TestDatabase } from '@annals/testing';
 import { dlqCli } from '../../support/dlq-cli';
@@ -80,5 +80,23 @@ describe('ingestion: a dead-letter topic that takes smaller messages than the ne
     } finally {
       await admin.disconnect();
     }
+  });
+
+  it('tells the ingestor which letters it cut (the ingestor logs them, naming the limit to raise) and leaves whole those that fit', async () => {
+    const publisher = new DeadLetterPublisher(testKafka(), topics.KAFKA_DLQ_TOPIC);
+    const letter = (offset: string, value: Buffer) => ({ topic: topics.KAFKA_TOPIC, partition: 0, offset, key: null, value, headers: {}, rejection: { reason: 'not-json' as const, detail: 'refused' } });
+    try {
+      const cut = await publisher.publish([letter('900', Buffer.from('{"small": ')), letter('901', Buffer.from('x'.repeat(150_000)))]);
+      expect(cut).toEqual([{ topic: topics.KAFKA_TOPIC, partition: 0, offset: '901', valueBytes: expect.any(Number), cutFrom: 150_000, maxBytes: expect.any(Number) }]);
+      expect(cut[0]!.maxBytes).toBeLessThanOrEqual(DLQ_MAX_MESSAGE_BYTES);
+      expect(cut[0]!.valueBytes).toBeLessThan(cut[0]!.maxBytes);
+    } finally {
+      await publisher.disconnect();
+    }
+    const stored = (await readDeadLetters(testKafka(), topics.KAFKA_DLQ_TOPIC)).filter((l) => Number(l.original.offset) >= 900);
+    expect(stored.map((l) => [l.original.offset, l.valueCutFrom])).toEqual([
+      ['900', null],
+      ['901', 150_000],
+    ]);
   });
 });
