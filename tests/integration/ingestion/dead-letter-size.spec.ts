@@ -82,7 +82,7 @@ describe('ingestion: a dead-letter topic that takes smaller messages than the ne
     }
   });
 
-  it('tells the ingestor which letters it cut (the ingestor logs them, naming the limit to raise) and leaves whole those that fit', async () => {
+  it('the publisher reports which letters it cut, with what was kept of how much and the limit, and leaves whole those that fit', async () => {
     const publisher = new DeadLetterPublisher(testKafka(), topics.KAFKA_DLQ_TOPIC);
     const letter = (offset: string, value: Buffer) => ({ topic: topics.KAFKA_TOPIC, partition: 0, offset, key: null, value, headers: {}, rejection: { reason: 'not-json' as const, detail: 'refused' } });
     try {
