@@ -114,7 +114,6 @@ export async function replayBenchmark(ctx: BenchContext, data: Dataset, options:
     await floorPool.query('INSERT INTO bench_floor_membership SELECT * FROM bench_floor_membership_rows');
     // the indexes of a membership partition (read_model.index_version_partitions)
     await floorPool.query('CREATE INDEX ON bench_floor_membership USING gist (hashtextextended(coalition_id, 0), valid, known)');
-    await floorPool.query('CREATE INDEX ON bench_floor_membership (country)');
     await floorPool.query('CREATE INDEX ON bench_floor_membership (coalition_id, country)');
   };
 

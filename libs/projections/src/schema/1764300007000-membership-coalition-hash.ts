@@ -47,11 +47,11 @@ export class MembershipCoalitionHash1764300007000 implements MigrationInterface 
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(INDEX_VERSION_PARTITIONS_V3);
-    await reindexReadyVersions(q, 'membership', (v) => `membership_v${v}_at`);
+    await reindexReadyVersions(q, 'membership', (v) => [`membership_v${v}_at`]);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(INDEX_VERSION_PARTITIONS_V2);
-    await reindexReadyVersions(q, 'membership', (v) => `membership_v${v}_at`);
+    await reindexReadyVersions(q, 'membership', (v) => [`membership_v${v}_at`]);
   }
 }

@@ -14,7 +14,7 @@ import { reindexReadyVersions } from './reindex-ready-versions';
  * `version` is included because the projector filters on it (the partition's constraint does
  * not take the filter away), the questions' `source` is not (large; they read few facts).
  * docs/decisions/0006-bitemporal-read-model.md, second amendment.
- * This file holds the current definition of read_model.index_version_partitions.
+ * The definition of read_model.index_version_partitions that 1764300023000 edits.
  */
 const FACTS_PAIR_KEY = '(coalition_id, country, occurred_at)';
 const FACTS_PAIR_INCLUDE = '(version, type, report_id, position, roles, known_at, retracted_at)';
@@ -31,11 +31,11 @@ export class FactsPairCovering1764300020000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(INDEX_VERSION_PARTITIONS_V4);
-    await reindexReadyVersions(q, 'facts', (v) => `facts_v${v}_pair`);
+    await reindexReadyVersions(q, 'facts', (v) => [`facts_v${v}_pair`]);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(INDEX_VERSION_PARTITIONS_V3);
-    await reindexReadyVersions(q, 'facts', (v) => `facts_v${v}_pair`);
+    await reindexReadyVersions(q, 'facts', (v) => [`facts_v${v}_pair`]);
   }
 }
