@@ -1,31 +1,40 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Pool } from 'pg';
+import { SILENCE_GRACE_MS } from '@annals/database';
 import { testKafka, testServers, uniqueName } from '@annals/testing';
 import { OwnPostgres } from '../support/own-postgres';
 import { appEnv, ingestor, projector } from './support/apps';
-import { checkExactlyOnce, produceAll, recover, SHORT, until, workload } from './support/scenario';
+import { checkExactlyOnce, produceAll, readModelCaughtUp, recover, SHORT, until, workload, zeroLag } from './support/scenario';
 
-describe('chaos: PostgreSQL restarted and unreachable during ingestion', () => {
+describe('chaos: PostgreSQL restarted, unreachable and frozen during ingestion', () => {
   // below the ephemeral port range, as tools/stack/profiles.ts explains
   const postgres = new OwnPostgres('chaos-pg', 25371);
   beforeAll(() => postgres.create());
   afterAll(() => postgres.destroy());
 
-  it('fast and immediate restarts, and an outage, lose and duplicate nothing', async () => {
+  it('fast and immediate restarts, an outage, and a freeze lose and duplicate nothing', async () => {
     const topic = uniqueName('chaos-pg');
-    const env = appEnv({ brokers: testServers().kafkaBrokers.join(','), databaseUrl: postgres.appUrl, topic, group: `${topic}-g` });
+    // a statement timeout short enough that the freeze outlasts it and its grace: the apps give up on the silent server
+    const statementTimeoutMs = 3_000;
+    const env: Record<string, string> = {
+      ...appEnv({ brokers: testServers().kafkaBrokers.join(','), databaseUrl: postgres.appUrl, topic, group: `${topic}-g` }),
+      DATABASE_STATEMENT_TIMEOUT_MS: String(statementTimeoutMs),
+    };
     const kafka = testKafka();
-    const { messages, valid, invalid } = workload(topic, SHORT ? 9_000 : 30_000, 4);
+    const { messages, valid, invalid } = workload(topic, SHORT ? 12_000 : 40_000, 4);
     const apps = [ingestor('postgres'), projector('postgres')];
+    // (the logs are appended to: this run's part starts here)
+    const logStarts = apps.map((app) => (existsSync(app.logFile) ? statSync(app.logFile).size : 0));
     for (const app of apps) app.start(env);
     const pool = new Pool({ connectionString: postgres.appUrl, max: 1 });
     pool.on('error', () => undefined);
     const stored = async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_store.events')).rows[0]!.n;
-    // publish in three parts, with a fault while each is being ingested
-    const third = Math.ceil(messages.length / 3);
+    // published in four parts, with a fault while each is being ingested
+    const part = (i: number) => messages.slice((i * messages.length) / 4, ((i + 1) * messages.length) / 4);
     const outage = SHORT ? 5_000 : 30_000;
     let faults = 0;
     for (const [i, fault] of (['fast', 'immediate', 'outage'] as const).entries()) {
-      await produceAll(kafka, env, messages.slice(i * third, (i + 1) * third), 500);
+      await produceAll(kafka, env, part(i), 500);
       const before = await stored().catch(() => 0);
       await until('ingestion under way', async () => (await stored()) > before + 200, 120_000);
       if (fault === 'outage') {
@@ -38,9 +47,34 @@ describe('chaos: PostgreSQL restarted and unreachable during ingestion', () => {
       }
       faults++;
     }
+    // once the apps have connected again and caught up, frozen; then the last part published:
+    // their statements, on connections that were answering, meet a server that never answers
+    await zeroLag(kafka, env.KAFKA_GROUP_ID!, env.KAFKA_TOPIC!);
+    await until('the read model to catch up', () => readModelCaughtUp(pool));
+    postgres.freeze();
+    try {
+      await produceAll(kafka, env, part(3), 500);
+      await new Promise((resolve) => setTimeout(resolve, 2 * (statementTimeoutMs + SILENCE_GRACE_MS)));
+    } finally {
+      postgres.thaw();
+    }
+    faults++;
     // nobody crashed: they waited the faults out
     const recoverSeconds = await recover({ kafka, env, pool, apps });
-    const outcome = await checkExactlyOnce({ scenario: `PostgreSQL fast/immediate restart, ${outage / 1000} s outage`, kafka, databaseUrl: postgres.appUrl, dlqTopic: `${topic}.dlq`, valid, invalid, faults, recoverSeconds });
+    // and did not wait the freeze out: they gave up on the silent connections, and retried
+    for (const [i, app] of apps.entries()) {
+      expect({ app: app.app, gaveUp: readFileSync(app.logFile).subarray(logStarts[i]).toString('utf8').includes(`PostgreSQL did not answer for ${statementTimeoutMs + SILENCE_GRACE_MS} ms`) }).toEqual({ app: app.app, gaveUp: true });
+    }
+    const outcome = await checkExactlyOnce({
+      scenario: `PostgreSQL fast/immediate restart, ${outage / 1000} s outage, ${(2 * (statementTimeoutMs + SILENCE_GRACE_MS)) / 1000} s freeze`,
+      kafka,
+      databaseUrl: postgres.appUrl,
+      dlqTopic: `${topic}.dlq`,
+      valid,
+      invalid,
+      faults,
+      recoverSeconds,
+    });
     expect(outcome).toMatchObject({ lost: 0, duplicated: 0 });
   });
 });

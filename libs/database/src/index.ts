@@ -2,6 +2,7 @@ export * from './data-source';
 export * from './migrations';
 export * from './run-migrations';
 export * from './pg-pool';
+export * from './silent-server';
 export * from './database.module';
 export * from './in-transaction';
 export * from './drop-database';

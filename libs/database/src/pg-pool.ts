@@ -1,5 +1,6 @@
 import { Pool, types } from 'pg';
 import type { DatabaseConfig } from '@annals/config';
+import { closeOnSilence, SILENCE_GRACE_MS } from './silent-server';
 
 // int8 (positions, versions, counts) as JS numbers: they stay far below 2^53.
 types.setTypeParser(types.builtins.INT8, (value) => Number.parseInt(value, 10));
@@ -47,5 +48,7 @@ export function createPgPool(config: DatabaseConfig, applicationName: string): P
   // query and retries; release() discards the dead client (pg-pool checks it is queryable).
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
+  // a statement still unanswered after its timeout and the grace has met a frozen server or path
+  closeOnSilence(pool, config.DATABASE_STATEMENT_TIMEOUT_MS + SILENCE_GRACE_MS);
   return pool;
 }

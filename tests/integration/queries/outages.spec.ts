@@ -255,3 +255,60 @@ describe('queries: the api while PostgreSQL is down', () => {
     expect(sample((await fetchFrom(baseUrl, '/metrics')).text, 'annals_source_up', 'source="postgres"')).toBe('1');
   });
 });
+
+/**
+ * PostgreSQL frozen under a running api (every process of a server of the test's own stopped
+ * with SIGSTOP): the connections stay open and nothing refuses or resets them, as with a
+ * stopped host, hung storage or a path that drops packets. Statements sent to it used to wait
+ * until it came back, so requests hung and held their pool slots; the api now gives up on a
+ * connection silent for the statement timeout and a grace, and answers 503.
+ */
+describe('queries: the api while PostgreSQL is frozen', () => {
+  // below the ephemeral port range, as tools/stack/profiles.ts explains
+  const postgres = new OwnPostgres('api-frozen', 25362);
+  let api: NestExpressApplication | undefined;
+  let baseUrl = '';
+
+  beforeAll(async () => {
+    await postgres.create();
+    const port = await freePort();
+    api = await startApi({
+      KAFKA_BROKERS: testServers().kafkaBrokers.join(','),
+      DATABASE_URL: postgres.appUrl,
+      DATABASE_STATEMENT_TIMEOUT_MS: '500',
+      ...ingestorTopics('apifrozen'),
+      PORT: String(port),
+      LOG_LEVEL: 'fatal',
+    });
+    baseUrl = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    postgres.thaw();
+    await api?.close();
+    await postgres.destroy();
+  });
+
+  it('answers 503 with Retry-After instead of hanging, and answers again once PostgreSQL is back', async () => {
+    // the pool holds connections to the server when it freezes
+    expect((await fetchFrom(baseUrl, '/coalitions')).status).toBe(200);
+    postgres.freeze();
+    try {
+      // the test's own patience, far beyond the api's 500 ms statement timeout and grace, so that a hang fails here
+      const patience = AbortSignal.timeout(60_000);
+      const answers = await Promise.all(
+        ['/coalitions', '/coalitions/coalition-against-isis?at=2014-10-01', '/countries/FR/coalitions'].map(async (path) => {
+          const response = await fetch(`${baseUrl}${path}`, { signal: patience }).catch((error: Error) => error.name);
+          return typeof response === 'string' ? { path, hung: response } : { path, status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.json() };
+        }),
+      );
+      for (const answer of answers) {
+        expect(answer).toEqual({ path: answer.path, status: 503, retryAfter: '1', body: { error: 'unavailable', message: expect.stringMatching(/^the database is unavailable/) } });
+      }
+      expect((await fetchFrom(baseUrl, '/health/ready')).status).toBe(503);
+    } finally {
+      postgres.thaw();
+    }
+    await eventually('the api to answer again', async () => ((await fetchFrom(baseUrl, '/coalitions')).status === 200 ? true : undefined), 60_000, 200);
+    expect((await fetchFrom(baseUrl, '/health/ready')).status).toBe(200);
+  });
+});
