@@ -1,5 +1,7 @@
 import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type RetryOptions, type SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from '@annals/config';
+// every client made here gets kafkajs' broker connect repaired (see the module)
+import './half-connected-broker-repair';
 
 export interface KafkaLogger {
   error(obj: object, msg: string): void;

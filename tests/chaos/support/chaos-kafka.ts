@@ -13,6 +13,8 @@ import { ARTIFACTS } from './artifacts';
 export class ChaosKafka {
   readonly nodes: KafkaNode[];
   private readonly clusterId = newClusterId();
+  /** The processes freeze() stopped. */
+  private readonly frozen = new Set<number>();
 
   constructor(
     private readonly name: string,
@@ -65,6 +67,19 @@ export class ChaosKafka {
     await this.nodes[index]!.kill();
   }
 
+  /** Stops node `index`'s process (SIGSTOP) until thaw: its connections stay open, and it answers nothing. */
+  freeze(index: number): void {
+    const pid = this.nodes[index]!.pid();
+    if (pid === undefined) throw new Error(`Kafka node ${index + 1} is not running: nothing to freeze`);
+    process.kill(pid, 'SIGSTOP');
+    this.frozen.add(pid);
+  }
+
+  thaw(index: number): void {
+    const pid = this.nodes[index]!.pid();
+    if (pid !== undefined && this.frozen.delete(pid)) process.kill(pid, 'SIGCONT');
+  }
+
   async restart(index: number): Promise<void> {
     const libs = await ensureKafkaJars();
     await this.nodes[index]!.start(this.clusterId, libs);
@@ -73,6 +88,8 @@ export class ChaosKafka {
 
   /** Kills the nodes and removes their data, keeping each node's log with the scenario's artifacts. */
   async destroy(): Promise<void> {
+    for (const pid of this.frozen) process.kill(pid, 'SIGCONT');
+    this.frozen.clear();
     for (const node of this.nodes) {
       await node.kill().catch(() => undefined);
       if (existsSync(node.logFile)) {
