@@ -1,8 +1,8 @@
 import { isTransient } from './transient-error';
 
 /**
- * kafkajs throws a few plain Errors of its own, not named like the others: a broker that
- * accepts the connection and never answers ends in "Broker not connected", from its broker code.
+ * kafkajs throws a few plain Errors of its own, not named like the others ("Broker not
+ * connected", from its broker code, when a request finds a broker it has not finished connecting).
  * Only the frame that threw counts (an error of Annals' own code may have kafkajs frames below
  * it, when kafkajs called that code).
  */
