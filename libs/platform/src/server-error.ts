@@ -26,7 +26,9 @@ export function serverError(error: unknown): string | undefined {
     const hint = NOT_MIGRATED.has(code) ? '; is the database migrated? (annals migrate)' : '';
     return `PostgreSQL: ${error.message} (SQLSTATE ${code})${hint}`;
   }
-  // Annals reaches Kafka only through kafkajs, whose errors are named above
-  if (isTransient(error)) return `PostgreSQL did not answer: ${error.message}`;
+  // Annals reaches Kafka only through kafkajs, whose errors are named above. Annals' own
+  // transient errors about PostgreSQL (SilentServerError: "PostgreSQL did not answer for N ms
+  // ...") already say so, and are given as they are rather than saying it twice.
+  if (isTransient(error)) return error.message.startsWith('PostgreSQL ') ? error.message : `PostgreSQL did not answer: ${error.message}`;
   return undefined;
 }

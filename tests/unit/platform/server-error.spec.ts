@@ -1,3 +1,4 @@
+import { SilentServerError } from '@annals/database';
 import { serverError } from '@annals/platform';
 
 /** The error objects as pg and kafkajs give them (their fields, not their classes). */
@@ -17,6 +18,12 @@ describe('platform: an error a server gave, as one line naming the server', () =
   it('says PostgreSQL did not answer when the connection failed', () => {
     expect(serverError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toBe('PostgreSQL did not answer: connect ECONNREFUSED 127.0.0.1:5432');
     expect(serverError(new Error('Connection terminated unexpectedly'))).toBe('PostgreSQL did not answer: Connection terminated unexpectedly');
+  });
+
+  it('gives a connection closed on a silent server as it says it, naming PostgreSQL once', () => {
+    const silent = new SilentServerError(65000);
+    expect(serverError(silent)).toBe(silent.message);
+    expect(serverError(silent)!.match(/PostgreSQL/g)).toHaveLength(1);
   });
 
   it('names Kafka for any kafkajs error', () => {
