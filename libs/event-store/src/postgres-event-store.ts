@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '@annals/database/in-transaction';
 import { ConcurrencyError, InvalidAppendError } from './errors';
 import { encodeExpectedVersion, type ExpectedVersion } from './expected-version';
 import type { AppendResult, Checkpoint, NewEvent, StoredEvent, StoredEventCore, StoredEventKeys } from './events';
@@ -32,6 +33,19 @@ export interface BrokenLink {
   streamId: string;
   streamVersion: number;
   problem: string;
+}
+
+/** What `audit` found, all of one snapshot of the log. */
+export interface LogAudit {
+  /** Every broken link, first first; empty when the chains hold. */
+  problems: BrokenLink[];
+  /** The events and streams the chains were checked over. */
+  events: number;
+  streams: number;
+  /** The log's anchor in the same snapshot: it covers only events this audit checked (none yet: undefined). */
+  anchor: LogAnchor | undefined;
+  /** Given an anchor kept before: the log's digest up to its place, in the same snapshot. */
+  atKept: Omit<LogAnchor, 'transactionId' | 'position'> | undefined;
 }
 
 export interface HorizonHolder {
@@ -437,24 +451,47 @@ export class PostgresEventStore {
   }
 
   /** Every broken link of the hash chains, first (lowest position) first; empty when the log is intact. */
-  async verify(): Promise<BrokenLink[]> {
-    const { rows } = await this.pool.query<{ position: number | null; stream_id: string; stream_version: number; problem: string }>(
+  async verify(db: Pool | PoolClient = this.pool): Promise<BrokenLink[]> {
+    const { rows } = await db.query<{ position: number | null; stream_id: string; stream_version: number; problem: string }>(
       'SELECT * FROM event_store.verify()',
     );
     return rows.map((r) => ({ position: r.position, streamId: r.stream_id, streamVersion: r.stream_version, problem: r.problem }));
   }
 
   /** The log's anchor now: a digest of every event below the horizon (none yet: undefined). */
-  async logAnchor(): Promise<LogAnchor | undefined> {
-    const { rows } = await this.pool.query<{ transaction_id: string; position: string; events: string; digest: Buffer }>('SELECT * FROM event_store.log_anchor()');
+  async logAnchor(db: Pool | PoolClient = this.pool): Promise<LogAnchor | undefined> {
+    const { rows } = await db.query<{ transaction_id: string; position: string; events: string; digest: Buffer }>('SELECT * FROM event_store.log_anchor()');
     const row = rows[0];
     return row ? { transactionId: row.transaction_id, position: String(row.position), events: Number(row.events), digest: row.digest.toString('hex') } : undefined;
   }
 
   /** The log's digest up to an anchor's place, now: equal to the anchor's while that part of the log is unchanged. */
-  async logDigest(place: Pick<LogAnchor, 'transactionId' | 'position'>): Promise<Omit<LogAnchor, 'transactionId' | 'position'>> {
-    const { rows } = await this.pool.query<{ events: string; digest: Buffer }>('SELECT * FROM event_store.log_digest($1::xid8, $2::bigint)', [place.transactionId, place.position]);
+  async logDigest(place: Pick<LogAnchor, 'transactionId' | 'position'>, db: Pool | PoolClient = this.pool): Promise<Omit<LogAnchor, 'transactionId' | 'position'>> {
+    const { rows } = await db.query<{ events: string; digest: Buffer }>('SELECT * FROM event_store.log_digest($1::xid8, $2::bigint)', [place.transactionId, place.position]);
     return { events: Number(rows[0]!.events), digest: rows[0]!.digest.toString('hex') };
+  }
+
+  /**
+   * `annals verify`'s whole check in one snapshot of the log (a read-only REPEATABLE READ
+   * transaction): the chains, the log's size, the digest up to an anchor kept before, and the
+   * new anchor. Taken statement by statement while writers commit, the anchor printed after
+   * the chains were checked could cover events committed since, which no check had read, and
+   * the count of events "verified" could include them. A read-only transaction takes no
+   * transaction id, so it holds back no catch-up reader.
+   */
+  async audit(kept?: Pick<LogAnchor, 'transactionId' | 'position'>): Promise<LogAudit> {
+    return inTransaction(
+      this.pool,
+      async (client) => {
+        const problems = await this.verify(client);
+        const { rows } = await client.query<{ events: number; streams: number }>(
+          'SELECT (SELECT count(*) FROM event_store.events)::int AS events, (SELECT count(*) FROM event_store.streams)::int AS streams',
+        );
+        const atKept = kept ? await this.logDigest(kept, client) : undefined;
+        return { problems, events: rows[0]!.events, streams: rows[0]!.streams, atKept, anchor: await this.logAnchor(client) };
+      },
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    );
   }
 
   /** Sessions whose open transactions keep catch-up readers from moving past them, oldest first. */

@@ -101,6 +101,51 @@ describe("event store: the log's anchor tells what its chains cannot", () => {
     expect(cli.stdout).toContain(`is not what it was: ${anchor.events} events then, ${anchor.events} now, and their digest differs`);
   });
 
+  it("audit (annals verify) reads one snapshot: its anchor never vouches for an event it did not check", async () => {
+    const before = await store.audit();
+    // a pool whose statements, once event_store.verify() has answered, wait while another writer
+    // appends to the log and an intruder rewrites what it appended: the moment between
+    // checking the chains and taking the anchor
+    const watched = db.appPool({ max: 2 });
+    let struck = false;
+    const strike = async (text: unknown): Promise<void> => {
+      if (struck || typeof text !== 'string' || !text.includes('event_store.verify()')) return;
+      struck = true;
+      await store.append('late-0', facts(9, 3), { expectedVersion: 'no-stream' });
+      await asSuperuser(`UPDATE event_store.events SET payload = '{"forged":true}'::jsonb WHERE stream_id = 'late-0' AND stream_version = 2`);
+    };
+    // every connection of the pool, in both of pg's forms of query (the pool's own query passes a callback)
+    watched.on('connect', (client) => {
+      const own = client.query.bind(client) as (...args: unknown[]) => unknown;
+      Object.assign(client, {
+        query: (...args: unknown[]) => {
+          const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: unknown } | undefined)?.text;
+          const last = args.at(-1);
+          if (typeof last === 'function') {
+            const done = last as (error: unknown, result?: unknown) => void;
+            return own(...args.slice(0, -1), (error: unknown, result: unknown) => void strike(text).then(() => done(error, result), done));
+          }
+          return (own(...args) as Promise<unknown>).then(async (result) => (await strike(text), result));
+        },
+      });
+    });
+    try {
+      const during = await new PostgresEventStore(watched).audit();
+      expect(struck).toBe(true);
+      // what it checked, counted and anchored is the log as it was when it began
+      expect(during.problems).toEqual(before.problems);
+      expect(during.events).toBe(before.events);
+      expect(during.anchor!.events).toBe(before.events);
+      expect(during.anchor).toEqual(before.anchor);
+    } finally {
+      await watched.end();
+    }
+    // the next audit reads the forged event, and its anchor covers it only alongside the problem
+    const after = await store.audit();
+    expect(after.events).toBe(before.events + 3);
+    expect(after.problems.map((p) => [p.streamId, p.streamVersion])).toContainEqual(['late-0', 2]);
+  });
+
   it('an anchor that is not one is refused, naming the option, before anything is read', () => {
     const cli = spawnSync(process.execPath, [join(__dirname, '../../../bin/annals.js'), 'verify', '--anchor', 'v1:1:2:3:abc', '--database-url', 'postgres://nobody:x@127.0.0.1:1/annals'], { encoding: 'utf8', timeout: 60_000 });
     expect(cli.status).toBe(1);

@@ -20,15 +20,12 @@ export function verifyCommand(program: Command): void {
         if (!parsed.ok) throw new UsageError(`--anchor: ${parsed.error}`);
         kept = parsed.anchor;
       }
-      await withDatabase(databaseUrl(options.databaseUrl), async ({ pool, store }) => {
+      await withDatabase(databaseUrl(options.databaseUrl), async ({ store }) => {
         const started = Date.now();
-        const problems = await store.verify();
-        const { rows } = await pool.query<{ events: number; streams: number }>(
-          'SELECT (SELECT count(*) FROM event_store.events)::int AS events, (SELECT count(*) FROM event_store.streams)::int AS streams',
-        );
+        // one snapshot: the anchor printed covers only events whose chains were checked (PostgresEventStore.audit)
+        const { problems, events, streams, anchor, atKept: now } = await store.audit(kept);
         // The chains prove the log consistent with itself; only an anchor kept elsewhere tells a
         // stream's last events, or a whole stream, removed with its head moved back.
-        const now = kept ? await store.logDigest(kept) : undefined;
         const anchorBroken = kept && now && (now.events !== kept.events || now.digest !== kept.digest);
         if (problems.length > 0) {
           const first = problems[0]!;
@@ -46,8 +43,7 @@ export function verifyCommand(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        console.log(`intact: ${rows[0]!.events} events in ${rows[0]!.streams} streams verified in ${Date.now() - started} ms`);
-        const anchor = await store.logAnchor();
+        console.log(`intact: ${events} events in ${streams} streams verified in ${Date.now() - started} ms`);
         console.log(
           anchor
             ? `anchor: ${formatAnchor(anchor)}\n  (keep it outside this database; annals verify --anchor <it> checks that the log up to here is unchanged)`
