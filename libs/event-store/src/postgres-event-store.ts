@@ -108,8 +108,14 @@ const jsonbArray = (param: string) => `ARRAY(SELECT x.v FROM jsonb_array_element
  * Node 10.7 against 18.9 us per event and PostgreSQL 34.3 against 36.5 in the document form; 100
  * per call, 30-32k against 21-24k events/s; 30, even; 10, PostgreSQL 7 us per event more; 1,
  * 40 us per call more. Calls of DOCUMENT_FROM_EVENTS events or more send documents.
+ * Measured again on 2026-12-01 (Intel host; blocks interleaved, Emmett's rate in each block as the
+ * yardstick; rate with documents ÷ with arrays, per-block median): `append` of 10 events, 1 writer,
+ * 1.01 (40 blocks; 0.97 in 30 more); of 20 events, 1 writer 1.10 (25 of 30 blocks above 1), 8
+ * writers 1.09 (22 of 30); of 30, 1.00; of 40, 1.03 (20 of 30); AppendBatcher's calls of 40
+ * events from 8 writers of 10, 1.47 against 1.39 Emmett and 1.54 against 1.42 (30 and 80 blocks).
+ * The threshold was 50, set when only 10, 30 and 100 had been measured.
  */
-const DOCUMENT_FROM_EVENTS = 50;
+const DOCUMENT_FROM_EVENTS = 20;
 
 const APPEND_TEXT = (payloads: string, metadata: string) =>
   `SELECT * FROM event_store.append($1, $2, $3, $4::text[], $5::int[], ${payloads}, ${metadata}, $8::timestamptz[], $9::text[])`;
