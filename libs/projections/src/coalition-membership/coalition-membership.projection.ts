@@ -1,6 +1,6 @@
 import { httpAdmin } from '@annals/contracts';
 import type { Pool, PoolClient } from 'pg';
-import { arrayLiteral, StatementsInFlight } from '@annals/database';
+import { arrayLiteral, inTransaction, StatementsInFlight } from '@annals/database';
 import { membershipHistory, type MembershipFact } from '@annals/domain';
 import type { StoredEventCore } from '@annals/event-store';
 import { changeableFrom } from './changeable-rows';
@@ -156,55 +156,51 @@ export class CoalitionMembershipProjection {
    */
   async computeAll(pool: Pool, version: number): Promise<number> {
     await pool.query('DELETE FROM read_model.membership WHERE version = $1', [version]);
-    const reader = await pool.connect();
     const rows = new MembershipRows();
     let pairs = 0;
-    try {
-      await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await reader.query(
-        `DECLARE facts_by_pair NO SCROLL CURSOR FOR
-           SELECT f.coalition_id, f.country, ${FACT_COLUMNS}
-             FROM read_model.facts f WHERE f.version = $1 AND f.type = ANY($2::text[])
-            ORDER BY f.coalition_id, f.country`,
-        [version, MEMBERSHIP_TYPE_LIST],
-      );
-      let current: Pair | undefined;
-      let facts: MembershipFact[] = [];
-      // One insert in flight while the next facts are fetched and computed: PostgreSQL writes
-      // while Node computes. Handled at once (so a failure is no unhandled rejection), thrown
-      // where it is awaited.
-      let writing: Promise<void> = Promise.resolve();
-      const write = async () => {
-        await writing;
-        writing = rows.insert(pool, version);
-        writing.catch(() => undefined);
-      };
-      for (;;) {
-        const { rows: batch } = await reader.query<PairFactTuple>({ text: 'FETCH 5000 FROM facts_by_pair', rowMode: 'array' });
-        for (const r of batch) {
-          if (!current || current[0] !== r[0] || current[1] !== r[1]) {
-            if (current) rows.add(current, facts), pairs++;
-            current = [r[0], r[1]];
-            facts = [];
-          }
-          facts.push(pairSortedFact(r));
-        }
-        if (batch.length === 0) {
-          if (current) rows.add(current, facts), pairs++;
-          await write();
+    await inTransaction(
+      pool,
+      async (reader) => {
+        await reader.query(
+          `DECLARE facts_by_pair NO SCROLL CURSOR FOR
+             SELECT f.coalition_id, f.country, ${FACT_COLUMNS}
+               FROM read_model.facts f WHERE f.version = $1 AND f.type = ANY($2::text[])
+              ORDER BY f.coalition_id, f.country`,
+          [version, MEMBERSHIP_TYPE_LIST],
+        );
+        let current: Pair | undefined;
+        let facts: MembershipFact[] = [];
+        // One insert in flight while the next facts are fetched and computed: PostgreSQL writes
+        // while Node computes. Handled at once (so a failure is no unhandled rejection), thrown
+        // where it is awaited.
+        let writing: Promise<void> = Promise.resolve();
+        const write = async () => {
           await writing;
-          break;
+          writing = rows.insert(pool, version);
+          writing.catch(() => undefined);
+        };
+        for (;;) {
+          const { rows: batch } = await reader.query<PairFactTuple>({ text: 'FETCH 5000 FROM facts_by_pair', rowMode: 'array' });
+          for (const r of batch) {
+            if (!current || current[0] !== r[0] || current[1] !== r[1]) {
+              if (current) rows.add(current, facts), pairs++;
+              current = [r[0], r[1]];
+              facts = [];
+            }
+            facts.push(pairSortedFact(r));
+          }
+          if (batch.length === 0) {
+            if (current) rows.add(current, facts), pairs++;
+            await write();
+            await writing;
+            break;
+          }
+          if (rows.size >= 5000) await write();
         }
-        if (rows.size >= 5000) await write();
-      }
-      await reader.query('COMMIT');
-      return pairs;
-    } catch (error) {
-      await reader.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      reader.release();
-    }
+      },
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    );
+    return pairs;
   }
 
   /**
