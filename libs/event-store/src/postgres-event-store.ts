@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { inTransaction } from '@annals/database/in-transaction';
+import { inTransaction, READ_ONLY_SNAPSHOT } from '@annals/database/in-transaction';
 import { ConcurrencyError, InvalidAppendError } from './errors';
 import { encodeExpectedVersion, type ExpectedVersion } from './expected-version';
 import type { AppendResult, Checkpoint, NewEvent, StoredEvent, StoredEventCore, StoredEventKeys } from './events';
@@ -496,7 +496,7 @@ export class PostgresEventStore {
         const atKept = kept ? await this.logDigest(kept, client) : undefined;
         return { problems, events: rows[0]!.events, streams: rows[0]!.streams, atKept, anchor: await this.logAnchor(client) };
       },
-      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+      READ_ONLY_SNAPSHOT,
     );
   }
 

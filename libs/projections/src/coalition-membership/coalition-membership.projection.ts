@@ -1,6 +1,6 @@
 import { httpAdmin } from '@annals/contracts';
 import type { Pool, PoolClient } from 'pg';
-import { arrayLiteral, inTransaction, StatementsInFlight } from '@annals/database';
+import { arrayLiteral, inTransaction, READ_ONLY_SNAPSHOT, StatementsInFlight } from '@annals/database';
 import { membershipHistory, type MembershipFact } from '@annals/domain';
 import type { StoredEventCore } from '@annals/event-store';
 import { changeableFrom } from './changeable-rows';
@@ -198,7 +198,7 @@ export class CoalitionMembershipProjection {
           if (rows.size >= 5000) await write();
         }
       },
-      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+      READ_ONLY_SNAPSHOT,
     );
     return pairs;
   }
