@@ -29,6 +29,12 @@ export interface E2eResult {
   cpuPerThousand: Record<string, Record<string, number>>;
   /** Annals' PostgreSQL CPU seconds per 1,000 events by whom it served (absent: results from before 2026-12-01 08:00 UTC). */
   postgresPerThousand?: Record<PostgresWork, number>;
+  /**
+   * Whether the floor pipeline (here and in the bursts) wrote the bitemporal membership rows too,
+   * as bench/lib/raw-pipeline.ts does now. Absent: results from before 2026-12-02, when it wrote
+   * the log and the facts only.
+   */
+  floorWritesMembership?: boolean;
   /** secondsToZeroLag: the median of the bursts (`trials`; results from before bursts were repeated have one and no `trials`); the plot shows the median one. */
   burst: {
     messages: number;
@@ -50,7 +56,7 @@ export interface E2eResult {
     profile?: BurstProfile;
     /**
      * The floor pipeline through the same bursts, interleaved with Annals' (A B B A ...): the
-     * seconds from the end of publishing until its consumer group's lag was zero (its facts are
+     * seconds from the end of publishing until its consumer group's lag was zero (its read model is
      * written in the transaction that stores the reports, so it is caught up then). Absent:
      * results from before 2026-12-01, which estimated the floor's drain from its throughput.
      */
@@ -302,7 +308,7 @@ export async function e2eBenchmark(
   const perThousand = (seconds: Record<string, number>) => Object.fromEntries(Object.entries(seconds).map(([p, s]) => [p, (s / (options.messages * options.trials)) * 1000]));
   const cpuPerThousand = Object.fromEntries(Object.entries(cpuTotals).map(([name, procs]) => [name, perThousand(procs)]));
   const postgresPerThousand = perThousand(postgresTotals.Annals ?? {}) as Record<PostgresWork, number>;
-  return { messages: options.messages, eventsPerSecond, cpuPerThousand, postgresPerThousand, burst };
+  return { messages: options.messages, eventsPerSecond, cpuPerThousand, postgresPerThousand, floorWritesMembership: true, burst };
 }
 
 /** The burst once more, its apps profiled (BurstProfile). */

@@ -26,5 +26,10 @@ export const PIPELINE_TABLES: Record<'raw' | 'floor', string[]> = {
     'CREATE INDEX ON floor_facts (coalition_id, occurred_at) WHERE coalition_id IS NOT NULL',
     'CREATE INDEX ON floor_facts (coalition_id, country, occurred_at) WHERE country IS NOT NULL',
     'CREATE INDEX ON floor_facts (retracts) WHERE retracts IS NOT NULL',
+    // a membership partition and the indexes the questions use (read_model.index_version_partitions)
+    `CREATE TABLE floor_membership (coalition_id text NOT NULL, country text NOT NULL, valid tstzrange NOT NULL, known tstzrange NOT NULL,
+       since timestamptz NOT NULL, roles jsonb NOT NULL)`,
+    'CREATE INDEX ON floor_membership USING gist (hashtextextended(coalition_id, 0), valid, known)',
+    'CREATE INDEX ON floor_membership (coalition_id, country)',
   ],
 };

@@ -5,18 +5,22 @@
  *    no domain, no hash chain, no read model: the limit of Kafka to PostgreSQL on this machine.
  *  - floor: the least any pipeline must do to keep what Annals keeps, written as plainly as
  *    possible: the contract's validation, a log row per report with Annals' constraints and
- *    indexes (idempotency key, stream version, global order) and its hash chain, and a
- *    read-model fact row with the facts partition's indexes, in one transaction per chunk. It
- *    leaves out what Annals adds on top (the bitemporal membership intervals, the domain's
- *    decisions, optimistic concurrency between instances, dead letters), so it bounds from
- *    above what Annals could reach.
+ *    indexes (idempotency key, stream version, global order) and its hash chain, a read-model
+ *    fact row with the facts partition's indexes, and the bitemporal membership rows the
+ *    point-in-time question reads (the query floor, query-floor-server.ts, reads them too), with
+ *    the membership partition's indexes, in one transaction per chunk. It computes a pair's rows
+ *    in memory from facts it keeps in memory (never reading them back), and leaves out what
+ *    Annals adds on top (the domain's decisions, retractions, optimistic concurrency between
+ *    instances, dead letters, a projector apart from the writer), so it bounds from above what
+ *    Annals could reach.
  *   node -r @swc-node/register bench/lib/raw-pipeline.ts <raw|floor> <brokers> <topic> <group> <databaseUrl> <expected>
  */
 import { createHash } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import { Pool } from 'pg';
-import { parseNewsEvent, type NewsEvent } from '@annals/contracts';
-import { streamIdFor } from '@annals/domain';
+import { Pool, type PoolClient } from 'pg';
+import { MEMBERSHIP_TYPES, parseNewsEvent, type NewsEvent, type Role } from '@annals/contracts';
+import { membershipHistory, streamIdFor, type MembershipFact, type MembershipType } from '@annals/domain';
+import { diffMembershipRows, type StoredMembershipRow } from '@annals/projections';
 
 const [mode, brokers, topic, group, databaseUrl, expectedText] = process.argv.slice(2);
 const expected = Number(expectedText);
@@ -38,6 +42,27 @@ const rawStore: Store = async (pool, chunk, partition) => {
 /** Stream heads of the floor pipeline: it is the only writer, so they are kept in memory. */
 const heads = new Map<string, { version: number; hash: Buffer }>();
 
+const MEMBERSHIP = new Set<string>(MEMBERSHIP_TYPES);
+
+/**
+ * Each membership pair's facts and its stored rows (with their row ids), kept in memory: the floor
+ * is the only writer, and a pair's reports all come in one partition (keyed by coalition id),
+ * whose chunks are stored one after another, so it never reads them back. (The benchmark's
+ * reports retract nothing, so the floor leaves retractions out.)
+ */
+const pairs = new Map<string, { coalitionId: string; country: string; facts: MembershipFact[]; rows: StoredMembershipRow[] }>();
+
+/** The roles a membership report states, as Annals' projection reads them (toFactRow). */
+function rolesOf(report: NewsEvent): Role[] {
+  const data = report.data as { roles?: Role[]; role?: Role };
+  if (report.type === 'coalition.member-joined') return data.roles ?? [];
+  return report.type === 'coalition.role-started' || report.type === 'coalition.role-ended' ? [data.role!] : [];
+}
+
+/** `[from, to)` from epoch milliseconds (null: unbounded), as tstzrange takes them. */
+const EPOCH_RANGE = (from: string, to: string) =>
+  `tstzrange(to_timestamp(${from} / 1000.0), CASE WHEN ${to} IS NULL THEN NULL ELSE to_timestamp(${to} / 1000.0) END)`;
+
 const floorStore: Store = async (pool, chunk, partition) => {
   const reports: NewsEvent[] = [];
   for (const m of chunk) {
@@ -45,6 +70,8 @@ const floorStore: Store = async (pool, chunk, partition) => {
     if (!parsed.ok) throw new Error(`floor pipeline: invalid report at offset ${m.offset}: ${parsed.rejection.detail}`);
     reports.push(parsed.event);
   }
+  const recordedAt = new Date().toISOString();
+  const knownAt = (r: NewsEvent) => r.source.publishedAt ?? recordedAt;
   const rows = reports.map((report, i) => {
     const streamId = streamIdFor(report);
     const head = heads.get(streamId) ?? { version: 0, hash: Buffer.alloc(0) };
@@ -68,9 +95,10 @@ const floorStore: Store = async (pool, chunk, partition) => {
       `INSERT INTO floor_facts (report_id, position, type, coalition_id, country, roles, retracts, occurred_at, known_at, source, data)
        SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::jsonb[], $11::jsonb[])`,
       [reports.map((r) => r.id), stored.map((s) => s.position), reports.map((r) => r.type), reports.map((r) => field(r, 'coalitionId')), reports.map((r) => field(r, 'country')),
-       reports.map((r) => JSON.stringify((r.data as { roles?: unknown }).roles ?? [])), reports.map((r) => (r.type === 'report.retracted' ? field(r, 'reportId') : null)),
-       reports.map((r) => r.occurredAt), reports.map((r) => r.source.publishedAt ?? r.occurredAt), reports.map((r) => JSON.stringify(r.source)), reports.map((r) => JSON.stringify(r.data))],
+       reports.map((r) => JSON.stringify(rolesOf(r))), reports.map((r) => (r.type === 'report.retracted' ? field(r, 'reportId') : null)),
+       reports.map((r) => r.occurredAt), reports.map(knownAt), reports.map((r) => JSON.stringify(r.source)), reports.map((r) => JSON.stringify(r.data))],
     );
+    await storeMembership(client, reports, stored.map((s) => Number(s.position)), knownAt);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -79,6 +107,63 @@ const floorStore: Store = async (pool, chunk, partition) => {
     client.release();
   }
 };
+
+/**
+ * The membership rows of the pairs a chunk's reports touch: each pair's rows computed from all
+ * its facts (membershipHistory, Annals' domain), and only the rows that differ from the stored
+ * ones deleted and inserted (diffMembershipRows), as Annals' projector does.
+ */
+async function storeMembership(client: PoolClient, reports: NewsEvent[], positions: number[], knownAt: (r: NewsEvent) => string): Promise<void> {
+  const touched = new Set<string>();
+  reports.forEach((report, i) => {
+    if (!MEMBERSHIP.has(report.type)) return;
+    const { coalitionId, country } = report.data as { coalitionId: string; country: string };
+    const key = `${coalitionId}\u0000${country}`;
+    let pair = pairs.get(key);
+    if (!pair) pairs.set(key, (pair = { coalitionId, country, facts: [], rows: [] }));
+    pair.facts.push({
+      reportId: report.id,
+      type: report.type as MembershipType,
+      occurredAt: Date.parse(report.occurredAt),
+      knownAt: Date.parse(knownAt(report)),
+      position: positions[i]!,
+      roles: rolesOf(report),
+      retractedAt: null,
+    });
+    touched.add(key);
+  });
+  const remove: string[] = [];
+  const added: Array<{ key: string; row: StoredMembershipRow }> = [];
+  for (const key of touched) {
+    const pair = pairs.get(key)!;
+    const diff = diffMembershipRows(pair.rows, membershipHistory(pair.facts));
+    const removed = new Set(diff.remove);
+    remove.push(...diff.remove);
+    pair.rows = pair.rows.filter((r) => !removed.has(r.ctid));
+    for (const row of diff.add) {
+      const storedRow = { ctid: '', row };
+      pair.rows.push(storedRow);
+      added.push({ key, row: storedRow });
+    }
+  }
+  if (remove.length > 0) await client.query('DELETE FROM floor_membership WHERE ctid = ANY($1::tid[])', [remove]);
+  if (added.length === 0) return;
+  const { rows: inserted } = await client.query<{ coalition_id: string; country: string; valid_from: string; known_from: string; ctid: string }>(
+    `INSERT INTO floor_membership (coalition_id, country, valid, known, since, roles)
+     SELECT r.coalition_id, r.country, ${EPOCH_RANGE('r.valid_from', 'r.valid_to')}, ${EPOCH_RANGE('r.known_from', 'r.known_to')}, to_timestamp(r.since / 1000.0), r.roles
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::jsonb[])
+         AS r(coalition_id, country, valid_from, valid_to, known_from, known_to, since, roles)
+     RETURNING ctid, coalition_id, country, (extract(epoch FROM lower(valid)) * 1000)::bigint AS valid_from, (extract(epoch FROM lower(known)) * 1000)::bigint AS known_from`,
+    [
+      added.map((a) => pairs.get(a.key)!.coalitionId), added.map((a) => pairs.get(a.key)!.country),
+      added.map((a) => a.row.row.validFrom), added.map((a) => a.row.row.validTo), added.map((a) => a.row.row.knownFrom), added.map((a) => a.row.row.knownTo),
+      added.map((a) => a.row.row.state.since), added.map((a) => JSON.stringify(a.row.row.state.roles)),
+    ],
+  );
+  // A pair's rows cover disjoint rectangles of valid and knowledge time: their lower corners tell them apart.
+  const byCorner = new Map(added.map((a) => [`${a.key}\u0000${a.row.row.validFrom}\u0000${a.row.row.knownFrom}`, a.row]));
+  for (const r of inserted) byCorner.get(`${r.coalition_id}\u0000${r.country}\u0000${r.valid_from}\u0000${r.known_from}`)!.ctid = r.ctid;
+}
 
 async function main(): Promise<void> {
   if (mode !== 'raw' && mode !== 'floor') throw new Error(`mode must be raw or floor, not ${mode}`);
