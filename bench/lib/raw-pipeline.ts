@@ -20,6 +20,7 @@ import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { Pool, type PoolClient } from 'pg';
 import { MEMBERSHIP_TYPES, parseNewsEvent, type NewsEvent, type Role } from '@annals/contracts';
 import { membershipHistory, streamIdFor, type MembershipFact, type MembershipType } from '@annals/domain';
+import { arrayLiteral } from '@annals/database';
 import { diffMembershipRows, type StoredMembershipRow } from '@annals/projections';
 
 const [mode, brokers, topic, group, databaseUrl, expectedText] = process.argv.slice(2);
@@ -84,19 +85,30 @@ const floorStore: Store = async (pool, chunk, partition) => {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    // Written the way Annals writes (arrayLiteral, JSON columns as one JSON document), so that the
+    // floor spends no CPU Annals does not: pg's own printing of arrays escapes every element in
+    // Node, and PostgreSQL unescapes a jsonb[] before it parses each document.
     const { rows: stored } = await client.query<{ position: string }>(
       `INSERT INTO floor_events (stream_id, stream_version, event_type, payload, metadata, occurred_at, idempotency_key, hash)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::text[], $8::bytea[]) RETURNING position`,
-      [rows.map((r) => r.streamId), rows.map((r) => r.version), reports.map((r) => r.type), rows.map((r) => r.payload), rows.map((r) => r.metadata),
-       reports.map((r) => r.occurredAt), reports.map((r) => r.id), rows.map((r) => r.hash)],
+       SELECT e.stream_id, e.version, e.type, e.json -> 0, e.json -> 1, e.occurred_at, e.key, decode(e.hash, 'hex')
+         FROM ROWS FROM (unnest($1::text[]), unnest($2::bigint[]), unnest($3::text[]), unnest($4::timestamptz[]), unnest($5::text[]), unnest($6::text[]),
+                         jsonb_array_elements($7::jsonb)) AS e(stream_id, version, type, occurred_at, key, hash, json)
+       RETURNING position`,
+      [arrayLiteral(rows.map((r) => r.streamId)), arrayLiteral(rows.map((r) => r.version)), arrayLiteral(reports.map((r) => r.type)),
+       arrayLiteral(reports.map((r) => r.occurredAt)), arrayLiteral(reports.map((r) => r.id)), arrayLiteral(rows.map((r) => r.hash.toString('hex'))),
+       `[${rows.map((r) => `[${r.payload},${r.metadata}]`).join(',')}]`],
     );
     const field = (r: NewsEvent, name: string) => ((r.data as Record<string, unknown>)[name] as string | undefined) ?? null;
     await client.query(
       `INSERT INTO floor_facts (report_id, position, type, coalition_id, country, roles, retracts, occurred_at, known_at, source, data)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::jsonb[], $11::jsonb[])`,
-      [reports.map((r) => r.id), stored.map((s) => s.position), reports.map((r) => r.type), reports.map((r) => field(r, 'coalitionId')), reports.map((r) => field(r, 'country')),
-       reports.map((r) => JSON.stringify(rolesOf(r))), reports.map((r) => (r.type === 'report.retracted' ? field(r, 'reportId') : null)),
-       reports.map((r) => r.occurredAt), reports.map(knownAt), reports.map((r) => JSON.stringify(r.source)), reports.map((r) => JSON.stringify(r.data))],
+       SELECT f.report_id, f.position, f.type, f.coalition_id, f.country, f.json -> 0, f.retracts, f.occurred_at, f.known_at, f.json -> 1, f.json -> 2
+         FROM ROWS FROM (unnest($1::text[]), unnest($2::bigint[]), unnest($3::text[]), unnest($4::text[]), unnest($5::text[]), unnest($6::text[]),
+                         unnest($7::timestamptz[]), unnest($8::timestamptz[]), jsonb_array_elements($9::jsonb))
+              AS f(report_id, position, type, coalition_id, country, retracts, occurred_at, known_at, json)`,
+      [arrayLiteral(reports.map((r) => r.id)), arrayLiteral(stored.map((s) => s.position)), arrayLiteral(reports.map((r) => r.type)),
+       arrayLiteral(reports.map((r) => field(r, 'coalitionId'))), arrayLiteral(reports.map((r) => field(r, 'country'))),
+       arrayLiteral(reports.map((r) => (r.type === 'report.retracted' ? field(r, 'reportId') : null))),
+       arrayLiteral(reports.map((r) => r.occurredAt)), arrayLiteral(reports.map(knownAt)), JSON.stringify(reports.map((r) => [rolesOf(r), r.source, r.data]))],
     );
     await storeMembership(client, reports, stored.map((s) => Number(s.position)), knownAt);
     await client.query('COMMIT');
@@ -146,18 +158,19 @@ async function storeMembership(client: PoolClient, reports: NewsEvent[], positio
       added.push({ key, row: storedRow });
     }
   }
-  if (remove.length > 0) await client.query('DELETE FROM floor_membership WHERE ctid = ANY($1::tid[])', [remove]);
+  if (remove.length > 0) await client.query('DELETE FROM floor_membership WHERE ctid = ANY($1::tid[])', [arrayLiteral(remove)]);
   if (added.length === 0) return;
   const { rows: inserted } = await client.query<{ coalition_id: string; country: string; valid_from: string; known_from: string; ctid: string }>(
     `INSERT INTO floor_membership (coalition_id, country, valid, known, since, roles)
      SELECT r.coalition_id, r.country, ${EPOCH_RANGE('r.valid_from', 'r.valid_to')}, ${EPOCH_RANGE('r.known_from', 'r.known_to')}, to_timestamp(r.since / 1000.0), r.roles
-       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::jsonb[])
+       FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::bigint[]), unnest($4::bigint[]), unnest($5::bigint[]), unnest($6::bigint[]),
+                       unnest($7::bigint[]), jsonb_array_elements($8::jsonb))
          AS r(coalition_id, country, valid_from, valid_to, known_from, known_to, since, roles)
      RETURNING ctid, coalition_id, country, (extract(epoch FROM lower(valid)) * 1000)::bigint AS valid_from, (extract(epoch FROM lower(known)) * 1000)::bigint AS known_from`,
     [
-      added.map((a) => pairs.get(a.key)!.coalitionId), added.map((a) => pairs.get(a.key)!.country),
-      added.map((a) => a.row.row.validFrom), added.map((a) => a.row.row.validTo), added.map((a) => a.row.row.knownFrom), added.map((a) => a.row.row.knownTo),
-      added.map((a) => a.row.row.state.since), added.map((a) => JSON.stringify(a.row.row.state.roles)),
+      arrayLiteral(added.map((a) => pairs.get(a.key)!.coalitionId)), arrayLiteral(added.map((a) => pairs.get(a.key)!.country)),
+      ...(['validFrom', 'validTo', 'knownFrom', 'knownTo'] as const).map((bound) => arrayLiteral(added.map((a) => a.row.row[bound]))),
+      arrayLiteral(added.map((a) => a.row.row.state.since)), JSON.stringify(added.map((a) => a.row.row.state.roles)),
     ],
   );
   // A pair's rows cover disjoint rectangles of valid and knowledge time: their lower corners tell them apart.
