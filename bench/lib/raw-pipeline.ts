@@ -18,10 +18,11 @@
 import { createHash } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { Pool, type PoolClient } from 'pg';
-import { MEMBERSHIP_TYPES, parseNewsEvent, type NewsEvent, type Role } from '@annals/contracts';
+import { parseNewsEvent, type NewsEvent } from '@annals/contracts';
 import { membershipHistory, streamIdFor, type MembershipFact, type MembershipType } from '@annals/domain';
 import { arrayLiteral } from '@annals/database';
-import { diffMembershipRows, type StoredMembershipRow } from '@annals/projections';
+import { diffMembershipRows, MEMBERSHIP_TYPE_SET, rolesStated, type StoredMembershipRow } from '@annals/projections';
+import { epochMs, fromEpochMs } from '@annals/projections/coalition-membership/epoch-ms';
 
 const [mode, brokers, topic, group, databaseUrl, expectedText] = process.argv.slice(2);
 const expected = Number(expectedText);
@@ -43,8 +44,6 @@ const rawStore: Store = async (pool, chunk, partition) => {
 /** Stream heads of the floor pipeline: it is the only writer, so they are kept in memory. */
 const heads = new Map<string, { version: number; hash: Buffer }>();
 
-const MEMBERSHIP = new Set<string>(MEMBERSHIP_TYPES);
-
 /**
  * Each membership pair's facts and its stored rows (with their row ids), kept in memory: the floor
  * is the only writer, and a pair's reports all come in one partition (keyed by coalition id),
@@ -53,16 +52,8 @@ const MEMBERSHIP = new Set<string>(MEMBERSHIP_TYPES);
  */
 const pairs = new Map<string, { coalitionId: string; country: string; facts: MembershipFact[]; rows: StoredMembershipRow[] }>();
 
-/** The roles a membership report states, as Annals' projection reads them (toFactRow). */
-function rolesOf(report: NewsEvent): Role[] {
-  const data = report.data as { roles?: Role[]; role?: Role };
-  if (report.type === 'coalition.member-joined') return data.roles ?? [];
-  return report.type === 'coalition.role-started' || report.type === 'coalition.role-ended' ? [data.role!] : [];
-}
-
-/** `[from, to)` from epoch milliseconds (null: unbounded), as tstzrange takes them. */
-const EPOCH_RANGE = (from: string, to: string) =>
-  `tstzrange(to_timestamp(${from} / 1000.0), CASE WHEN ${to} IS NULL THEN NULL ELSE to_timestamp(${to} / 1000.0) END)`;
+/** The roles a report states, as Annals' projection reads them. */
+const rolesOf = (report: NewsEvent) => rolesStated(report.type, report.data as Record<string, unknown>);
 
 const floorStore: Store = async (pool, chunk, partition) => {
   const reports: NewsEvent[] = [];
@@ -128,7 +119,7 @@ const floorStore: Store = async (pool, chunk, partition) => {
 async function storeMembership(client: PoolClient, reports: NewsEvent[], positions: number[], knownAt: (r: NewsEvent) => string): Promise<void> {
   const touched = new Set<string>();
   reports.forEach((report, i) => {
-    if (!MEMBERSHIP.has(report.type)) return;
+    if (!MEMBERSHIP_TYPE_SET.has(report.type)) return;
     const { coalitionId, country } = report.data as { coalitionId: string; country: string };
     const key = `${coalitionId}\u0000${country}`;
     let pair = pairs.get(key);
@@ -145,7 +136,7 @@ async function storeMembership(client: PoolClient, reports: NewsEvent[], positio
     touched.add(key);
   });
   const remove: string[] = [];
-  const added: Array<{ key: string; row: StoredMembershipRow }> = [];
+  const added: Array<{ key: string; pair: { coalitionId: string; country: string }; row: StoredMembershipRow }> = [];
   for (const key of touched) {
     const pair = pairs.get(key)!;
     const diff = diffMembershipRows(pair.rows, membershipHistory(pair.facts));
@@ -155,20 +146,21 @@ async function storeMembership(client: PoolClient, reports: NewsEvent[], positio
     for (const row of diff.add) {
       const storedRow = { ctid: '', row };
       pair.rows.push(storedRow);
-      added.push({ key, row: storedRow });
+      added.push({ key, pair, row: storedRow });
     }
   }
   if (remove.length > 0) await client.query('DELETE FROM floor_membership WHERE ctid = ANY($1::tid[])', [arrayLiteral(remove)]);
   if (added.length === 0) return;
-  const { rows: inserted } = await client.query<{ coalition_id: string; country: string; valid_from: string; known_from: string; ctid: string }>(
+  const { rows: inserted } = await client.query<{ coalition_id: string; country: string; valid_from: number; known_from: number; ctid: string }>(
     `INSERT INTO floor_membership (coalition_id, country, valid, known, since, roles)
-     SELECT r.coalition_id, r.country, ${EPOCH_RANGE('r.valid_from', 'r.valid_to')}, ${EPOCH_RANGE('r.known_from', 'r.known_to')}, to_timestamp(r.since / 1000.0), r.roles
+     SELECT r.coalition_id, r.country, tstzrange(${fromEpochMs('r.valid_from')}, ${fromEpochMs('r.valid_to')}),
+            tstzrange(${fromEpochMs('r.known_from')}, ${fromEpochMs('r.known_to')}), ${fromEpochMs('r.since')}, r.roles
        FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::bigint[]), unnest($4::bigint[]), unnest($5::bigint[]), unnest($6::bigint[]),
                        unnest($7::bigint[]), jsonb_array_elements($8::jsonb))
          AS r(coalition_id, country, valid_from, valid_to, known_from, known_to, since, roles)
-     RETURNING ctid, coalition_id, country, (extract(epoch FROM lower(valid)) * 1000)::bigint AS valid_from, (extract(epoch FROM lower(known)) * 1000)::bigint AS known_from`,
+     RETURNING ctid, coalition_id, country, ${epochMs('lower(valid)')} AS valid_from, ${epochMs('lower(known)')} AS known_from`,
     [
-      arrayLiteral(added.map((a) => pairs.get(a.key)!.coalitionId)), arrayLiteral(added.map((a) => pairs.get(a.key)!.country)),
+      arrayLiteral(added.map((a) => a.pair.coalitionId)), arrayLiteral(added.map((a) => a.pair.country)),
       ...(['validFrom', 'validTo', 'knownFrom', 'knownTo'] as const).map((bound) => arrayLiteral(added.map((a) => a.row.row[bound]))),
       arrayLiteral(added.map((a) => a.row.row.state.since)), JSON.stringify(added.map((a) => a.row.row.state.roles)),
     ],

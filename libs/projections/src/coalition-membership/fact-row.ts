@@ -29,6 +29,12 @@ export const MEMBERSHIP_TYPE_SET = new Set<string>(MEMBERSHIP_TYPES);
 /** The same types as a list, as statements take them (`type = ANY($n::text[])`). */
 export const MEMBERSHIP_TYPE_LIST: string[] = [...MEMBERSHIP_TYPES];
 
+/** The roles a report states: a member-joined report's roles, a role-started or -ended report's one role, none for the others. */
+export function rolesStated(type: string, data: Record<string, unknown>): Role[] {
+  if (type === 'coalition.member-joined') return (data.roles as Role[] | undefined) ?? [];
+  return type === 'coalition.role-started' || type === 'coalition.role-ended' ? [data.role as Role] : [];
+}
+
 /**
  * The fact row of a stored report event (isReport), which must be readable (reportProblem finds
  * nothing; timeProblem checks the row): readFacts checks both.
@@ -37,19 +43,13 @@ export function toFactRow(event: StoredEventCore): FactRow {
   const { report, data: rawData } = event.data as ReportEventData;
   const data = rawData as Record<string, unknown>;
   const { id: reportId, occurredAt, source } = report;
-  const roles: Role[] =
-    event.type === 'coalition.member-joined'
-      ? ((data.roles as Role[] | undefined) ?? [])
-      : event.type === 'coalition.role-started' || event.type === 'coalition.role-ended'
-        ? [data.role as Role]
-        : [];
   return {
     reportId,
     position: event.position,
     type: event.type,
     coalitionId: typeof data.coalitionId === 'string' ? data.coalitionId : null,
     country: typeof data.country === 'string' ? data.country : null,
-    roles,
+    roles: rolesStated(event.type, data),
     retracts: event.type === 'report.retracted' ? String(data.reportId) : null,
     occurredAt: new Date(occurredAt),
     knownAt: source.publishedAt ? new Date(source.publishedAt) : event.recordedAt,
