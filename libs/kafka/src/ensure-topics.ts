@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { KafkaConfig } from '@annals/config';
 import { createTopicsWithLeaders } from './create-topics-with-leaders';
+import { listTopics } from './list-topics';
 
 /** Messages up to the contract's 1 MiB limit, plus the envelope; dead letters keep whatever was sent. */
 const TOPIC_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
@@ -14,7 +15,7 @@ export async function ensureTopics(kafka: Kafka, config: KafkaConfig): Promise<s
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
+    const existing = new Set(await listTopics(admin));
     const wanted = [
       { topic: config.KAFKA_TOPIC, maxBytes: TOPIC_MAX_MESSAGE_BYTES },
       { topic: config.KAFKA_DLQ_TOPIC, maxBytes: DLQ_MAX_MESSAGE_BYTES },

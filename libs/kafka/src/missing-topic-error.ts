@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { listTopics } from './list-topics';
 
 /**
  * The topic a command names is not on the brokers. Kafka's own answer, "This server does not
@@ -20,5 +21,5 @@ export const isUnknownTopic = (error: unknown): boolean => (error as { type?: un
 
 /** Throws MissingTopicError unless `topic` exists. */
 export async function requireTopic(admin: Admin, topic: string, why: string): Promise<void> {
-  if (!(await admin.listTopics()).includes(topic)) throw new MissingTopicError(topic, why);
+  if (!(await listTopics(admin)).includes(topic)) throw new MissingTopicError(topic, why);
 }

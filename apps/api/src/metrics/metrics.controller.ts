@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type { Gauge } from 'prom-client';
 import { APP_CONFIG, type ApiConfig } from '@annals/config';
 import { PostgresEventStore } from '@annals/event-store';
-import { consumerLag, KAFKA } from '@annals/kafka';
+import { consumerLag, KAFKA, listTopics } from '@annals/kafka';
 import { AnnalsMetrics, within } from '@annals/observability';
 import { ProjectionVersions } from '@annals/projections';
 
@@ -94,7 +94,7 @@ export class MetricsController {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const topics = new Set(await admin.listTopics());
+      const topics = new Set(await listTopics(admin, { attempts: 1 }));
       const none: Array<Gauge<string>> = [];
       if (topics.has(this.config.KAFKA_DLQ_TOPIC)) {
         const offsets = await admin.fetchTopicOffsets(this.config.KAFKA_DLQ_TOPIC);
