@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkKafka, consumerSettings, databaseSettings, httpSettings, kafkaSettings, loggingSettings, metricsSettings } from './settings';
+import { checkKafka, consumerSettings, databaseSettings, httpSettings, kafkaSettings, loggingSettings, metricsSettings, projectorSettingsOnly } from './settings';
 
 /** The settings each deployable reads. docker-compose.yml is checked against these (tests/unit/compose). */
 export const ingestorSettings = loggingSettings
@@ -9,7 +9,7 @@ export const ingestorSettings = loggingSettings
   .extend(consumerSettings.shape)
   .superRefine(checkKafka);
 
-export const projectorSettings = loggingSettings.extend(metricsSettings.shape).extend(databaseSettings.shape);
+export const projectorSettings = loggingSettings.extend(metricsSettings.shape).extend(databaseSettings.shape).extend(projectorSettingsOnly.shape);
 
 export const apiSettings = loggingSettings
   .extend(databaseSettings.shape)

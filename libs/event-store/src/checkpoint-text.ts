@@ -22,3 +22,11 @@ export function isBefore(a: Checkpoint, b: Checkpoint): boolean {
   const tb = BigInt(b.transactionId);
   return ta < tb || (ta === tb && a.position < b.position);
 }
+
+/**
+ * Whether two checkpoints are the same place in the log. Positions compare as numbers: a
+ * checkpoint row's bigint comes back as a string unless the pool's INT8 parser is loaded.
+ */
+export function isSameCheckpoint(a: Checkpoint, b: Checkpoint): boolean {
+  return a.transactionId === b.transactionId && Number(a.position) === Number(b.position);
+}

@@ -1,13 +1,17 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Checkpoint, StoredEvent, StoredEventCore } from './events';
 import { START } from './events';
+import { isSameCheckpoint } from './checkpoint-text';
 import type { PostgresEventStore, ReadAllResult } from './postgres-event-store';
 
 /**
  * Handles one batch inside the subscription's transaction: write through `tx`, and the
- * writes commit together with the new checkpoint, or not at all (exactly-once effect).
+ * writes commit together with the new checkpoint, or not at all (exactly-once effect). `from`
+ * is the checkpoint the batch follows, as locked: a handler that remembers what its own batches
+ * wrote can tell from it whether another instance has written since (it is not where the
+ * handler's last committed batch, onBatch's checkpoint, ended).
  */
-export type BatchHandler<E extends StoredEventCore = StoredEvent> = (events: E[], tx: PoolClient) => Promise<void>;
+export type BatchHandler<E extends StoredEventCore = StoredEvent> = (events: E[], tx: PoolClient, from: Checkpoint) => Promise<void>;
 
 interface CommonSubscriptionOptions {
   /** Names the checkpoint row and the lock. */
@@ -146,7 +150,7 @@ export class Subscription {
       if (batch.events.length === this.batchSize) this.prefetch(batch.checkpoint);
       if (batch.events.length > 0) {
         // the events are of the form `read` names, which is the form the handler takes
-        await (this.options.handler as BatchHandler<StoredEventCore>)(batch.events, client);
+        await (this.options.handler as BatchHandler<StoredEventCore>)(batch.events, client, checkpoint);
         await client.query(
           'UPDATE event_store.checkpoints SET transaction_id = $2::xid8, position = $3, updated_at = now() WHERE subscription_id = $1',
           [this.options.subscriptionId, batch.checkpoint.transactionId, batch.checkpoint.position],
@@ -188,8 +192,7 @@ export class Subscription {
   private async prefetched(checkpoint: Checkpoint): Promise<ReadAllResult<StoredEventCore> | undefined> {
     const next = this.next;
     this.next = undefined;
-    // (positions compared as numbers: the checkpoint row's bigint is a string unless the pool's INT8 parser is loaded)
-    if (!next || next.after.transactionId !== checkpoint.transactionId || Number(next.after.position) !== Number(checkpoint.position)) return undefined;
+    if (!next || !isSameCheckpoint(next.after, checkpoint)) return undefined;
     const batch = await next.read;
     return batch?.events.length === this.batchSize ? batch : undefined;
   }

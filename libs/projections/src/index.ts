@@ -3,6 +3,7 @@ export * from './coalition-membership/read-facts';
 export * from './coalition-membership/report-problem';
 export * from './coalition-membership/coalition-membership.projection';
 export * from './coalition-membership/membership-row-diff';
+export * from './coalition-membership/pair-cache';
 export * from './projection-versions';
 export * from './projector-runner';
 export * from './projections.module';

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import type { Repository } from 'typeorm';
+import { APP_CONFIG } from '@annals/config';
 import { PG_POOL } from '@annals/database';
 import { PostgresEventStore } from '@annals/event-store';
 import { AnnalsMetrics } from '@annals/observability';
@@ -23,8 +24,10 @@ import { ProjectorRunner } from './projector-runner';
     },
     {
       provide: ProjectorRunner,
-      inject: [PG_POOL, PostgresEventStore, ProjectionVersions, AnnalsMetrics],
-      useFactory: (pool: Pool, store: PostgresEventStore, versions: ProjectionVersions, metrics: AnnalsMetrics) => new ProjectorRunner(pool, store, versions, { metrics }),
+      inject: [PG_POOL, PostgresEventStore, ProjectionVersions, AnnalsMetrics, APP_CONFIG],
+      // the api, which starts no runner, has no PROJECTOR_CACHE_SIZE
+      useFactory: (pool: Pool, store: PostgresEventStore, versions: ProjectionVersions, metrics: AnnalsMetrics, config: { PROJECTOR_CACHE_SIZE?: number }) =>
+        new ProjectorRunner(pool, store, versions, { metrics, cacheSize: config.PROJECTOR_CACHE_SIZE }),
     },
   ],
   exports: [ProjectorRunner, ProjectionVersions],

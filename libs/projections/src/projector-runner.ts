@@ -8,6 +8,7 @@ import { ProjectionVersions, subscriptionIdOf } from './projection-versions';
 import type { Pair } from './coalition-membership/coalition-membership.projection';
 import type { SkippedEvent } from './coalition-membership/read-facts';
 import { isRepeatedReportId, skipRepeatedReportIds } from './coalition-membership/skipped-events';
+import { DEFAULT_CACHED_VALUES, PairCache } from './coalition-membership/pair-cache';
 
 /**
  * Events per batch at most (a subscription hands over fewer when fewer are there, so this only
@@ -28,6 +29,8 @@ export interface ProjectorRunnerOptions {
   onBatch?: (version: number, events: number) => void;
   /** Where the projector counts its batches (annals_projection_*): the projector app's registry. */
   metrics?: AnnalsMetrics;
+  /** Facts and membership rows kept in memory per live version (PairCache); DEFAULT_CACHED_VALUES when not given, 0 for none. */
+  cacheSize?: number;
 }
 
 /**
@@ -49,6 +52,8 @@ export class ProjectorRunner {
   private readonly batchStarted = new Map<number, number>();
   /** Versions whose last batch failed on a report id they hold already (isRepeatedReportId): their next batch looks its report ids up first. */
   private readonly versionsToCheckReportIds = new Set<number>();
+  /** Per live version, the facts and rows of the pairs its batches recomputed (PairCache). */
+  private readonly caches = new Map<number, PairCache>();
   private readonly projection = new CoalitionMembershipProjection();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
@@ -96,6 +101,7 @@ export class ProjectorRunner {
         if (running) {
           await running.stop();
           this.subscriptions.delete(version);
+          this.caches.delete(version);
           this.purging.add(version);
         }
         // a few seconds after the switch, no query still reads the retired version
@@ -121,6 +127,8 @@ export class ProjectorRunner {
   private async finishLoading(version: number): Promise<void> {
     const started = Date.now();
     this.finishing.set(version, new Map());
+    // computeAll and the retractions below write the version outside its batches
+    this.caches.get(version)?.clear();
     try {
       await this.indexFacts(version);
       await inTransaction(this.pool, (tx) => this.projection.applyAllRetractions(tx, version));
@@ -190,14 +198,18 @@ export class ProjectorRunner {
       pollIntervalMs: this.options.subscriptionPollMs ?? 1000,
       // the projection reads each report's payload and when it was recorded, nothing of its envelope
       read: 'cores',
-      handler: async (events, tx) => {
+      handler: async (events, tx, from) => {
         this.batchStarted.set(version, performance.now());
         // the phase is read under the checkpoint lock: markReady cannot switch it mid-batch
         const { rows } = await tx.query<{ phase: string }>('SELECT phase FROM read_model.versions WHERE version = $1', [version]);
         const mode = rows[0]?.phase === 'loading' ? 'loading' : 'live';
+        const cache = mode === 'live' ? this.cacheOf(version) : undefined;
+        if (cache) cache.begin(from);
+        else this.caches.get(version)?.clear();
         const { pairs: touched, skipped } = await this.projection.apply(events, tx, version, mode, {
           readsBeside: this.spareConnection() ? this.pool : undefined,
           checkReportIds: this.versionsToCheckReportIds.has(version),
+          cache,
         });
         this.logSkipped(version, skipped);
         // A loading version's partitions are only appended to, unindexed: statistics would plan
@@ -210,13 +222,16 @@ export class ProjectorRunner {
         const finishing = this.finishing.get(version);
         if (mode === 'loading' && finishing) for (const pair of touched) finishing.set(pair.join('\u0000'), pair);
       },
-      onBatch: ({ events }) => {
+      onBatch: ({ events, checkpoint }) => {
+        this.caches.get(version)?.commit(checkpoint);
         this.versionsToCheckReportIds.delete(version);
         this.countBatch(version, events);
         this.options.onBatch?.(version, events);
         void this.refreshStatistics(version);
       },
       onError: (error, attempt) => {
+        // the batch's transaction rolled back, or its commit's fate is unknown
+        this.caches.get(version)?.clear();
         if (isRepeatedReportId(error)) this.versionsToCheckReportIds.add(version);
         this.options.metrics?.projectionBatchFailures.inc({ projection: subscriptionIdOf(version) });
         this.log.warn({ err: error, attempt, version }, 'projection batch failed; retrying');
@@ -224,6 +239,15 @@ export class ProjectorRunner {
     });
     subscription.start();
     this.subscriptions.set(version, subscription);
+  }
+
+  /** The version's PairCache; none when the options ask for none. */
+  private cacheOf(version: number): PairCache | undefined {
+    const capacity = this.options.cacheSize ?? DEFAULT_CACHED_VALUES;
+    if (capacity <= 0) return undefined;
+    let cache = this.caches.get(version);
+    if (!cache) this.caches.set(version, (cache = new PairCache(capacity)));
+    return cache;
   }
 
   private countBatch(version: number, events: number): void {

@@ -1,11 +1,11 @@
 import type { Pool } from 'pg';
-import { validateNewsEvent, type NewsEvent } from '@annals/contracts';
 import { inTransaction } from '@annals/database';
-import { PostgresEventStore, START, type StoredEvent } from '@annals/event-store';
-import { ReportWriter } from '@annals/ingestion/report-writer/report-writer';
-import { CoalitionMembershipProjection } from '@annals/projections';
+import { checkpointOf, PostgresEventStore, START, type StoredEvent } from '@annals/event-store';
+import { CoalitionMembershipProjection, PairCache } from '@annals/projections';
 import { createTestDatabase, rng, type TestDatabase } from '@annals/testing';
 import { deskReport, randomReport, type Report } from '../../support/news-factory';
+import { membershipRowsOf, rebuildVersion } from '../../support/read-model-rows';
+import { ReportRecorder } from '../../support/record-reports';
 
 /**
  * A live batch reads, of each pair it touches, only the stored rows that its new facts can
@@ -17,47 +17,22 @@ describe('projection: a live batch rewrites a pair from its new facts’ knowled
   let db: TestDatabase;
   let pool: Pool;
   let store: PostgresEventStore;
-  let writer: ReportWriter;
+  let recorder: ReportRecorder;
   const projection = new CoalitionMembershipProjection();
 
   beforeAll(async () => {
     db = await createTestDatabase();
     pool = db.appPool({ max: 4 });
     store = new PostgresEventStore(pool);
-    writer = new ReportWriter(store);
+    recorder = new ReportRecorder(store, 'rows-from');
   });
   afterAll(() => db.drop());
 
-  const events = (reports: Report[]): NewsEvent[] =>
-    reports.map((report) => {
-      const parsed = validateNewsEvent(report);
-      if (!parsed.ok) throw new Error(parsed.rejection.detail);
-      return parsed.event;
-    });
-  let offset = 0;
   /** Records the reports in this order; returns their stored events. */
-  const record = async (reports: Report[]): Promise<StoredEvent[]> => {
-    const before = (await store.readAll(START, 100_000)).events.length;
-    for (const event of events(reports)) await writer.record(event, { topic: 'rows-from', partition: 0, offset: String(offset++) });
-    return (await store.readAll(START, 100_000)).events.slice(before);
-  };
-  const rowsOf = async (version: number, coalition?: string) =>
-    (
-      await pool.query<{ row: string }>(
-        `SELECT concat_ws(' ', coalition_id, country, valid, known, since, roles) AS row
-           FROM read_model.membership WHERE version = $1 AND ($2::text IS NULL OR coalition_id = $2)
-          ORDER BY coalition_id, country, lower(known), lower(valid)`,
-        [version, coalition ?? null],
-      )
-    ).rows.map((r) => r.row);
+  const record = (reports: Report[]): Promise<StoredEvent[]> => recorder.record(reports);
+  const rowsOf = (version: number, coalition?: string) => membershipRowsOf(pool, version, coalition);
   /** The rebuild's path over every stored event, on a version of its own. */
-  const rebuilt = async (version: number) => {
-    const { events: all } = await store.readAll(START, 100_000);
-    await pool.query('SELECT read_model.create_version_partitions($1)', [version]);
-    await inTransaction(pool, (tx) => projection.apply(all, tx, version, 'loading'));
-    await inTransaction(pool, (tx) => projection.applyAllRetractions(tx, version));
-    await projection.computeAll(pool, version);
-  };
+  const rebuilt = (version: number) => rebuildVersion(pool, store, version);
 
   it('merges a row that ended exactly where the new facts are known, when they undo what ended it', async () => {
     await pool.query('SELECT read_model.create_version_partitions(10)');
@@ -107,6 +82,20 @@ describe('projection: a live batch rewrites a pair from its new facts’ knowled
     await pool.query('SELECT read_model.create_version_partitions(22)');
     for (let i = 0; i < stored.length; i += 250) await inTransaction(pool, (tx) => projection.apply(stored.slice(i, i + 250), tx, 22, 'live', { readsBeside: pool }));
 
+    // and as the projector applies them, holding what its batches committed of each pair
+    // (PairCache): a batch reads back only what it does not hold
+    await pool.query('SELECT read_model.create_version_partitions(23)');
+    const cache = new PairCache();
+    let from = START;
+    for (let i = 0; i < stored.length; i += 250) {
+      const batch = stored.slice(i, i + 250);
+      cache.begin(from);
+      await inTransaction(pool, (tx) => projection.apply(batch, tx, 23, 'live', { readsBeside: i % 500 === 0 ? pool : undefined, cache }));
+      from = checkpointOf(batch.at(-1)!);
+      cache.commit(from);
+    }
+    expect(cache.size.pairs).toBeGreaterThan(150);
+
     const { rows: shares } = await pool.query<{ retracted: number }>('SELECT count(*) FILTER (WHERE retracted_at IS NOT NULL)::int AS retracted FROM read_model.facts WHERE version = 20');
     expect(shares[0]!.retracted).toBeGreaterThan(100);
     await rebuilt(21);
@@ -116,6 +105,7 @@ describe('projection: a live batch rewrites a pair from its new facts’ knowled
     expect(live.length).toBeGreaterThan(2000);
     expect(live).toEqual(many(await rowsOf(21)));
     expect(await rowsOf(22)).toEqual(live);
+    expect(await rowsOf(23)).toEqual(live);
   });
 
   it('rewrites no row of a pair whose facts did not change: stored rows are read back exactly as they were computed', async () => {

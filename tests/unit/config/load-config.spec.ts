@@ -65,4 +65,14 @@ describe('configuration', () => {
     expect(loadConfig('projector', { DATABASE_URL: valid.DATABASE_URL, METRICS_PORT: '9464' }).METRICS_PORT).toBe(9464);
     expect(() => loadConfig('projector', { DATABASE_URL: valid.DATABASE_URL, METRICS_PORT: 'ninety' })).toThrow(/METRICS_PORT must be an integer/);
   });
+
+  it('gives the projector a cache size, 0 for none, and refuses a negative or absurd one by name', () => {
+    const projector = (env: Record<string, string>) => loadConfig('projector', { DATABASE_URL: valid.DATABASE_URL, ...env });
+    expect(projector({}).PROJECTOR_CACHE_SIZE).toBe(250_000);
+    expect(projector({ PROJECTOR_CACHE_SIZE: '0' }).PROJECTOR_CACHE_SIZE).toBe(0);
+    expect(() => projector({ PROJECTOR_CACHE_SIZE: '-1' })).toThrow(/PROJECTOR_CACHE_SIZE must be at least 0/);
+    expect(() => projector({ PROJECTOR_CACHE_SIZE: '1e9' })).toThrow(/PROJECTOR_CACHE_SIZE must be at most 20000000/);
+    expect(() => projector({ PROJECTOR_CACHE_SIZE: 'lots' })).toThrow(/PROJECTOR_CACHE_SIZE must be an integer/);
+    expect(settingNames('api')).not.toContain('PROJECTOR_CACHE_SIZE');
+  });
 });

@@ -10,5 +10,10 @@ import type { MembershipRow } from '@annals/domain';
  * Without `knownFrom`, every row.
  */
 export function changeableFrom(rows: MembershipRow[], knownFrom: number | undefined): MembershipRow[] {
-  return knownFrom === undefined ? rows : rows.filter((r) => r.knownTo === null || r.knownTo >= knownFrom);
+  return knownFrom === undefined ? rows : rows.filter((r) => isChangeableFrom(r, knownFrom));
+}
+
+/** Whether facts known from `knownFrom` on can change a row (changeableFrom). */
+export function isChangeableFrom(row: MembershipRow, knownFrom: number): boolean {
+  return row.knownTo === null || row.knownTo >= knownFrom;
 }

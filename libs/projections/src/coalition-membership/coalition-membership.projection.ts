@@ -1,17 +1,18 @@
 import { httpAdmin } from '@annals/contracts';
 import type { Pool, PoolClient } from 'pg';
 import { arrayLiteral, inTransaction, READ_ONLY_SNAPSHOT, StatementsInFlight } from '@annals/database';
-import { membershipHistory, type MembershipFact } from '@annals/domain';
+import { membershipHistory, type MembershipFact, type MembershipRow } from '@annals/domain';
 import type { StoredEventCore } from '@annals/event-store';
-import { changeableFrom } from './changeable-rows';
+import { changeableFrom, isChangeableFrom } from './changeable-rows';
 import { fromEpochMs } from './epoch-ms';
 import { MEMBERSHIP_TYPE_LIST, MEMBERSHIP_TYPE_SET, type FactRow } from './fact-row';
-import { diffMembershipRows } from './membership-row-diff';
-import { MembershipRows } from './membership-rows';
+import { diffMembershipRows, type StoredMembershipRow } from './membership-row-diff';
+import { deleteMembershipRows, MembershipRows, type InsertedRowId } from './membership-rows';
 import { pairKey, type Pair } from './pair';
 import { readFacts, type SkippedEvent } from './read-facts';
 import { recordSkipped, withoutRepeatedReportIds } from './skipped-events';
-import { FACT_COLUMNS, groupByPlace, listedFact, newFactsByPair, pairSortedFact, readPairs, readPairsBeside, toStoredRow, type PairFactTuple, type PairReads } from './pair-reads';
+import type { PairCache } from './pair-cache';
+import { FACT_COLUMNS, newFactsByPair, pairSortedFact, readPairs, readPairsBeside, type KnownState, type PairFactTuple, type PairReads, type PairState } from './pair-reads';
 
 export type { Pair } from './pair';
 
@@ -60,13 +61,18 @@ export class CoalitionMembershipProjection {
    * backend's, on one core, while Node waited on it most of the batch. Retractions stay in SQL:
    * a pair whose facts a retraction of the batch changed is skipped or recomputed at the end on
    * the transaction's connection, which sees the change, whichever way it was read.
+   *
+   * With `cache` (live only; the caller has begun the batch on it, and commits or clears it),
+   * what it holds of a pair is not read again (its facts; its rows, when held from the new
+   * facts' knowledge time or earlier), and every pair recomputed is staged in it with its facts
+   * and its rows as written (PairCache); a pair a retraction changed is dropped from it.
    */
   async apply(
     events: ReadonlyArray<StoredEventCore>,
     tx: PoolClient,
     version: number,
     mode: 'live' | 'loading' = 'live',
-    options: { readsBeside?: Pool; checkReportIds?: boolean } = {},
+    options: { readsBeside?: Pool; checkReportIds?: boolean; cache?: PairCache } = {},
   ): Promise<AppliedBatch> {
     let { facts, skipped } = readFacts(events);
     // after a batch failed on a report id the version holds already (isRepeatedReportId): only then, as it costs a lookup per report
@@ -109,8 +115,9 @@ export class CoalitionMembershipProjection {
     }
     const locked = pending.add(this.lockPairs([...touched.values()].map((t) => t.pair), tx, version));
     const beside = options.readsBeside;
-    // the batch's facts by pair, for reads on other connections, which cannot see them
-    const batchFacts = newFactsByPair(beside ? facts : []);
+    const cache = options.cache;
+    // the batch's facts by pair, for the pairs whose facts are not read on the transaction's connection
+    const batchFacts = newFactsByPair(beside || cache ? facts : []);
     const retracted: Array<Promise<Pair[]>> = [];
     const pairsOf: Array<{ pairs: Pair[]; knownFrom: number[] }> = chunks.map(() => ({ pairs: [], knownFrom: [] }));
     for (const { pair, chunk, knownFrom } of touched.values()) {
@@ -125,11 +132,12 @@ export class CoalitionMembershipProjection {
       const retractedSoFar = Promise.all(retracted).then((lists) => new Set(lists.flat().map((p) => pairKey(p[0], p[1]))));
       retractedSoFar.catch(() => undefined);
       const { pairs, knownFrom } = pairsOf[chunk]!;
-      const read = beside ? readPairsBeside(beside, locked, version, pairs, pending, batchFacts, knownFrom) : readPairs(tx, version, pairs, pending, knownFrom);
+      const known: KnownState = { committed: pairs.map(([coalition, country]) => cache?.get(pairKey(coalition, country))), batch: batchFacts };
+      const read = beside ? readPairsBeside(beside, locked, version, pairs, pending, known, knownFrom) : readPairs(tx, version, pairs, pending, knownFrom, known);
       return [{ ...read, retractedSoFar }];
     });
     coalitions();
-    await this.rewrite(reads, tx, version, pending);
+    await this.rewrite(reads, tx, version, pending, cache);
     // Every pair a retraction of the batch changed, recomputed whole: one its chunk read after
     // the retraction was skipped (rewrite), one read before it (or outside the batch) is stale.
     const again = new Map<string, Pair>();
@@ -137,6 +145,7 @@ export class CoalitionMembershipProjection {
       for (const pair of await changed) again.set(pairKey(pair[0], pair[1]), pair);
     }
     await this.recompute([...again.values()], tx, version);
+    for (const key of again.keys()) cache?.stage(key, undefined);
     const all = new Map([...touched].map(([key, t]) => [key, t.pair]));
     for (const [key, pair] of again) all.set(key, pair);
     return { pairs: [...all.values()], skipped };
@@ -173,7 +182,7 @@ export class CoalitionMembershipProjection {
         // One insert in flight while the next facts are fetched and computed: PostgreSQL writes
         // while Node computes. Handled at once (so a failure is no unhandled rejection), thrown
         // where it is awaited.
-        let writing: Promise<void> = Promise.resolve();
+        let writing: Promise<unknown> = Promise.resolve();
         const write = async () => {
           await writing;
           writing = rows.insert(pool, version);
@@ -301,25 +310,37 @@ export class CoalitionMembershipProjection {
 
   /**
    * Computes each slice's rows once its reads are in, in order, and queues the writes of the
-   * rows that differ (diffMembershipRows); then waits for every statement queued.
+   * rows that differ (diffMembershipRows); then waits for every statement queued. Each pair
+   * computed is staged in `cache` as it will be once the batch commits.
    */
-  private async rewrite(slices: ReadonlyArray<PairReads>, tx: PoolClient, version: number, pending: StatementsInFlight): Promise<void> {
+  private async rewrite(slices: ReadonlyArray<PairReads>, tx: PoolClient, version: number, pending: StatementsInFlight, cache?: PairCache): Promise<void> {
     try {
       for (const slice of slices) {
-        const facts = groupByPlace(slice.pairs.length, await slice.facts, listedFact);
-        const stored = groupByPlace(slice.pairs.length, await slice.rows, toStoredRow);
+        const states = await slice.states;
         const skip = (await slice.retractedSoFar) ?? new Set<string>();
-        const remove: string[] = [];
+        const remove: Array<readonly [Pair, StoredMembershipRow]> = [];
         const out = new MembershipRows();
+        const computed: ComputedPair[] = [];
         for (const [index, pair] of slice.pairs.entries()) {
-          if (skip.has(pairKey(pair[0], pair[1]))) continue;
-          const diff = diffMembershipRows(stored[index]!, changeableFrom(membershipHistory(facts[index]!), slice.knownFrom?.[index]));
-          remove.push(...diff.remove);
+          const key = pairKey(pair[0], pair[1]);
+          if (skip.has(key)) continue;
+          const state = states[index]!;
+          const from = slice.knownFrom?.[index];
+          // a pair's state may hold more rows than its new facts can change (PairCache)
+          const stored = from === undefined ? state.rows : state.rows.filter((s) => isChangeableFrom(s.row, from));
+          const diff = diffMembershipRows(stored, changeableFrom(membershipHistory(state.facts), from));
+          if (diff.remove.length > 0) {
+            const byId = new Map(stored.map((s) => [s.ctid, s]));
+            for (const id of diff.remove) remove.push([pair, byId.get(id)!]);
+          }
+          if (cache) computed.push({ key, state, removed: diff.remove, added: diff.add, at: out.size });
           out.addRows(pair, diff.add);
         }
-        // The rows' ids hold: the pairs are locked, and only a recomputation changes their rows.
-        if (remove.length > 0) pending.add(tx.query('DELETE FROM read_model.membership WHERE version = $1 AND ctid = ANY($2::tid[])', [version, arrayLiteral(remove)]));
-        pending.add(out.insert(tx, version));
+        // The rows' ids hold: the pairs are locked, and only a recomputation changes their rows
+        // (deleteMembershipRows checks it all the same, for ids learnt in earlier batches).
+        pending.add(deleteMembershipRows(tx, version, remove));
+        const inserted = pending.add(out.insert(tx, version, { returnIds: cache !== undefined }));
+        if (cache) pending.add(inserted.then((ids) => stageComputed(cache, computed, ids)));
       }
     } catch (error) {
       // the first statement that failed, if one did (a read's failure may only be the aborted transaction's echo)
@@ -329,6 +350,35 @@ export class CoalitionMembershipProjection {
     await pending.finish();
   }
 
+}
+
+/** A pair a slice recomputed: what it started from, the ids of the rows it deleted, the rows it added, from place `at` of the slice's insert. */
+interface ComputedPair {
+  key: string;
+  state: PairState;
+  removed: ReadonlyArray<string>;
+  added: ReadonlyArray<MembershipRow>;
+  at: number;
+}
+
+/**
+ * Stages each pair a slice recomputed in `cache`: its facts, and its rows after the slice's
+ * writes (those it started from, less those deleted, plus those inserted, with the ids the
+ * insert returned). A pair whose returned rows do not carry the bounds it added, in order, is
+ * dropped instead.
+ */
+function stageComputed(cache: PairCache, computed: ReadonlyArray<ComputedPair>, ids: ReadonlyArray<InsertedRowId>): void {
+  for (const { key, state, removed, added, at } of computed) {
+    const matches = added.every((row, i) => ids[at + i]?.[1] === row.validFrom && ids[at + i]?.[2] === row.knownFrom);
+    if (!matches) {
+      cache.stage(key, undefined);
+      continue;
+    }
+    const gone = new Set(removed);
+    const rows = state.rows.filter((s) => !gone.has(s.ctid));
+    added.forEach((row, i) => rows.push({ ctid: ids[at + i]![0], row }));
+    cache.stage(key, { facts: state.facts, rows, rowsFrom: state.rowsFrom });
+  }
 }
 
 /**

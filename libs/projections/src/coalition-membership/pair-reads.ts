@@ -56,36 +56,66 @@ export type StoredRowTuple = [
   roles: StoredRole[],
 ];
 
+/** What recomputing a pair starts from. */
+export interface PairState {
+  /** All its membership facts, the batch's own among them. */
+  facts: ReadonlyArray<MembershipFact>;
+  /** Its stored rows still known at `rowsFrom` (changeableFrom): all those a recomputation may rewrite, and perhaps some more. */
+  rows: ReadonlyArray<StoredMembershipRow>;
+  /** -Infinity when `rows` are all its rows. */
+  rowsFrom: number;
+}
+
 /** A slice of pairs and its reads in flight. */
 export interface PairReads {
   pairs: ReadonlyArray<Pair>;
-  /** Per pair, the earliest knowledge time of its new facts: its rows were read from there on (changeableFrom). */
+  /** Per pair, the earliest knowledge time of its new facts: only its rows still known then can change (changeableFrom). */
   knownFrom?: ReadonlyArray<number>;
-  facts: Promise<ListedFactTuple[]>;
-  rows: Promise<StoredRowTuple[]>;
+  /** Per pair, by its place in `pairs`. */
+  states: Promise<PairState[]>;
   /** Pairs whose facts a retraction changed before the reads: their rows were not all read, the caller recomputes them. */
   retractedSoFar?: Promise<ReadonlySet<string>>;
 }
 
 /**
- * A slice of pairs' facts and stored rows, queued (not awaited) on the transaction's connection;
- * with `knownFrom`, only the rows of each pair that a fact known from then on can change.
+ * What a slice's reads may take from elsewhere than PostgreSQL: per pair (by place), what the
+ * projector holds of it as committed (PairCache), and the facts the batch is inserting
+ * (newFactsByPair), which a pair whose facts are not read on the transaction's connection must be given.
  */
-export function readPairs(tx: PoolClient, version: number, pairs: ReadonlyArray<Pair>, pending: StatementsInFlight, knownFrom?: ReadonlyArray<number>): PairReads {
-  return { pairs, knownFrom, facts: pending.add(readPairFacts(tx, version, pairs)), rows: pending.add(readPairRows(tx, version, pairs, knownFrom)) };
+export interface KnownState {
+  committed: ReadonlyArray<PairState | undefined>;
+  batch: ReadonlyMap<string, ReadonlyArray<MembershipFact>>;
 }
 
 /**
- * A batch's membership facts as the reads give them (FactTuple), by pairKey: what readPairsBeside
- * adds to the committed facts it reads. New facts, so none is retracted yet.
+ * A slice of pairs' facts and stored rows, queued (not awaited) on the transaction's connection;
+ * with `knownFrom`, only the rows of each pair that a fact known from then on can change; with
+ * `known`, only what it does not hold.
  */
-export function newFactsByPair(facts: ReadonlyArray<FactRow>): Map<string, FactTuple[]> {
-  const byPair = new Map<string, FactTuple[]>();
+export function readPairs(tx: PoolClient, version: number, pairs: ReadonlyArray<Pair>, pending: StatementsInFlight, knownFrom?: ReadonlyArray<number>, known?: KnownState): PairReads {
+  return { pairs, knownFrom, states: pending.add(readStates(tx, version, pairs, knownFrom, known, false, pending)) };
+}
+
+/**
+ * A batch's membership facts as the domain takes them, by pairKey: what a pair's facts lack
+ * when they were not read on the transaction's connection (readPairsBeside, PairCache).
+ * New facts, so none is retracted yet.
+ */
+export function newFactsByPair(facts: ReadonlyArray<FactRow>): Map<string, MembershipFact[]> {
+  const byPair = new Map<string, MembershipFact[]>();
   for (const f of facts) {
     if (!MEMBERSHIP_TYPE_SET.has(f.type) || !f.coalitionId || !f.country) continue;
     const key = pairKey(f.coalitionId, f.country);
     const list = byPair.get(key) ?? [];
-    list.push([f.reportId, f.type as FactTuple[1], f.position, f.roles as FactTuple[3], f.occurredAt.getTime(), f.knownAt.getTime(), null]);
+    list.push({
+      reportId: f.reportId,
+      type: f.type as MembershipFact['type'],
+      position: f.position,
+      roles: f.roles as MembershipFact['roles'],
+      occurredAt: f.occurredAt.getTime(),
+      knownAt: f.knownAt.getTime(),
+      retractedAt: null,
+    });
     byPair.set(key, list);
   }
   return byPair;
@@ -93,8 +123,8 @@ export function newFactsByPair(facts: ReadonlyArray<FactRow>): Map<string, FactT
 
 /**
  * A slice of pairs' reads on the pool's other connections, once `locked` (the transaction's lock
- * of the pairs) has resolved: what is committed of them, plus `batchFacts`, the facts the
- * transaction is inserting (by pairKey), which those connections cannot see. Nothing else can
+ * of the pairs) has resolved: what is committed of them, plus the batch's facts (`known.batch`),
+ * which the transaction is inserting and those connections cannot see. Nothing else can
  * change a pair's facts or rows meanwhile: a version's batches run one at a time, and every
  * recomputation holds the pair's lock. What a retraction of the batch changes is not seen
  * either; the caller recomputes those pairs on the transaction's connection (apply).
@@ -105,18 +135,63 @@ export function readPairsBeside(
   version: number,
   pairs: ReadonlyArray<Pair>,
   pending: StatementsInFlight,
-  batchFacts: ReadonlyMap<string, ReadonlyArray<FactTuple>>,
+  known: KnownState,
   knownFrom?: ReadonlyArray<number>,
 ): PairReads {
-  const facts = locked
-    .then(() => readPairFacts(pool, version, pairs))
-    .then((stored) => {
-      pairs.forEach(([coalition, country], i) => {
-        for (const fact of batchFacts.get(pairKey(coalition, country)) ?? []) stored.push([i + 1, ...fact]);
-      });
-      return stored;
+  return { pairs, knownFrom, states: pending.add(locked.then(() => readStates(pool, version, pairs, knownFrom, known, true))) };
+}
+
+/**
+ * Per pair, its state: what `known` holds of it, and what it does not read. Its facts are read
+ * unless held; its rows unless held from its new facts' knowledge time or earlier. The batch's
+ * facts are added to the pairs whose facts are held, and with `readCannotSeeBatch` (a
+ * connection other than the transaction's) to those read too. Both reads go out at once,
+ * before any await: on the transaction's connection they keep their place in the pipeline
+ * (and are added to `pending`, when given, as the statements they are).
+ */
+function readStates(
+  source: Pool | PoolClient,
+  version: number,
+  pairs: ReadonlyArray<Pair>,
+  knownFrom: ReadonlyArray<number> | undefined,
+  known: KnownState | undefined,
+  readCannotSeeBatch: boolean,
+  pending?: StatementsInFlight,
+): Promise<PairState[]> {
+  const held = (place: number) => known?.committed[place];
+  const from = (place: number) => knownFrom?.[place] ?? -Infinity;
+  const factsToRead = pairs.map((_, place) => place).filter((place) => !held(place));
+  const rowsToRead = pairs.map((_, place) => place).filter((place) => from(place) < (held(place)?.rowsFrom ?? Infinity));
+  const track = <T>(statement: Promise<T>) => (pending ? pending.add(statement) : statement);
+  const facts = factsToRead.length === 0 ? Promise.resolve([]) : track(readPairFacts(source, version, factsToRead.map((place) => pairs[place]!)));
+  const rows =
+    rowsToRead.length === 0
+      ? Promise.resolve([])
+      : track(readPairRows(source, version, rowsToRead.map((place) => pairs[place]!), knownFrom && rowsToRead.map((place) => knownFrom[place]!)));
+  return Promise.all([facts, rows]).then(([factRows, rowRows]) => {
+    const factsRead = groupByPlace(factsToRead.length, factRows, listedFact);
+    const rowsRead = groupByPlace(rowsToRead.length, rowRows, toStoredRow);
+    const states: Array<{ facts: MembershipFact[]; rows: ReadonlyArray<StoredMembershipRow>; rowsFrom: number }> = pairs.map((_, place) => ({
+      facts: [...(held(place)?.facts ?? [])],
+      rows: held(place)?.rows ?? [],
+      rowsFrom: held(place)?.rowsFrom ?? -Infinity,
+    }));
+    factsToRead.forEach((place, i) => (states[place]!.facts = factsRead[i]!));
+    rowsToRead.forEach((place, i) => {
+      // a pair without a committed fact has no row: those read are all it has (a read on the
+      // transaction's connection sees the batch's facts too)
+      const [coalition, country] = pairs[place]!;
+      const seen = held(place) || readCannotSeeBatch ? 0 : (known?.batch.get(pairKey(coalition, country))?.length ?? 0);
+      const committed = states[place]!.facts.length - seen;
+      states[place]!.rows = rowsRead[i]!;
+      states[place]!.rowsFrom = committed === 0 ? -Infinity : from(place);
     });
-  return { pairs, knownFrom, facts: pending.add(facts), rows: pending.add(locked.then(() => readPairRows(pool, version, pairs, knownFrom))) };
+    pairs.forEach(([coalition, country], place) => {
+      if (!held(place) && !readCannotSeeBatch) return;
+      for (const fact of known?.batch.get(pairKey(coalition, country)) ?? []) states[place]!.facts.push(fact);
+    });
+    return states;
+  });
 }
 
 /**

@@ -1,0 +1,81 @@
+import type { MembershipFact } from '@annals/domain';
+import { PairCache, type CachedPair } from '@annals/projections';
+
+/**
+ * The projector's memory of a version's pairs stands only for what its own batches committed:
+ * a batch's changes count once it has committed, a batch that starts anywhere but where the
+ * last one ended finds nothing, and past its capacity it drops the pairs used longest ago.
+ */
+describe('PairCache', () => {
+  const at = (position: number) => ({ transactionId: '900', position });
+  const fact = (reportId: string): MembershipFact => ({ reportId, type: 'coalition.member-joined', position: 1, roles: [], occurredAt: 0, knownAt: 0, retractedAt: null });
+  /** A pair with `facts` facts and no rows. */
+  const pair = (facts: number): CachedPair => ({ facts: Array.from({ length: facts }, (_, i) => fact(`r${i}`)), rows: [], rowsFrom: -Infinity });
+
+  it('holds what a batch staged only once it has committed, and nothing of a batch cleared', () => {
+    const cache = new PairCache(100);
+    cache.begin(at(0));
+    cache.stage('a', pair(2));
+    expect(cache.get('a')).toBeUndefined();
+    cache.commit(at(10));
+    expect(cache.get('a')?.facts).toHaveLength(2);
+
+    cache.begin(at(10));
+    cache.stage('b', pair(1));
+    cache.clear(); // the batch failed
+    cache.begin(at(10));
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('a')).toBeUndefined(); // the failed batch may have committed: nothing is trusted
+  });
+
+  it('keeps what it holds for a batch that starts where the last committed one ended, and drops it all for any other start', () => {
+    const cache = new PairCache(100);
+    cache.begin(at(0));
+    cache.stage('a', pair(1));
+    cache.commit(at(10));
+    // the checkpoint row's bigint may come back as a string
+    cache.begin({ transactionId: '900', position: '10' as unknown as number });
+    expect(cache.get('a')).toBeDefined();
+    cache.commit(at(20));
+    cache.begin(at(30)); // another instance applied the batches between 20 and 30
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.size).toEqual({ pairs: 0, values: 0 });
+  });
+
+  it('drops a pair staged as undefined, and ignores what is staged outside a batch', () => {
+    const cache = new PairCache(100);
+    cache.begin(at(0));
+    cache.stage('a', pair(1));
+    cache.stage('b', pair(1));
+    cache.commit(at(1));
+    cache.begin(at(1));
+    cache.stage('a', undefined); // a retraction changed its facts
+    cache.commit(at(2));
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('b')).toBeDefined();
+    cache.stage('c', pair(1));
+    cache.commit(at(3));
+    expect(cache.get('c')).toBeUndefined();
+  });
+
+  it('past its capacity drops the pairs used longest ago, counting facts and rows, and holds no pair larger than itself', () => {
+    const cache = new PairCache(10);
+    cache.begin(at(0));
+    cache.stage('a', pair(4));
+    cache.stage('b', pair(4));
+    cache.commit(at(1));
+    cache.begin(at(1));
+    cache.stage('a', pair(4)); // used again: now the most recent
+    cache.stage('c', { ...pair(2), rows: [{ ctid: '(0,1)', row: { validFrom: 0, validTo: null, knownFrom: 0, knownTo: null, state: { since: 0, roles: [] } } }] });
+    cache.commit(at(2));
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('a')).toBeDefined();
+    expect(cache.get('c')).toBeDefined();
+    expect(cache.size).toEqual({ pairs: 2, values: 7 });
+    cache.begin(at(2));
+    cache.stage('d', pair(11));
+    cache.commit(at(3));
+    expect(cache.get('d')).toBeUndefined();
+    expect(cache.size.values).toBe(7);
+  });
+});
