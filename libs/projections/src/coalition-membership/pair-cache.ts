@@ -3,8 +3,8 @@ import type { PairState } from './pair-reads';
 
 /**
  * Facts and stored rows a projector process keeps per live version, together. 250,000 take
- * about 110 MB of heap (measured: 50,000 pairs of 3 facts and 2 rows each); past them the pairs used longest ago are dropped (and read again when
- * a batch touches them).
+ * about 110 MB of heap (measured: 50,000 pairs of 3 facts and 2 rows each); past them the
+ * pairs used longest ago are dropped (and read again when a batch touches them).
  */
 export const DEFAULT_CACHED_VALUES = 250_000;
 
@@ -20,8 +20,7 @@ export type CachedPair = PairState;
  * What a projector process remembers of one live version's pairs: the facts and stored rows of
  * each pair its own batches recomputed, as those batches committed them. A batch reads from
  * PostgreSQL only what it has not got here: catching up a burst, reading the pairs back had
- * been a third of PostgreSQL's work for the projector, and decoding them a tenth of the
- * projector's own.
+ * been a third of PostgreSQL's statement time for the projector (decision 0018).
  *
  * It holds only while nothing else writes the version's facts and rows, and is dropped whole
  * when that cannot be known:
