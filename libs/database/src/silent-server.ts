@@ -51,7 +51,12 @@ export function closeOnSilence(pool: Pool, silentMs: number): void {
     const internals = client as unknown as ClientInternals;
     const socket = internals.connection?.stream;
     if (!socket || typeof socket.setTimeout !== 'function') return;
-    socket.setTimeout(silentMs, () => {
+    // 'timeout' fires after every quiet spell, waiting or not. A callback given to setTimeout
+    // is heard once only: a connection that had once been quiet with nothing waiting (idle in
+    // the pool between bursts, which is nearly every connection) then waited on a frozen
+    // server for ever. The listener stays for the connection's life.
+    socket.setTimeout(silentMs);
+    socket.on('timeout', () => {
       if (waiting(internals)) socket.destroy(new SilentServerError(silentMs));
     });
   });

@@ -64,6 +64,25 @@ describe('foundation: statements on a connection whose server went silent', () =
     expect(outcomes).toEqual(['SilentServerError', 'SilentServerError', 'SilentServerError']);
   });
 
+  it('a connection that was quiet past the silence allowed, idle or between statements, still gives up once its server goes silent', async () => {
+    const silentMs = 300;
+    const pool = new Pool({ connectionString: db.appUrl, max: 1, pipeline: true } as ConstructorParameters<typeof Pool>[0]);
+    pools.push(pool);
+    closeOnSilence(pool, silentMs);
+    const client = await pool.connect();
+    client.on('error', () => undefined);
+    // quiet with nothing waiting, twice, as a pooled connection is between bursts: not silent
+    for (const round of [1, 2]) {
+      await new Promise((resolve) => setTimeout(resolve, 3 * silentMs));
+      expect((await client.query<{ round: number }>('SELECT $1::int AS round', [round])).rows).toEqual([{ round }]);
+    }
+    await freezeBackendOf(client);
+    const patience = new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 20 * silentMs).unref());
+    const outcome = await Promise.race([client.query('SELECT 1').then(() => 'answered', (error: Error) => error.name), patience]);
+    client.release(true);
+    expect(outcome).toBe('SilentServerError');
+  });
+
   it('a server that answers in turn is not silent: pipelined statements longer in all than the silence allowed, and a connection held idle past it', async () => {
     const pool = new Pool({ connectionString: db.appUrl, max: 1, pipeline: true } as ConstructorParameters<typeof Pool>[0]);
     pools.push(pool);
