@@ -9,6 +9,8 @@ const OWNER: Record<string, 'ingestor' | 'projector' | 'api'> = {
   annals_projection_events_applied_total: 'projector',
   annals_projection_batch_failures_total: 'projector',
   annals_projection_batch_seconds: 'projector',
+  annals_projection_cache_values: 'projector',
+  annals_projection_cache_lookups_total: 'projector',
   annals_projection_lag_events: 'api',
   annals_projection_lag_seconds: 'api',
   annals_projection_skipped_events: 'api',
@@ -85,6 +87,18 @@ export class AnnalsMetrics {
     help: 'Time to apply and commit one batch of a read-model version (up to 3,000 events)',
     labelNames: ['projection'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly projectionCacheValues = new Gauge({
+    name: 'annals_projection_cache_values',
+    help: 'Facts and membership rows the projector holds in memory for a read-model version (at most PROJECTOR_CACHE_SIZE)',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+  readonly projectionCacheLookups = new Counter({
+    name: 'annals_projection_cache_lookups_total',
+    help: 'Pairs the committed batches of a read-model version looked up in the projector\'s memory, by outcome: held, or missed (read from PostgreSQL)',
+    labelNames: ['projection', 'outcome'] as const,
     registers: [this.registry],
   });
   // Cluster-wide figures, read from their sources of truth when the api is scraped.

@@ -102,6 +102,7 @@ export class ProjectorRunner {
           await running.stop();
           this.subscriptions.delete(version);
           this.caches.delete(version);
+          this.options.metrics?.projectionCacheValues.remove({ projection: subscriptionIdOf(version) });
           this.purging.add(version);
         }
         // a few seconds after the switch, no query still reads the retired version
@@ -128,7 +129,7 @@ export class ProjectorRunner {
     const started = Date.now();
     this.finishing.set(version, new Map());
     // computeAll and the retractions below write the version outside its batches
-    this.caches.get(version)?.clear();
+    this.clearCache(version);
     try {
       await this.indexFacts(version);
       await inTransaction(this.pool, (tx) => this.projection.applyAllRetractions(tx, version));
@@ -205,7 +206,7 @@ export class ProjectorRunner {
         const mode = rows[0]?.phase === 'loading' ? 'loading' : 'live';
         const cache = mode === 'live' ? this.cacheOf(version) : undefined;
         if (cache) cache.begin(from);
-        else this.caches.get(version)?.clear();
+        else this.clearCache(version);
         const { pairs: touched, skipped } = await this.projection.apply(events, tx, version, mode, {
           readsBeside: this.spareConnection() ? this.pool : undefined,
           checkReportIds: this.versionsToCheckReportIds.has(version),
@@ -226,12 +227,13 @@ export class ProjectorRunner {
         this.caches.get(version)?.commit(checkpoint);
         this.versionsToCheckReportIds.delete(version);
         this.countBatch(version, events);
+        this.countCache(version);
         this.options.onBatch?.(version, events);
         void this.refreshStatistics(version);
       },
       onError: (error, attempt) => {
         // the batch's transaction rolled back, or its commit's fate is unknown
-        this.caches.get(version)?.clear();
+        this.clearCache(version);
         if (isRepeatedReportId(error)) this.versionsToCheckReportIds.add(version);
         this.options.metrics?.projectionBatchFailures.inc({ projection: subscriptionIdOf(version) });
         this.log.warn({ err: error, attempt, version }, 'projection batch failed; retrying');
@@ -248,6 +250,26 @@ export class ProjectorRunner {
     let cache = this.caches.get(version);
     if (!cache) this.caches.set(version, (cache = new PairCache(capacity)));
     return cache;
+  }
+
+  /** Forgets what the projector holds of the version's pairs, and says so on the gauge. */
+  private clearCache(version: number): void {
+    const cache = this.caches.get(version);
+    if (!cache) return;
+    cache.clear();
+    this.options.metrics?.projectionCacheValues.set({ projection: subscriptionIdOf(version) }, 0);
+  }
+
+  /** What a committed batch found in the cache, and what the cache holds after it. */
+  private countCache(version: number): void {
+    const metrics = this.options.metrics;
+    const cache = this.caches.get(version);
+    if (!metrics || !cache) return;
+    const projection = subscriptionIdOf(version);
+    const { held, missed } = cache.takeLookups();
+    metrics.projectionCacheLookups.inc({ projection, outcome: 'held' }, held);
+    metrics.projectionCacheLookups.inc({ projection, outcome: 'missed' }, missed);
+    metrics.projectionCacheValues.set({ projection }, cache.size.values);
   }
 
   private countBatch(version: number, events: number): void {

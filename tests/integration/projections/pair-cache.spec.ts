@@ -43,6 +43,12 @@ describe('projector: what it holds of pairs between batches', () => {
     new ProjectorRunner(pool, store, new ProjectionVersions(pool, source.getRepository(ProjectionVersionEntity)), { pollIntervalMs: 100, subscriptionPollMs: 100, batchSize: 100, metrics });
   const caughtUp = () => eventually('the read model caught up', async () => ((await ProjectionVersions.activeLag(pool)) === 0 ? true : undefined), 60_000, 50);
   const failures = async (metrics: AnnalsMetrics) => (await metrics.projectionBatchFailures.get()).values.reduce((sum, v) => sum + v.value, 0);
+  /** The pairs the version's committed batches looked up in the projector's memory, by outcome. */
+  const lookups = async (metrics: AnnalsMetrics) => {
+    const outcome = { held: 0, missed: 0 };
+    for (const v of (await metrics.projectionCacheLookups.get()).values) outcome[v.labels.outcome as 'held' | 'missed'] += v.value;
+    return outcome;
+  };
   /** The live version's rows equal those of a version rebuilt from every stored event. */
   const expectRebuildsRows = async (rebuilt: number) => {
     await rebuildVersion(pool, store, rebuilt);
@@ -74,6 +80,7 @@ describe('projector: what it holds of pairs between batches', () => {
         } as never;
       };
       pool.on('acquire', watch);
+      const before = await lookups(metrics);
       try {
         // a report about a pair every earlier batch touched, known after everything before it
         const later = { ...randomReport(random, `held-${reportNumber++}`, 4), source: { publisher: 'Desk', publishedAt: '2030-01-01' } };
@@ -85,6 +92,13 @@ describe('projector: what it holds of pairs between batches', () => {
         pool.off('acquire', watch);
       }
       expect(pairReads).toEqual([]);
+      // and says so on its metrics: the later report's pair was held, none missed
+      const after = await lookups(metrics);
+      expect({ held: after.held - before.held, missed: after.missed - before.missed }).toEqual({ held: 1, missed: 0 });
+      expect(before.missed).toBeGreaterThan(0); // the first batches read every pair
+      const [values] = (await metrics.projectionCacheValues.get()).values;
+      expect(values).toMatchObject({ labels: { projection: 'coalition-membership@v1' } });
+      expect(values!.value).toBeGreaterThan(300); // at least each report's fact
       expect(await failures(metrics)).toBe(0);
       await expectRebuildsRows(2);
     } finally {

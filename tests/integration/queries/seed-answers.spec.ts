@@ -211,6 +211,9 @@ describe('queries: the seed article, through the HTTP API', () => {
     const { rows } = await db.appPool().query<{ n: number }>('SELECT count(*)::int AS n FROM event_store.events');
     expect(value(/^annals_projection_events_applied_total\{[^}]*projection="coalition-membership@v1"[^}]*\} (\d+)$/m)).toBe(rows[0]!.n);
     expect(value(/^annals_projection_batch_seconds_count\{[^}]*projection="coalition-membership@v1"[^}]*\} (\d+)$/m)).toBeGreaterThan(0);
+    // the pairs it holds in memory between batches (PROJECTOR_CACHE_SIZE), and how often a batch found one there
+    expect(value(/^annals_projection_cache_values\{[^}]*projection="coalition-membership@v1"[^}]*\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(value(/^annals_projection_cache_lookups_total\{[^}]*outcome="missed"[^}]*\} (\d+)$/m)).toBeGreaterThan(0);
     // no batch failed in this suite: the counter has no series yet
     expect(body).not.toMatch(/^annals_projection_batch_failures_total\{/m);
     expect(body).not.toMatch(/^# HELP annals_(messages|ingest|http|events_stored|dead_letters|source_up)/m);

@@ -19,7 +19,7 @@ describe('observability: each app exports its own figures', () => {
   it('the ingestor counts messages, the projector its batches, the api the cluster and its requests', async () => {
     const names = async (app: string) => annalsNames(new AnnalsMetrics(app));
     expect(await names('ingestor')).toEqual(expect.arrayContaining(['annals_messages_ingested_total', 'annals_ingest_batch_seconds']));
-    expect(await names('projector')).toEqual(expect.arrayContaining(['annals_projection_events_applied_total', 'annals_projection_batch_failures_total', 'annals_projection_batch_seconds']));
+    expect(await names('projector')).toEqual(expect.arrayContaining(['annals_projection_events_applied_total', 'annals_projection_batch_failures_total', 'annals_projection_batch_seconds', 'annals_projection_cache_values', 'annals_projection_cache_lookups_total']));
     expect(await names('api')).toEqual(expect.arrayContaining(['annals_projection_lag_events', 'annals_ingest_lag_messages', 'annals_source_up', 'annals_http_request_seconds']));
     expect(await names('api')).not.toContain('annals_messages_ingested_total');
   });

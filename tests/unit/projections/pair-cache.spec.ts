@@ -78,4 +78,30 @@ describe('PairCache', () => {
     expect(cache.get('d')).toBeUndefined();
     expect(cache.size.values).toBe(7);
   });
+  it('counts the pairs a batch looked up, held or missed, once, and none of a batch that did not commit', () => {
+    const cache = new PairCache(100);
+    cache.begin(at(0));
+    cache.get('a');
+    cache.stage('a', pair(1));
+    cache.commit(at(1));
+    expect(cache.takeLookups()).toEqual({ held: 0, missed: 1 });
+    expect(cache.takeLookups()).toEqual({ held: 0, missed: 0 });
+
+    cache.begin(at(1));
+    cache.get('a');
+    cache.get('b');
+    cache.clear(); // the batch failed: its lookups are not those of a committed batch
+    expect(cache.takeLookups()).toEqual({ held: 0, missed: 0 });
+
+    cache.begin(at(5)); // cleared: 'a' is no longer held
+    cache.get('a');
+    cache.stage('a', pair(1));
+    cache.commit(at(6));
+    cache.begin(at(6));
+    cache.get('a');
+    cache.get('c');
+    cache.commit(at(7));
+    // both batches since the last call: 'a' missed, then 'a' held and 'c' missed
+    expect(cache.takeLookups()).toEqual({ held: 1, missed: 2 });
+  });
 });

@@ -40,6 +40,8 @@ export class PairCache {
   private staged: Map<string, CachedPair | undefined> | undefined;
   /** Where this process's last committed batch ended. */
   private end: Checkpoint | undefined;
+  /** The pairs the batch in progress looked up: found here, or not (read from PostgreSQL). */
+  private looked = { held: 0, missed: 0 };
 
   /** `capacity`: facts and rows held at most, all pairs together. */
   constructor(readonly capacity: number = DEFAULT_CACHED_VALUES) {}
@@ -57,7 +59,17 @@ export class PairCache {
 
   /** A pair as committed (pairKey), if held; the batch in progress has changed none of it. */
   get(key: string): CachedPair | undefined {
-    return this.pairs.get(key);
+    const pair = this.pairs.get(key);
+    if (pair) this.looked.held++;
+    else this.looked.missed++;
+    return pair;
+  }
+
+  /** The pairs looked up since the last call or clear (held, or missed and read from PostgreSQL): what sizes PROJECTOR_CACHE_SIZE. A failed batch is cleared, so its lookups are not counted. */
+  takeLookups(): { held: number; missed: number } {
+    const looked = this.looked;
+    this.looked = { held: 0, missed: 0 };
+    return looked;
   }
 
   /** A pair as it will be once the batch in progress commits; undefined drops it. Ignored outside a batch. */
@@ -96,6 +108,7 @@ export class PairCache {
     this.held = 0;
     this.staged = undefined;
     this.end = undefined;
+    this.looked = { held: 0, missed: 0 };
   }
 }
 
