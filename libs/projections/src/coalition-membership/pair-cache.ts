@@ -40,7 +40,7 @@ export class PairCache {
   private staged: Map<string, CachedPair | undefined> | undefined;
   /** Where this process's last committed batch ended. */
   private end: Checkpoint | undefined;
-  /** The pairs the batch in progress looked up: found here, or not (read from PostgreSQL). */
+  /** The pairs looked up since the last takeLookups or clear: found here, or not (read from PostgreSQL). */
   private looked = { held: 0, missed: 0 };
 
   /** `capacity`: facts and rows held at most, all pairs together. */
