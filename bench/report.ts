@@ -758,7 +758,11 @@ function e2eScaleApart(a: E2eScaleApart, measuredAt: string | undefined): string
       'Before the header read, the covering pair index and the incremental fold (run of 2026-11-29 22:08 UTC): Annals 5,779 / 4,438 / 644 events/s at 10,000 / 100,000 / 1,000,000 stored events; at 1,000,000 the ingestor alone 33.1 s, the projector alone 62.6 s. ' +
       'Before the stream keys read (it read whole headers, metadata included) and the fold keeping the segments that end before its cut (run of 2026-11-30 01:55 UTC): 7,081 / 5,578 / 1,180 events/s; at 1,000,000 the ingestor alone 15.0 s, the projector alone 34.9 s. ' +
       'Before the projector read pairs\' facts and rows as arrays (run of 2026-11-30 04:14 UTC, a slower spell): 5,755 / 5,104 / 1,207 events/s; at 1,000,000 the ingestor alone 10.9 s, the projector alone 38.2 s. ' +
-      'After them, before the one-pass segment match of membershipHistory (run of 2026-11-30 04:48 UTC, a faster spell: the raw pipeline 42,635 events/s at 10,000): 7,517 / 4,856 / 1,523 events/s; at 1,000,000 the ingestor alone 10.1 s, the projector alone 31.5 s.',
+      'After them, before the one-pass segment match of membershipHistory (run of 2026-11-30 04:48 UTC, a faster spell: the raw pipeline 42,635 events/s at 10,000): 7,517 / 4,856 / 1,523 events/s; at 1,000,000 the ingestor alone 10.1 s, the projector alone 31.5 s.' +
+      (measuredBefore(measuredAt, PAIR_CACHE_LANDED)
+        ? ''
+        : ' Before the projector\'s PairCache (run of 2026-12-01 11:44 UTC): 5,882 / 4,756 / 1,453 events/s, the raw pipeline 36,171 at 10,000; at 1,000,000 the ingestor alone 9.9 s (9.9 CPU s), the projector alone 30.5 s (23.7 CPU s, PostgreSQL 27.0). ' +
+          'The ingestor\'s code has not changed since: its CPU for the same messages is the host\'s speed of the hour, and where it took a third more (the run of 2026-12-02 06:25 UTC: 13.1 CPU s) the projector did too (31.8; PostgreSQL 32.3), and Annals\' rates fell by 27-33% (the raw pipeline\'s by 1-21%). These two runs cannot tell the cache\'s cost or gain here from the hour\'s: cold in each of these trials, it reads back nearly every pair, as before, and adds the keeping of what it read (ids returned by the inserts, staging, eviction).'),
     '',
   ];
 }
