@@ -731,11 +731,13 @@ function e2eScale(results: E2eScaleResult[], spread: (s: Summary) => string): st
   ];
 }
 
-/** Where the time goes on the largest log: each app alone, its time, CPU and statements. */
 /** When the projector began to hold pairs between batches (decision 0018). */
 const PAIR_CACHE_LANDED = '2026-12-02T02:20:00Z';
 const measuredBefore = (at: string | undefined, instant: string) => at !== undefined && at < instant;
+/** The last run at 1,000,000 stored events before the cache (2026-12-01 11:44 UTC): CPU seconds of each app alone. */
+const BEFORE_PAIR_CACHE = { ingestor: 9.9, projector: 23.7, projectorPostgres: 27.0 };
 
+/** Where the time goes on the largest log: each app alone, its time, CPU and statements. */
 function e2eScaleApart(a: E2eScaleApart, measuredAt: string | undefined): string[] {
   const app = (name: string, x: AppAlone, until: string) => [
     `${name} alone: ${fmt(x.seconds, 1)} s from its start until ${until} (${fmt(a.messages / x.seconds)} messages/s); CPU seconds: ${Object.entries(x.cpu).map(([p, s]) => `${p} ${fmt(s, 1)}`).join(', ')}.`,
@@ -761,8 +763,9 @@ function e2eScaleApart(a: E2eScaleApart, measuredAt: string | undefined): string
       'After them, before the one-pass segment match of membershipHistory (run of 2026-11-30 04:48 UTC, a faster spell: the raw pipeline 42,635 events/s at 10,000): 7,517 / 4,856 / 1,523 events/s; at 1,000,000 the ingestor alone 10.1 s, the projector alone 31.5 s.' +
       (measuredBefore(measuredAt, PAIR_CACHE_LANDED)
         ? ''
-        : ' Before the projector\'s PairCache (run of 2026-12-01 11:44 UTC): 5,882 / 4,756 / 1,453 events/s, the raw pipeline 36,171 at 10,000; at 1,000,000 the ingestor alone 9.9 s (9.9 CPU s), the projector alone 30.5 s (23.7 CPU s, PostgreSQL 27.0). ' +
-          'The ingestor\'s code has not changed since: its CPU for the same messages is the host\'s speed of the hour, and where it took a third more (the run of 2026-12-02 06:25 UTC: 13.1 CPU s) the projector did too (31.8; PostgreSQL 32.3), and Annals\' rates fell by 27-33% (the raw pipeline\'s by 1-21%). These two runs cannot tell the cache\'s cost or gain here from the hour\'s: cold in each of these trials, it reads back nearly every pair, as before, and adds the keeping of what it read (ids returned by the inserts, staging, eviction).'),
+        : ` Before the projector's PairCache (run of 2026-12-01 11:44 UTC): 5,882 / 4,756 / 1,453 events/s, the raw pipeline 36,171 at 10,000; at 1,000,000 the ingestor alone 9.9 s (${fmt(BEFORE_PAIR_CACHE.ingestor, 1)} CPU s), the projector alone 30.5 s (${fmt(BEFORE_PAIR_CACHE.projector, 1)} CPU s, PostgreSQL ${fmt(BEFORE_PAIR_CACHE.projectorPostgres, 1)}). ` +
+          `The ingestor's code has not changed since, so its CPU for the same messages is the host's speed of the hour: in this run it took ${fmt((a.ingestor.cpu.ingestor ?? NaN) / BEFORE_PAIR_CACHE.ingestor, 2)}× its CPU of then, the projector ${fmt((a.projector.cpu.projector ?? NaN) / BEFORE_PAIR_CACHE.projector, 2)}× (PostgreSQL for it ${fmt((a.projector.cpu.postgres ?? NaN) / BEFORE_PAIR_CACHE.projectorPostgres, 2)}×). ` +
+          'Across runs the hour weighs more than the cache; measured in turns on this log, the cache, which cannot hold its pairs here, made the projector about 15% slower than without it (decision 0018, last section).'),
     '',
   ];
 }

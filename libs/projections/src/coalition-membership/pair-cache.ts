@@ -65,7 +65,7 @@ export class PairCache {
     return pair;
   }
 
-  /** The pairs looked up since the last call or clear (held, or missed and read from PostgreSQL): what sizes PROJECTOR_CACHE_SIZE. A failed batch is cleared, so its lookups are not counted. */
+  /** Returns and resets `looked`: what sizes PROJECTOR_CACHE_SIZE. A failed batch is cleared, so its lookups are not counted. */
   takeLookups(): { held: number; missed: number } {
     const looked = this.looked;
     this.looked = { held: 0, missed: 0 };
