@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client, Pool } from 'pg';
 import { PostgresEventStore } from '@annals/event-store';
 import { createTopicsWithLeaders } from '@annals/kafka';
 import { CoalitionQueries } from '@annals/queries';
+import { freePort } from '@annals/testing';
 import { AppProcess } from '../tools/runtime/app-process';
 import type { BenchContext } from './lib/bench-context';
 import { benchReport, rng } from './lib/dataset';
@@ -79,16 +79,6 @@ function medianOf(trials: Latency[]): Latency {
 }
 
 const ROOT = join(__dirname, '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function load(baseUrl: string, seconds: number, rate: number, seed: number): Promise<Latency> {
   return new Promise((resolve, reject) => {

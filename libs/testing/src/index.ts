@@ -3,3 +3,4 @@ export * from './test-database';
 export * from './eventually';
 export * from './kafka-helpers';
 export * from './rng';
+export * from './free-port';

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { eventually } from '@annals/testing';
-import { freePort } from '../../support/free-port';
+import { eventually, freePort } from '@annals/testing';
 
 /**
  * An app that starts while PostgreSQL does not answer waits for it: TypeORM retries, each

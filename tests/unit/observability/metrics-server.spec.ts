@@ -1,5 +1,5 @@
 import { AnnalsMetrics, MetricsServer } from '@annals/observability';
-import { freePort } from '../../support/free-port';
+import { freePort } from '@annals/testing';
 
 describe("observability: a worker's METRICS_PORT serves /metrics and its health", () => {
   let server: MetricsServer;
