@@ -6,8 +6,7 @@ import { Pool } from 'pg';
 import { startApi } from '../../apps/api/src/bootstrap';
 import { startIngestor } from '../../apps/ingestor/src/bootstrap';
 import { startProjector } from '../../apps/projector/src/bootstrap';
-import { freePort } from './free-port';
-import { eventually, ingestorTopics, produce, testServers, waitForZeroLag, type TestDatabase } from '@annals/testing';
+import { eventually, freePort, ingestorTopics, produce, testServers, waitForZeroLag, type TestDatabase } from '@annals/testing';
 import { ProjectionVersions } from '@annals/projections';
 
 export { freePort };
@@ -45,7 +44,17 @@ export class TestSystem {
     return { KAFKA_BROKERS: testServers().kafkaBrokers.join(','), DATABASE_URL: this.db.appUrl, ...this.topics, KAFKA_TOPIC_PARTITIONS: '3', LOG_LEVEL: 'error', ...extra };
   }
 
+  /** Starts the three apps; when one fails to start, closes those already running before the error goes on. */
   async start(): Promise<this> {
+    try {
+      return await this.startAll();
+    } catch (error) {
+      await this.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async startAll(): Promise<this> {
     const port = await freePort();
     const metricsPort = await freePort();
     this.ingestor = await startIngestor(this.env({ METRICS_PORT: String(metricsPort) }));
@@ -91,10 +100,13 @@ export class TestSystem {
     return { status: response.status, body: (await response.json()) as T };
   }
 
+  /** Closes what runs; a second close (after a failed start, then the suite's afterAll) does nothing. */
   async close(): Promise<void> {
-    await this.api?.close();
-    await this.projector?.close();
-    await this.ingestor?.close();
-    await this.pool?.end();
+    const { api, projector, ingestor, pool } = this;
+    this.api = this.projector = this.ingestor = this.pool = undefined;
+    await api?.close();
+    await projector?.close();
+    await ingestor?.close();
+    await pool?.end();
   }
 }

@@ -7,6 +7,7 @@ import { json } from 'express';
 import { loadConfig } from '@annals/config';
 import { openApiDocument } from '@annals/contracts';
 import { appLogger } from '@annals/observability';
+import { closeOnFailedStart } from '@annals/platform';
 import { ApiModule } from './api.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 
@@ -38,6 +39,5 @@ export async function startApi(env: Record<string, string | undefined> = process
     customSiteTitle: 'Annals API',
   });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  await app.listen(config.PORT, config.HOST);
-  return app;
+  return closeOnFailedStart(app, () => app.listen(config.PORT, config.HOST));
 }

@@ -3,6 +3,7 @@ import type { INestMicroservice } from '@nestjs/common';
 import { loadConfig } from '@annals/config';
 import { KafkaBatchServer } from '@annals/ingestion';
 import { appLogger, MetricsServer } from '@annals/observability';
+import { closeOnFailedStart } from '@annals/platform';
 import { IngestorModule } from './ingestor.module';
 
 /** Builds and starts the ingestor for an environment (process.env in production, a test's own in tests). */
@@ -17,6 +18,5 @@ export async function startIngestor(env: Record<string, string | undefined> = pr
   });
   app.get(MetricsServer).setReadiness(() => server.readiness());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  await app.listen();
-  return app;
+  return closeOnFailedStart(app, () => app.listen());
 }
