@@ -8,7 +8,7 @@ import { ProjectionVersions, subscriptionIdOf } from './projection-versions';
 import type { Pair } from './coalition-membership/coalition-membership.projection';
 import type { SkippedEvent } from './coalition-membership/read-facts';
 import { isRepeatedReportId, skipRepeatedReportIds } from './coalition-membership/skipped-events';
-import { DEFAULT_CACHED_VALUES, PairCache } from './coalition-membership/pair-cache';
+import { DEFAULT_CACHED_VALUES, PairCache, RESTING_BATCHES } from './coalition-membership/pair-cache';
 
 /**
  * Events per batch at most (a subscription hands over fewer when fewer are there, so this only
@@ -204,7 +204,9 @@ export class ProjectorRunner {
         // the phase is read under the checkpoint lock: markReady cannot switch it mid-batch
         const { rows } = await tx.query<{ phase: string }>('SELECT phase FROM read_model.versions WHERE version = $1', [version]);
         const mode = rows[0]?.phase === 'loading' ? 'loading' : 'live';
-        const cache = mode === 'live' ? this.cacheOf(version) : undefined;
+        const kept = mode === 'live' ? this.cacheOf(version) : undefined;
+        // a cache that rests (PairCache.takeForBatch) is left out of the batch, as if there were none
+        const cache = kept?.takeForBatch() ? kept : undefined;
         if (cache) cache.begin(from);
         else this.clearCache(version);
         const { pairs: touched, skipped } = await this.projection.apply(events, tx, version, mode, {
@@ -224,7 +226,13 @@ export class ProjectorRunner {
         if (mode === 'loading' && finishing) for (const pair of touched) finishing.set(pair.join('\u0000'), pair);
       },
       onBatch: ({ events, checkpoint }) => {
-        this.caches.get(version)?.commit(checkpoint);
+        const heldShare = this.caches.get(version)?.commit(checkpoint);
+        if (heldShare !== undefined) {
+          this.log.log(
+            `read model v${version}: the pair cache, full, held ${Math.round(heldShare * 100)}% of the pairs its last batches looked up; ` +
+              `the next ${RESTING_BATCHES} batches run without it (PROJECTOR_CACHE_SIZE, docs/operations.md)`,
+          );
+        }
         this.versionsToCheckReportIds.delete(version);
         this.countBatch(version, events);
         this.countCache(version);

@@ -39,8 +39,14 @@ describe('projector: what it holds of pairs between batches', () => {
     await db.drop();
   });
 
-  const runner = (metrics: AnnalsMetrics) =>
-    new ProjectorRunner(pool, store, new ProjectionVersions(pool, source.getRepository(ProjectionVersionEntity)), { pollIntervalMs: 100, subscriptionPollMs: 100, batchSize: 100, metrics });
+  const runner = (metrics: AnnalsMetrics, cacheSize?: number) =>
+    new ProjectorRunner(pool, store, new ProjectionVersions(pool, source.getRepository(ProjectionVersionEntity)), {
+      pollIntervalMs: 100,
+      subscriptionPollMs: 100,
+      batchSize: 100,
+      metrics,
+      cacheSize,
+    });
   const caughtUp = () => eventually('the read model caught up', async () => ((await ProjectionVersions.activeLag(pool)) === 0 ? true : undefined), 60_000, 50);
   const failures = async (metrics: AnnalsMetrics) => (await metrics.projectionBatchFailures.get()).values.reduce((sum, v) => sum + v.value, 0);
   /** The pairs the version's committed batches looked up in the projector's memory, by outcome. */
@@ -154,5 +160,30 @@ describe('projector: what it holds of pairs between batches', () => {
     }
     expect(await failures(metrics)).toBeGreaterThan(0);
     await expectRebuildsRows(4);
+  });
+
+  it('rests, emptied, when the pairs its batches touch do not fit, and batches go on without it', async () => {
+    const metrics = new AnnalsMetrics('projector');
+    // 50 values, against batches of 100 reports about ~100 pairs of 200 coalitions: full from the
+    // first batch, nearly every lookup missed
+    const projector = runner(metrics, 50);
+    const spread = (count: number) => Array.from({ length: count }, () => randomReport(random, `held-${reportNumber++}`, 200));
+    await projector.start();
+    try {
+      await recorder.record(spread(1_500));
+      await caughtUp();
+      const [values] = (await metrics.projectionCacheValues.get()).values;
+      expect(values).toMatchObject({ labels: { projection: 'coalition-membership@v1' }, value: 0 });
+      const judged = await lookups(metrics);
+      expect(judged.missed).toBeGreaterThan(judged.held);
+      // resting: the next batch looks nothing up in it
+      await recorder.record(spread(100));
+      await caughtUp();
+      expect(await lookups(metrics)).toEqual(judged);
+    } finally {
+      await projector.stop();
+    }
+    expect(await failures(metrics)).toBe(0);
+    await expectRebuildsRows(5);
   });
 });
