@@ -734,6 +734,8 @@ function e2eScale(results: E2eScaleResult[], spread: (s: Summary) => string): st
 /** When the projector began to hold pairs between batches (decision 0018). */
 const PAIR_CACHE_LANDED = '2026-12-02T02:20:00Z';
 const measuredBefore = (at: string | undefined, instant: string) => at !== undefined && at < instant;
+/** When a full PairCache that misses began to rest (decision 0018, amendment). */
+const PAIR_CACHE_RESTS_LANDED = '2026-12-02T09:56:00Z';
 /** The last run at 1,000,000 stored events before the cache (2026-12-01 11:44 UTC): CPU seconds of each app alone. */
 const BEFORE_PAIR_CACHE = { ingestor: 9.9, projector: 23.7, projectorPostgres: 27.0 };
 
@@ -765,7 +767,10 @@ function e2eScaleApart(a: E2eScaleApart, measuredAt: string | undefined): string
         ? ''
         : ` Before the projector's PairCache (run of 2026-12-01 11:44 UTC): 5,882 / 4,756 / 1,453 events/s, the raw pipeline 36,171 at 10,000; at 1,000,000 the ingestor alone 9.9 s (${fmt(BEFORE_PAIR_CACHE.ingestor, 1)} CPU s), the projector alone 30.5 s (${fmt(BEFORE_PAIR_CACHE.projector, 1)} CPU s, PostgreSQL ${fmt(BEFORE_PAIR_CACHE.projectorPostgres, 1)}). ` +
           `The ingestor's code has not changed since, so its CPU for the same messages is the host's speed of the hour: in this run it took ${fmt((a.ingestor.cpu.ingestor ?? NaN) / BEFORE_PAIR_CACHE.ingestor, 2)}× its CPU of then, the projector ${fmt((a.projector.cpu.projector ?? NaN) / BEFORE_PAIR_CACHE.projector, 2)}× (PostgreSQL for it ${fmt((a.projector.cpu.postgres ?? NaN) / BEFORE_PAIR_CACHE.projectorPostgres, 2)}×). ` +
-          'Across runs the hour weighs more than the cache; measured in turns on this log, the cache, which cannot hold its pairs here, made the projector about 15% slower than without it (decision 0018, last section).'),
+          'Across runs the hour weighs more than the cache. Measured in turns on this log, the cache, which cannot hold its pairs here, took 12-35% more of the projector\'s CPU than none' +
+          (measuredBefore(measuredAt, PAIR_CACHE_RESTS_LANDED)
+            ? ' (decision 0018); this run predates its rest, the rule that now leaves such a cache out of the batches (decision 0018, amendment).'
+            : '; since a full cache that misses rests (here after its first few batches, the rest without it), 3-19% (decision 0018, amendment).')),
     '',
   ];
 }
