@@ -31,9 +31,9 @@ function listens(port: number): Promise<boolean> {
 }
 
 /**
- * A loopback port nothing listens on now, for a server the caller starts next. Never the same
- * port twice in a row from one module instance, so a caller may take several before it starts
- * any of their servers.
+ * A loopback port nothing listens on now, for a server the caller starts next. One module
+ * instance goes round its block, so a caller may take several before it starts any of their
+ * servers and get distinct ones.
  */
 export async function freePort(): Promise<number> {
   const { first, last } = freePortBlock();
