@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   });
   if (only.has('e2e-scale')) await recordingStolen(['e2e-scale'], async () => {
     console.log(`bench: end to end as the log grows (${scales.join(', ')} stored events)`);
-    const scale = await e2eScaleBenchmark(ctx, { sizes: scales, messages: quick ? 10_000 : 50_000, trials: quick ? 2 : 3 });
+    const scale = await e2eScaleBenchmark(ctx, { sizes: scales, messages: quick ? 10_000 : 50_000, trials });
     results.e2eScale = scale.results;
     results.e2eScaleApart = scale.apart;
   });
