@@ -97,7 +97,7 @@ export const projectorSettingsOnly = z.object({
    * a batch reads back from PostgreSQL only the pairs it has not seen (PairCache); 0 keeps none.
    * About 110 MB of heap at the default (50,000 pairs of 3 facts and 2 rows each, measured).
    * The default is the projector runner's own (DEFAULT_CACHED_VALUES, libs/projections), which
-   * config cannot import: change both together.
+   * config cannot import: tests/unit/config/load-config.spec.ts fails when the two differ.
    */
   PROJECTOR_CACHE_SIZE: integer().min(0, 'must be at least 0 (0 keeps none)').max(20_000_000, 'must be at most 20000000').default(250_000),
 });

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, settingNames } from '@annals/config';
+import { DEFAULT_CACHED_VALUES } from '@annals/projections';
 
 const valid = {
   KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093',
@@ -68,7 +69,8 @@ describe('configuration', () => {
 
   it('gives the projector a cache size, 0 for none, and refuses a negative or absurd one by name', () => {
     const projector = (env: Record<string, string>) => loadConfig('projector', { DATABASE_URL: valid.DATABASE_URL, ...env });
-    expect(projector({}).PROJECTOR_CACHE_SIZE).toBe(250_000);
+    // the runner's own default (config cannot import libs/projections, so the two are kept equal here)
+    expect(projector({}).PROJECTOR_CACHE_SIZE).toBe(DEFAULT_CACHED_VALUES);
     expect(projector({ PROJECTOR_CACHE_SIZE: '0' }).PROJECTOR_CACHE_SIZE).toBe(0);
     expect(() => projector({ PROJECTOR_CACHE_SIZE: '-1' })).toThrow(/PROJECTOR_CACHE_SIZE must be at least 0/);
     expect(() => projector({ PROJECTOR_CACHE_SIZE: '1e9' })).toThrow(/PROJECTOR_CACHE_SIZE must be at most 20000000/);
