@@ -18,8 +18,8 @@
 import { createHash } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { Pool, type PoolClient } from 'pg';
-import { parseNewsEvent, type NewsEvent } from '@annals/contracts';
-import { membershipHistory, streamIdFor, type MembershipFact, type MembershipType } from '@annals/domain';
+import { parseNewsEvent, type MembershipType, type NewsEvent } from '@annals/contracts';
+import { membershipHistory, streamIdFor, type MembershipFact } from '@annals/domain';
 import { arrayLiteral } from '@annals/database';
 import { diffMembershipRows, MEMBERSHIP_TYPE_SET, rolesStated, type StoredMembershipRow } from '@annals/projections';
 import { epochMs, fromEpochMs } from '@annals/projections/coalition-membership/epoch-ms';
