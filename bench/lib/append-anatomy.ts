@@ -131,16 +131,17 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
         }
       },
     };
-    if (batch > 1 && batch < 50 && (await createUnchainedAppend(admin))) {
-      // called as PostgresEventStore calls `append` for this many events (its arrays form)
+    if (batch > 1 && (await createUnchainedAppend(admin))) {
+      // called as PostgresEventStore calls `append` (payloads and metadata as one JSON document each)
+      const jsonbArray = (param: string) => `ARRAY(SELECT x.v FROM jsonb_array_elements(${param}::jsonb) WITH ORDINALITY AS x(v, i) ORDER BY x.i)`;
       contenders.unchained = async (calls) => {
         const id = `anatomy-${stream++}`;
         for (let i = 0; i < calls; i++) {
           const events = benchEvents(batch, i, `${id}-${i}`);
           await pool.query({
             name: 'append_unchained',
-            text: 'SELECT * FROM event_store.append_unchained($1, $2, $3, $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::timestamptz[], $9::text[])',
-            values: [id, 'anatomy', i * batch, events.map((e) => e.type), events.map(() => 1), events.map((e) => JSON.stringify(e.data)), events.map((e) => JSON.stringify(e.metadata)), events.map((e) => e.occurredAt), events.map((e) => e.idempotencyKey)],
+            text: `SELECT * FROM event_store.append_unchained($1, $2, $3, $4::text[], $5::int[], ${jsonbArray('$6')}, ${jsonbArray('$7')}, $8::timestamptz[], $9::text[])`,
+            values: [id, 'anatomy', i * batch, events.map((e) => e.type), events.map(() => 1), JSON.stringify(events.map((e) => e.data)), JSON.stringify(events.map((e) => e.metadata)), events.map((e) => e.occurredAt), events.map((e) => e.idempotencyKey)],
           });
         }
       };

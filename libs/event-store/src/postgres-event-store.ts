@@ -96,52 +96,38 @@ export interface AppendRequest {
 }
 
 /**
- * A parameter holding a JSON array, as the jsonb[] of its elements, in order (see PAYLOAD_FORMS).
+ * A parameter holding a JSON array, as the jsonb[] of its elements, in order.
+ *
+ * A call's payloads and metadata travel as one JSON document each (the events' values in call
+ * order), unpacked here. As jsonb[] parameters, pg would escape every document into an array
+ * literal (a regex pass over each) and PostgreSQL's array_in would unescape it again before
+ * jsonb_in parses it. Measured (scratch A/B in the bench stack, blocks interleaved, Emmett's rate
+ * in each as the yardstick): calls of 40 events (AppendBatcher's at 8 writers of 10) 1.47 and
+ * 1.54x Emmett as documents against 1.39 and 1.42x as arrays (2026-12-01); on 2026-12-02,
+ * documents ÷ arrays per round, median: 2 events 1.02 (16 rounds), 5 events 1.01 (16), 10 events
+ * 1.06 (20; PostgreSQL 0.133 against 0.147 CPU s per 1,000 events, Node 0.054 against 0.057),
+ * 10 events with 8 writers 1.12 and 1.01 (12 and 24 rounds; Node 0.032-0.035 against
+ * 0.036-0.044 CPU s per 1,000 events, PostgreSQL even). Calls of fewer than 20 events had gone
+ * as arrays, from a first measurement at 10 events; no size measured since favours them
+ * (docs/decisions/0004-append-function.md).
  */
 const jsonbArray = (param: string) => `ARRAY(SELECT x.v FROM jsonb_array_elements(${param}::jsonb) WITH ORDINALITY AS x(v, i) ORDER BY x.i)`;
 
-/**
- * How a call's payloads and metadata travel. As jsonb[] parameters, pg escapes every element (a
- * regex pass over each document) and PostgreSQL's array_in unescapes it again before jsonb_in
- * parses it; as one JSON document each, unpacked in the call, a call pays a fixed cost instead.
- * Measured (scratch A/B, 4-6 rounds interleaved, ~500-byte payloads): 500 events per call,
- * Node 10.7 against 18.9 us per event and PostgreSQL 34.3 against 36.5 in the document form; 100
- * per call, 30-32k against 21-24k events/s; 30, even; 10, PostgreSQL 7 us per event more; 1,
- * 40 us per call more. Calls of DOCUMENT_FROM_EVENTS events or more send documents.
- * Measured again on 2026-12-01 (Intel host; blocks interleaved, Emmett's rate in each block as the
- * yardstick; rate with documents ÷ with arrays, per-block median): `append` of 10 events, 1 writer,
- * 1.01 (40 blocks; 0.97 in 30 more); of 20 events, 1 writer 1.10 (25 of 30 blocks above 1), 8
- * writers 1.09 (22 of 30); of 30, 1.00; of 40, 1.03 (20 of 30); AppendBatcher's calls of 40
- * events from 8 writers of 10, 1.47 against 1.39 Emmett and 1.54 against 1.42 (30 and 80 blocks).
- * The threshold was 50, set when only 10, 30 and 100 had been measured.
- */
-const DOCUMENT_FROM_EVENTS = 20;
-
-const APPEND_TEXT = (payloads: string, metadata: string) =>
-  `SELECT * FROM event_store.append($1, $2, $3, $4::text[], $5::int[], ${payloads}, ${metadata}, $8::timestamptz[], $9::text[])`;
-const APPEND_MANY_TEXT = (payloads: string, metadata: string) =>
-  `SELECT * FROM event_store.append_many($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::int[], ${payloads}, ${metadata}, $9::timestamptz[], $10::text[])`;
-
 /** Named: each connection parses and plans a call once, not on every append. */
-const PAYLOAD_FORMS = {
-  arrays: {
-    append: { name: 'event_store.append', text: APPEND_TEXT('$6::jsonb[]', '$7::jsonb[]') },
-    appendMany: { name: 'event_store.append_many', text: APPEND_MANY_TEXT('$7::jsonb[]', '$8::jsonb[]') },
-  },
-  documents: {
-    append: { name: 'event_store.append/documents', text: APPEND_TEXT(jsonbArray('$6'), jsonbArray('$7')) },
-    appendMany: { name: 'event_store.append_many/documents', text: APPEND_MANY_TEXT(jsonbArray('$7'), jsonbArray('$8')) },
-  },
-} as const;
+const APPEND = {
+  name: 'event_store.append',
+  text: `SELECT * FROM event_store.append($1, $2, $3, $4::text[], $5::int[], ${jsonbArray('$6')}, ${jsonbArray('$7')}, $8::timestamptz[], $9::text[])`,
+};
+const APPEND_MANY = {
+  name: 'event_store.append_many',
+  text: `SELECT * FROM event_store.append_many($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::int[], ${jsonbArray('$7')}, ${jsonbArray('$8')}, $9::timestamptz[], $10::text[])`,
+};
 
 /**
  * A call of one event (a command handler's usual call): event_store.append_one, its arguments as
  * scalars, which neither side has to print, escape and parse as arrays (migration 1764300013000).
  */
 const APPEND_ONE = { name: 'event_store.append_one', text: 'SELECT * FROM event_store.append_one($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9)' };
-
-type PayloadForm = keyof typeof PAYLOAD_FORMS;
-const payloadForm = (events: number): PayloadForm => (events >= DOCUMENT_FROM_EVENTS ? 'documents' : 'arrays');
 
 const STREAM_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
 
@@ -159,16 +145,15 @@ const placeOf = (streamId: string, i: number) => `stream ${JSON.stringify(stream
 type EventPlaces = (k: number) => string;
 
 /**
- * The events' data or metadata (`values`, in call order) as JSON text, in `form`: one document for
- * the whole column, or one per event. A value JSON cannot hold (a BigInt, a cycle, a toJSON that
- * throws) is refused as an InvalidAppendError naming the event and the field, before anything is
- * sent: AppendBatcher then fails only that append, where JSON.stringify's TypeError would have
+ * The events' data or metadata (`values`, in call order) as one JSON document. A value JSON
+ * cannot hold (a BigInt, a cycle, a toJSON that throws) is refused as an InvalidAppendError
+ * naming the event and the field, before anything is sent: AppendBatcher then fails only that append, where JSON.stringify's TypeError would have
  * failed every append sharing its call. The events are stringified one by one only to find the
  * one at fault.
  */
-function jsonColumn(values: unknown[], form: PayloadForm, field: 'data' | 'metadata', places: EventPlaces): string | string[] {
+function jsonColumn(values: unknown[], field: 'data' | 'metadata', places: EventPlaces): string {
   try {
-    return form === 'documents' ? JSON.stringify(values) : values.map((v) => JSON.stringify(v));
+    return JSON.stringify(values);
   } catch (error) {
     values.forEach((value, k) => jsonText(value, field, places(k)));
     throw error;
@@ -245,10 +230,9 @@ export class PostgresEventStore {
   async append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
     checkAppend(streamId, events);
     const expected = encodeExpectedVersion(options.expectedVersion, streamId);
-    const form = payloadForm(events.length);
     const args = this.checkedArguments(streamId, events);
     const [statement, columns] =
-      args.length === 1 ? [APPEND_ONE, this.eventValues(args[0]!, placeOf(streamId, 0))] : [PAYLOAD_FORMS[form].append, this.eventColumns(args, form, (k) => placeOf(streamId, k))];
+      args.length === 1 ? [APPEND_ONE, this.eventValues(args[0]!, placeOf(streamId, 0))] : [APPEND, this.eventColumns(args, (k) => placeOf(streamId, k))];
     const rows = await this.withIdempotencyRaceRetries(async () => {
       try {
         const { rows } = await this.pool.query<AppendedRow>({
@@ -278,13 +262,12 @@ export class PostgresEventStore {
     if (new Set(requests.map((r) => r.streamId)).size !== requests.length) throw new InvalidAppendError('appendMany: a stream may appear once per call');
     const events = requests.flatMap((r) => this.checkedArguments(r.streamId, r.events));
     const streamOf = requests.flatMap((r, i) => r.events.map(() => i + 1));
-    const form = payloadForm(events.length);
     // event k's place, looked up only for an error
     const places = (k: number) => placeOf(requests[streamOf[k]! - 1]!.streamId, k - streamOf.indexOf(streamOf[k]!));
-    const columns = this.eventColumns(events, form, places);
+    const columns = this.eventColumns(events, places);
     const rows = await this.withIdempotencyRaceRetries(async () => {
       const { rows } = await this.pool.query<AppendedRow & { request: number; conflict: number | null }>({
-        ...PAYLOAD_FORMS[form].appendMany,
+        ...APPEND_MANY,
         values: [
           requests.map((r) => r.streamId),
           requests.map((r) => streamTypeOf(r.streamId, r.options)),
@@ -316,10 +299,10 @@ export class PostgresEventStore {
     return events.map((e, i) => checkedEventArguments(this.eventArguments(e), streamId, i));
   }
 
-  /** The per-event columns of event_store.append and append_many, in their order, the payloads and metadata in `form`. */
-  private eventColumns(rows: ReadonlyArray<EventArguments>, form: PayloadForm, places: EventPlaces): unknown[] {
+  /** The per-event columns of event_store.append and append_many, in their order, the payloads and metadata as one document each. */
+  private eventColumns(rows: ReadonlyArray<EventArguments>, places: EventPlaces): unknown[] {
     const column = (i: number) => rows.map((row) => row[i]);
-    return [column(0), column(1), jsonColumn(column(2), form, 'data', places), jsonColumn(column(3), form, 'metadata', places), column(4), column(5)];
+    return [column(0), column(1), jsonColumn(column(2), 'data', places), jsonColumn(column(3), 'metadata', places), column(4), column(5)];
   }
 
   /** One event's arguments of event_store.append_one, in their order. */

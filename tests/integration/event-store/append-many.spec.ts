@@ -42,9 +42,9 @@ describe('event store: appends to many streams in one call', () => {
     expect(await store.verify()).toEqual([]);
   });
 
-  // Small calls send payloads and metadata as jsonb[] parameters, large ones as one JSON document
-  // each (PostgresEventStore's PAYLOAD_FORMS): both must put every document on its own event.
-  it.each([1, 7, 60, 130])('a call of %i events stores each payload and metadata on its own event, in either form', async (count) => {
+  // A call of one event sends its payload and metadata as scalars (append_one), a call of more as
+  // one JSON document each, unpacked by the call: every document must land on its own event.
+  it.each([1, 2, 7, 60, 130])('a call of %i events stores each payload and metadata on its own event', async (count) => {
     const tricky = (i: number) => ({ i, text: `quote " backslash \\ ${'\u00e9'} \u2028 ${'{'.repeat(i % 3)}`, list: [i, `${i}`] });
     const events = (prefix: string, n: number) =>
       Array.from({ length: n }, (_, i) => ({ type: 'reported', data: tricky(i), metadata: { correlationId: `${prefix}-${i}`, n: i }, idempotencyKey: `${prefix}-${count}-${i}` }));
