@@ -1,6 +1,6 @@
 import { Client, Pool } from 'pg';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
-import { PostgresEventStore } from '@annals/event-store';
+import { APPEND_STATEMENT, PostgresEventStore } from '@annals/event-store';
 import { benchEvents, FLOOR_COLUMNS, FLOOR_INSERT, floorChain, payload } from '../append.bench';
 import type { BenchContext } from './bench-context';
 import { FLOOR_EVENTS_TABLE } from './pipeline-tables';
@@ -132,15 +132,14 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
       },
     };
     if (batch > 1 && (await createUnchainedAppend(admin))) {
-      // called as PostgresEventStore calls `append` (payloads and metadata as one JSON document each)
-      const jsonbArray = (param: string) => `ARRAY(SELECT x.v FROM jsonb_array_elements(${param}::jsonb) WITH ORDINALITY AS x(v, i) ORDER BY x.i)`;
+      // called with PostgresEventStore's own statement for `append`, its arguments in the same form
       contenders.unchained = async (calls) => {
         const id = `anatomy-${stream++}`;
         for (let i = 0; i < calls; i++) {
           const events = benchEvents(batch, i, `${id}-${i}`);
           await pool.query({
             name: 'append_unchained',
-            text: `SELECT * FROM event_store.append_unchained($1, $2, $3, $4::text[], $5::int[], ${jsonbArray('$6')}, ${jsonbArray('$7')}, $8::timestamptz[], $9::text[])`,
+            text: APPEND_STATEMENT.text.replace('event_store.append(', 'event_store.append_unchained('),
             values: [id, 'anatomy', i * batch, events.map((e) => e.type), events.map(() => 1), JSON.stringify(events.map((e) => e.data)), JSON.stringify(events.map((e) => e.metadata)), events.map((e) => e.occurredAt), events.map((e) => e.idempotencyKey)],
           });
         }

@@ -101,21 +101,17 @@ export interface AppendRequest {
  * A call's payloads and metadata travel as one JSON document each (the events' values in call
  * order), unpacked here. As jsonb[] parameters, pg would escape every document into an array
  * literal (a regex pass over each) and PostgreSQL's array_in would unescape it again before
- * jsonb_in parses it. Measured (scratch A/B in the bench stack, blocks interleaved, Emmett's rate
- * in each as the yardstick): calls of 500 events, Node 10.7 against 18.9 us per event and
- * PostgreSQL 34.3 against 36.5; of 100, 30-32k against 21-24k events/s; of 40 (AppendBatcher's
- * at 8 writers of 10) 1.47 and 1.54x Emmett against 1.39 and 1.42x (2026-12-01); on 2026-12-02,
- * documents ÷ arrays per round, median: 2 events 1.02 (16 rounds), 5 events 1.01 (16), 10 events
- * 1.06 (20; PostgreSQL 0.133 against 0.147 CPU s per 1,000 events, Node 0.054 against 0.057),
- * 10 events with 8 writers 1.12 and 1.01 (12 and 24 rounds; Node 0.032-0.035 against
- * 0.036-0.044 CPU s per 1,000 events, PostgreSQL even). Calls of fewer than 20 events had gone
- * as arrays, from a first measurement at 10 events; no size measured since favours them
- * (docs/decisions/0004-append-function.md).
+ * jsonb_in parses it. Measured at 2 to 500 events per call, with 1 and 8 writers: never slower,
+ * and up to a fifth less of Node's CPU (docs/decisions/0004-append-function.md, the amendments
+ * on payload documents).
  */
 const jsonbArray = (param: string) => `ARRAY(SELECT x.v FROM jsonb_array_elements(${param}::jsonb) WITH ORDINALITY AS x(v, i) ORDER BY x.i)`;
 
-/** Named: each connection parses and plans a call once, not on every append. */
-const APPEND = {
+/**
+ * Named: each connection parses and plans a call once, not on every append. Exported for the
+ * benchmark's statement-by-statement anatomy, which calls a copy of the function the same way.
+ */
+export const APPEND_STATEMENT = {
   name: 'event_store.append',
   text: `SELECT * FROM event_store.append($1, $2, $3, $4::text[], $5::int[], ${jsonbArray('$6')}, ${jsonbArray('$7')}, $8::timestamptz[], $9::text[])`,
 };
@@ -148,9 +144,9 @@ type EventPlaces = (k: number) => string;
 /**
  * The events' data or metadata (`values`, in call order) as one JSON document. A value JSON
  * cannot hold (a BigInt, a cycle, a toJSON that throws) is refused as an InvalidAppendError
- * naming the event and the field, before anything is sent: AppendBatcher then fails only that append, where JSON.stringify's TypeError would have
- * failed every append sharing its call. The events are stringified one by one only to find the
- * one at fault.
+ * naming the event and the field, before anything is sent: AppendBatcher then fails only that
+ * append, where JSON.stringify's TypeError would have failed every append sharing its call. The
+ * events are stringified one by one only to find the one at fault.
  */
 function jsonColumn(values: unknown[], field: 'data' | 'metadata', places: EventPlaces): string {
   try {
@@ -233,7 +229,7 @@ export class PostgresEventStore {
     const expected = encodeExpectedVersion(options.expectedVersion, streamId);
     const args = this.checkedArguments(streamId, events);
     const [statement, columns] =
-      args.length === 1 ? [APPEND_ONE, this.eventValues(args[0]!, placeOf(streamId, 0))] : [APPEND, this.eventColumns(args, (k) => placeOf(streamId, k))];
+      args.length === 1 ? [APPEND_ONE, this.eventValues(args[0]!, placeOf(streamId, 0))] : [APPEND_STATEMENT, this.eventColumns(args, (k) => placeOf(streamId, k))];
     const rows = await this.withIdempotencyRaceRetries(async () => {
       try {
         const { rows } = await this.pool.query<AppendedRow>({
