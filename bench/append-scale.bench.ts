@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import type { BenchContext } from './lib/bench-context';
 import { CpuMeter } from './lib/cpu';
 import { interleaved, type Summary } from './lib/stats';
-import { appendsPerWriterFor, appendWriters, benchEvents, openAppendStores, payload, trialOf, type AppendStores } from './append.bench';
+import { appendWriters, benchEvents, openAppendStores, payload, trialOf, trialPlan, type AppendStores } from './append.bench';
 
 /**
  * Append as the log grows: Annals' append, Emmett's appendToStream and the raw INSERT at batches
@@ -46,11 +46,10 @@ export async function appendScaleBenchmark(ctx: BenchContext, options: { sizes: 
     const cpu = new CpuMeter(() => ({ postgres: ctx.postgresPid, node: process.pid }));
     for (const writers of [1, 8]) {
       const batch = 10;
-      const appendsPerWriter = appendsPerWriterFor(batch, writers);
-      const timed = trialOf(cpu, appendsPerWriter * writers * batch, writers, {}, `${batch}-${writers}`, () => run++);
+      const timed = trialOf(cpu, trialPlan(batch, writers, 1), {}, `${batch}-${writers}`, () => run++);
       const contenders: Record<string, () => Promise<number>> = {};
       for (const [stored, sized] of stores) {
-        const all = appendWriters(sized, batch, appendsPerWriter);
+        const all = appendWriters(sized, batch);
         for (const name of CONTENDERS) contenders[`${name}@${stored}`] = timed(name, all[name]!);
       }
       const measured = await interleaved(contenders, options.trials);

@@ -20,6 +20,8 @@ import { interleaved, type Summary } from './lib/stats';
 export interface AppendResult {
   batch: number;
   writers: number;
+  /** Blocks per trial (absent in results measured before trials were cut in blocks: 1). */
+  blocks?: number;
   eventsPerSecond: Record<string, Summary>;
   cpuPerThousand: Record<string, Record<string, number>>;
 }
@@ -70,25 +72,32 @@ export async function openAppendStores(ctx: BenchContext, name: string): Promise
   };
 }
 
-/** A contender's writer: appends `appendsPerWriter` batches to a stream of its own, named from `prefix` and `writer`. */
-export type AppendWriter = (writer: number, prefix: string) => Promise<void>;
+/**
+ * A contender's writer: appends `count` batches to a stream of its own, named from `prefix` and
+ * `writer`, its appends numbered from `first` (the stream holds `first` batches already: a trial
+ * in blocks goes on with the same streams).
+ */
+export type AppendWriter = (writer: number, prefix: string, first: number, count: number) => Promise<void>;
 
 /** Every contender's writer for batches of `batch` events (COPY forms at 100 only). */
-export function appendWriters(stores: AppendStores, batch: number, appendsPerWriter: number): Record<string, AppendWriter> {
+export function appendWriters(stores: AppendStores, batch: number): Record<string, AppendWriter> {
   const { store, grouped, emmett, owner } = stores;
   // Both of Annals' ways to append take the same arguments and give the same answer.
-  const annalsWriter = async (appender: Pick<PostgresEventStore, 'append'>, w: number, prefix: string) => {
-    for (let i = 0, version = 0; i < appendsPerWriter; i++) {
+  const annalsWriter = async (appender: Pick<PostgresEventStore, 'append'>, w: number, prefix: string, first: number, count: number) => {
+    for (let i = first, version = first * batch; i < first + count; i++) {
       const result = await appender.append(`${prefix}-w${w}`, benchEvents(batch, i, `${prefix}-${w}-${i}`), { expectedVersion: version });
       version = result.nextExpectedVersion;
     }
   };
+  // The floor's writers chain each stream's rows onto its head, kept between the blocks of a trial.
+  const chains = new Map<string, ReturnType<typeof floorChain>>();
+  const chainOf = (streamId: string) => chains.get(streamId) ?? chains.set(streamId, floorChain(streamId)).get(streamId)!;
   const writers: Record<string, AppendWriter> = {
-    annals: (w, prefix) => annalsWriter(store, w, prefix),
-    'annals grouped': (w, prefix) => annalsWriter(grouped, w, prefix),
-    emmett: async (w, prefix) => {
-      let version = 0n;
-      for (let i = 0; i < appendsPerWriter; i++) {
+    annals: (w, prefix, first, count) => annalsWriter(store, w, prefix, first, count),
+    'annals grouped': (w, prefix, first, count) => annalsWriter(grouped, w, prefix, first, count),
+    emmett: async (w, prefix, first, count) => {
+      let version = BigInt(first * batch);
+      for (let i = first; i < first + count; i++) {
         const result = await emmett.appendToStream(
           `${prefix}-w${w}`,
           Array.from({ length: batch }, (_, k) => ({ type: 'coalition.member-joined', data: payload(k), metadata: { correlationId: `c-${i}` } })),
@@ -102,15 +111,15 @@ export function appendWriters(stores: AppendStores, batch: number, appendsPerWri
     // owns its streams here, so it knows their heads) and the expected version enforced by the
     // unique (stream, version) alone. No stream table, no duplicate answers, no checks in the
     // database: an upper bound for Annals on this machine (with COPY for 100, below).
-    floor: async (w, prefix) => {
-      const chain = floorChain(`${prefix}-w${w}`);
-      for (let i = 0; i < appendsPerWriter; i++) {
+    floor: async (w, prefix, first, count) => {
+      const chain = chainOf(`${prefix}-w${w}`);
+      for (let i = first; i < first + count; i++) {
         const rows = chain.next(i, batch, `${prefix}-${w}-${i}`);
         await owner.query(FLOOR_INSERT, FLOOR_COLUMNS.map((_, c) => rows.map((r) => r[c])));
       }
     },
-    'raw INSERT': async (w, prefix) => {
-      for (let i = 0; i < appendsPerWriter; i++) {
+    'raw INSERT': async (w, prefix, first, count) => {
+      for (let i = first; i < first + count; i++) {
         const values: string[] = [];
         const params: unknown[] = [];
         for (let k = 0; k < batch; k++) {
@@ -123,11 +132,11 @@ export function appendWriters(stores: AppendStores, batch: number, appendsPerWri
     },
   };
   if (batch === 100) {
-    writers['floor COPY'] = async (w, prefix) => {
-      const chain = floorChain(`${prefix}-w${w}`);
+    writers['floor COPY'] = async (w, prefix, first, count) => {
+      const chain = chainOf(`${prefix}-w${w}`);
       const client = await owner.connect();
       try {
-        for (let i = 0; i < appendsPerWriter; i++) {
+        for (let i = first; i < first + count; i++) {
           const rows = chain.next(i, batch, `${prefix}-${w}-${i}`).map((r) => r.map(copyText).join('\t'));
           await copyRows(client, `COPY floor_events (${FLOOR_COLUMNS.join(', ')}) FROM STDIN`, rows);
         }
@@ -135,10 +144,10 @@ export function appendWriters(stores: AppendStores, batch: number, appendsPerWri
         client.release();
       }
     };
-    writers['raw COPY'] = async (w, prefix) => {
+    writers['raw COPY'] = async (w, prefix, first, count) => {
       const client = await owner.connect();
       try {
-        for (let i = 0; i < appendsPerWriter; i++) {
+        for (let i = first; i < first + count; i++) {
           const rows = Array.from({ length: batch }, (_, k) =>
             [`${prefix}-w${w}`, i * batch + k + 1, 'coalition.member-joined', JSON.stringify(payload(k)), JSON.stringify({ correlationId: `c-${i}` })].map(copyText).join('\t'),
           );
@@ -156,20 +165,54 @@ export function appendWriters(stores: AppendStores, batch: number, appendsPerWri
 export const appendsPerWriterFor = (batch: number, writers: number) => Math.max(4, Math.round((batch === 1 ? 1600 : batch === 10 ? 700 : 240) / writers));
 
 /**
- * Times the writers of one contender as one trial (events per second), adding their CPU to
- * `cpuTotals[name]`; every trial writes streams of its own (`run` numbers them).
+ * Blocks per trial in the append section (stats' `interleaved`). Its trials take a few seconds
+ * each, and on this shared machine two contenders' trials, seconds apart, met different spells:
+ * Annals' two forms, doing the same work with 1 writer, differed by 10% in one run. In blocks of
+ * a few tenths of a second every contender meets the same spells.
  */
-export function trialOf(cpu: CpuMeter, events: number, writers: number, cpuTotals: Record<string, Record<string, number>>, label: string, run: () => number) {
-  return (name: string, work: AppendWriter) => async () => {
-    const prefix = `${name.replace(/\W/g, '_')}-${label}-${run()}`;
-    cpu.begin();
-    const started = process.hrtime.bigint();
-    await Promise.all(Array.from({ length: writers }, (_, w) => work(w, prefix)));
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const used = cpu.end();
-    cpuTotals[name] ??= {};
-    for (const [proc, s] of Object.entries(used)) cpuTotals[name]![proc] = (cpuTotals[name]![proc] ?? 0) + s;
-    return events / seconds;
+export const APPEND_BLOCKS = 4;
+
+/** How a trial's appends are cut: `blocks` blocks of `appendsPerBlock` appends by each of `writers` writers, `batch` events each. */
+export interface TrialPlan {
+  writers: number;
+  batch: number;
+  blocks: number;
+  appendsPerBlock: number;
+}
+
+/** The plan of a trial of about `appendsPerWriterFor(batch, writers)` appends per writer in `blocks` blocks. */
+export const trialPlan = (batch: number, writers: number, blocks: number): TrialPlan => ({
+  writers,
+  batch,
+  blocks,
+  appendsPerBlock: Math.max(1, Math.round(appendsPerWriterFor(batch, writers) / blocks)),
+});
+
+/** Events one trial of `plan` appends. */
+export const trialEvents = (plan: TrialPlan) => plan.blocks * plan.appendsPerBlock * plan.writers * plan.batch;
+
+/**
+ * Times the writers of one contender, one block per call (events per second), adding their CPU
+ * to `cpuTotals[name]`; every trial writes streams of its own (`run` numbers them), its blocks
+ * going on with them.
+ */
+export function trialOf(cpu: CpuMeter, plan: TrialPlan, cpuTotals: Record<string, Record<string, number>>, label: string, run: () => number) {
+  const events = plan.appendsPerBlock * plan.writers * plan.batch;
+  return (name: string, work: AppendWriter) => {
+    let calls = 0;
+    let prefix = '';
+    return async () => {
+      const block = calls++ % plan.blocks;
+      if (block === 0) prefix = `${name.replace(/\W/g, '_')}-${label}-${run()}`;
+      cpu.begin();
+      const started = process.hrtime.bigint();
+      await Promise.all(Array.from({ length: plan.writers }, (_, w) => work(w, prefix, block * plan.appendsPerBlock, plan.appendsPerBlock)));
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const used = cpu.end();
+      cpuTotals[name] ??= {};
+      for (const [proc, s] of Object.entries(used)) cpuTotals[name]![proc] = (cpuTotals[name]![proc] ?? 0) + s;
+      return events / seconds;
+    };
   };
 }
 
@@ -180,16 +223,15 @@ export async function appendBenchmark(ctx: BenchContext, options: { trials: numb
   let run = 0;
   for (const batch of [1, 10, 100]) {
     for (const writers of [1, 8]) {
-      const appendsPerWriter = appendsPerWriterFor(batch, writers);
-      const events = appendsPerWriter * writers * batch;
+      const plan = trialPlan(batch, writers, APPEND_BLOCKS);
       const cpuTotals: Record<string, Record<string, number>> = {};
-      const timed = trialOf(cpu, events, writers, cpuTotals, `${batch}-${writers}`, () => run++);
-      const contenders = Object.fromEntries(Object.entries(appendWriters(stores, batch, appendsPerWriter)).map(([name, work]) => [name, timed(name, work)]));
-      const eventsPerSecond = await interleaved(contenders, options.trials);
+      const timed = trialOf(cpu, plan, cpuTotals, `${batch}-${writers}`, () => run++);
+      const contenders = Object.fromEntries(Object.entries(appendWriters(stores, batch)).map(([name, work]) => [name, timed(name, work)]));
+      const eventsPerSecond = await interleaved(contenders, options.trials, plan.blocks);
       const cpuPerThousand = Object.fromEntries(
-        Object.entries(cpuTotals).map(([name, procs]) => [name, Object.fromEntries(Object.entries(procs).map(([p, s]) => [p, (s / (events * options.trials)) * 1000]))]),
+        Object.entries(cpuTotals).map(([name, procs]) => [name, Object.fromEntries(Object.entries(procs).map(([p, s]) => [p, (s / (trialEvents(plan) * options.trials)) * 1000]))]),
       );
-      results.push({ batch, writers, eventsPerSecond, cpuPerThousand });
+      results.push({ batch, writers, blocks: plan.blocks, eventsPerSecond, cpuPerThousand });
       console.log(
         `  append batch ${batch}, ${writers} writer(s): ` +
           Object.entries(eventsPerSecond)

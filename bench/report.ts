@@ -62,7 +62,10 @@ export function writeReport(r: BenchResults, file: string): string[] {
         '(global position, transaction id order, unique stream version, unique idempotency key) and a sha256 chain computed by the writer, which knows its streams\' heads; ' +
         'the unique (stream, version) alone enforces the expected version. It leaves out what Annals adds (the stream table, duplicate answers with their original place, ' +
         'checks and hashing inside PostgreSQL whoever connects), so the faster of its two forms is an upper bound for Annals on this machine. ' +
-        `${r.append[0]?.eventsPerSecond.annals?.trials.length ?? 0} trials per contender.`,
+        `${r.append[0]?.eventsPerSecond.annals?.trials.length ?? 0} trials per contender` +
+        ((r.append[0]?.blocks ?? 1) > 1
+          ? `, each run as ${r.append[0]!.blocks} blocks interleaved with the other contenders' (A B B A ... within the trial too; the trial's rate is that of its blocks together), so that contenders seconds apart do not meet different spells of this shared machine.`
+          : '.'),
       '',
     );
     const best = (a: AppendResult, names: string[]) => Math.max(...names.map((n) => a.eventsPerSecond[n]?.median ?? 0));

@@ -23,13 +23,24 @@ export function percentile(values: number[], p: number): number {
 /**
  * Runs every contender `trials` times, interleaved A B C C B A A B C ...: a machine that gets
  * slower or faster during the run (shared cores, cache warm-up) weighs on all alike.
+ *
+ * With `blocks` above 1, each trial is that many shorter runs of every contender, interleaved the
+ * same way (a contender is called blocks × trials times: its trials in order, each one's blocks
+ * in order), and the trial's rate is its blocks' rate taken together: equal work per block, so
+ * blocks ÷ Σ 1/rate. Trials of a few seconds each put seconds between two contenders' runs, and
+ * a shared machine's spells (another machine's turn on the cores) are shorter than that: blocks
+ * let every contender meet the same spells.
  */
-export async function interleaved<K extends string>(contenders: Record<K, () => Promise<number>>, trials: number): Promise<Record<K, Summary>> {
+export async function interleaved<K extends string>(contenders: Record<K, () => Promise<number>>, trials: number, blocks = 1): Promise<Record<K, Summary>> {
   const names = Object.keys(contenders) as K[];
   const results = Object.fromEntries(names.map((n) => [n, [] as number[]])) as unknown as Record<K, number[]>;
   for (let t = 0; t < trials; t++) {
-    const order = t % 2 === 0 ? names : [...names].reverse();
-    for (const name of order) results[name].push(await contenders[name]());
+    const inverse = Object.fromEntries(names.map((n) => [n, 0])) as Record<K, number>;
+    for (let b = 0; b < blocks; b++) {
+      const order = (t * blocks + b) % 2 === 0 ? names : [...names].reverse();
+      for (const name of order) inverse[name] += 1 / (await contenders[name]());
+    }
+    for (const name of names) results[name].push(blocks / inverse[name]);
   }
   return Object.fromEntries(names.map((n) => [n, summarize(results[n])])) as Record<K, Summary>;
 }
