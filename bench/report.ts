@@ -6,9 +6,15 @@ import type { AppAlone, E2eScaleApart, E2eScaleResult } from './e2e-scale.bench'
 import type { BurstObserver, BurstPhase, BurstPhases, BurstProfile, E2eResult } from './e2e.bench';
 import type { ReplayResult } from './replay.bench';
 import type { BenchResults } from './run';
-import { fmt, ratio, targetFigure, type Summary } from './lib/stats';
+import { fmt, pairedRatios, ratio, targetFigure, type Summary } from './lib/stats';
 import type { StatementCost } from './lib/pg-stats';
 import type { PostgresWork } from './lib/postgres-work';
+
+/** " (lowest–highest)" of the trial-by-trial ratios of `a` to `b` (stats' pairedRatios), or nothing. */
+function pairedRange(a: Summary | undefined, b: Summary): string {
+  const ratios = a ? pairedRatios(a, b) : [];
+  return ratios.length > 1 ? ` (${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)})` : '';
+}
 
 /** docs/benchmarks.md from the results, with a PASS/FAIL line per target. Returns the verdicts. */
 export function writeReport(r: BenchResults, file: string): string[] {
@@ -90,11 +96,18 @@ export function writeReport(r: BenchResults, file: string): string[] {
       const e = a.eventsPerSecond;
       const cell = (name: string) => (e[name] ? spread(e[name]) : '');
       const vs = (name: string, base: string) => fmt(ratio(e[name]?.median ?? NaN, e[base]!.median), 2);
+      const vsByTrial = (name: string, base: string) => `${vs(name, base)}${pairedRange(e[name], e[base]!)}`;
       md.push(
-        `| ${a.batch} | ${a.writers} | ${[...forms.map((f) => f.key), ...cols].map(cell).join(' | ')} | ${forms.map((f) => vs(f.key, 'emmett')).join(' | ')} | ${fmt(ratio(floorOf(a), e.emmett!.median), 2)} | ${forms.map((f) => vs(f.key, 'raw INSERT')).join(' | ')} |`,
+        `| ${a.batch} | ${a.writers} | ${[...forms.map((f) => f.key), ...cols].map(cell).join(' | ')} | ${forms.map((f) => vsByTrial(f.key, 'emmett')).join(' | ')} | ${fmt(ratio(floorOf(a), e.emmett!.median), 2)} | ${forms.map((f) => vs(f.key, 'raw INSERT')).join(' | ')} |`,
       );
     }
-    md.push('', 'Targets:', '');
+    md.push(
+      '',
+      "Annals ÷ Emmett: the ratio of the medians, and in parentheses the lowest and the highest ratio of one trial's rates (each trial's Annals and Emmett ran in the same round, side by side): how far this machine's spells moved the ratio within the run. A target's verdict is the ratio of the medians.",
+      '',
+      'Targets:',
+      '',
+    );
     // A missed target that even the floor misses is out of reach for any store keeping what Annals keeps.
     // Within reach: how close to the floor Annals must come, and whether only COPY (a form no
     // append function can use: it cannot run inside one) gets there.

@@ -55,6 +55,16 @@ export function spreadEvenly(count: number, rounds: number): Set<number> {
   return new Set(Array.from({ length: n }, (_, k) => Math.floor(((k + 0.5) * rounds) / n)));
 }
 
+/**
+ * One trial's ratio per trial: `a`'s rate ÷ `b`'s, trial by trial. Trials of contenders run by
+ * `interleaved` pair up: trial t of each ran in the same round, side by side. Empty when the two
+ * do not have as many trials (they were not measured together).
+ */
+export function pairedRatios(a: Summary, b: Summary): number[] {
+  if (a.trials.length !== b.trials.length) return [];
+  return a.trials.map((x, t) => x / b.trials[t]!);
+}
+
 export const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
 export const ratio = (a: number, b: number) => (b > 0 ? a / b : NaN);
 

@@ -1,4 +1,4 @@
-import { interleaved } from '../../../bench/lib/stats';
+import { interleaved, pairedRatios, summarize } from '../../../bench/lib/stats';
 
 /**
  * The benchmark's ratios are fair only if every contender runs as often as the others, in turns
@@ -23,7 +23,7 @@ describe('bench: interleaved trials', () => {
       return 1;
     };
     await interleaved({ a: contender('a'), b: contender('b'), c: contender('c') }, 2, 3);
-    expect(calls.join('')).toBe('abccbaabccba');
+    expect(calls.join('')).toBe('abccba'.repeat(3));
   });
 
   it("reports a trial's rate over all its blocks' work: a slow block weighs by its time", async () => {
@@ -41,5 +41,20 @@ describe('bench: interleaved trials', () => {
     const result = await interleaved({ only: async () => rates[call++]! }, 3);
     expect(result.only.trials).toEqual([3, 1, 2]);
     expect(result.only.median).toBe(2);
+  });
+
+  it('pairs the trials of two contenders by round: the ratio of each round, not of sorted values', () => {
+    // a slow second round for both: every round's ratio is 2
+    const a = summarize([400, 100, 300]);
+    const b = summarize([200, 50, 150]);
+    expect(pairedRatios(a, b)).toEqual([2, 2, 2]);
+    // values sorted apart would pair 100 with 150 and 400 with 50; rounds do not
+    const c = summarize([100, 400]);
+    const d = summarize([50, 400]);
+    expect(pairedRatios(c, d)).toEqual([2, 1]);
+  });
+
+  it('pairs nothing when the two were not measured together (their trials differ in number)', () => {
+    expect(pairedRatios(summarize([1, 2, 3]), summarize([1, 2]))).toEqual([]);
   });
 });
