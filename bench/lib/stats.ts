@@ -56,9 +56,9 @@ export function spreadEvenly(count: number, rounds: number): Set<number> {
 }
 
 /**
- * One trial's ratio per trial: `a`'s rate ÷ `b`'s, trial by trial. Trials of contenders run by
- * `interleaved` pair up: trial t of each ran in the same round, side by side. Empty when the two
- * do not have as many trials (they were not measured together).
+ * `a`'s rate ÷ `b`'s in each trial. Trials of contenders run by `interleaved` pair up: trial t of
+ * each ran in the same round, side by side. Empty when the two do not have as many trials (they
+ * were not measured together).
  */
 export function pairedRatios(a: Summary, b: Summary): number[] {
   if (a.trials.length !== b.trials.length) return [];
