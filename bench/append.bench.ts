@@ -162,7 +162,7 @@ export function appendWriters(stores: AppendStores, batch: number): Record<strin
 }
 
 /** Appends per writer in one trial: a trial of a few seconds at each batch size. */
-export const appendsPerWriterFor = (batch: number, writers: number) => Math.max(4, Math.round((batch === 1 ? 1600 : batch === 10 ? 700 : 240) / writers));
+const appendsPerWriterFor = (batch: number, writers: number) => Math.max(4, Math.round((batch === 1 ? 1600 : batch === 10 ? 700 : 240) / writers));
 
 /**
  * Blocks per trial in the append section (stats' `interleaved`). Its trials take a few seconds
@@ -189,7 +189,7 @@ export const trialPlan = (batch: number, writers: number, blocks: number): Trial
 });
 
 /** Events one trial of `plan` appends. */
-export const trialEvents = (plan: TrialPlan) => plan.blocks * plan.appendsPerBlock * plan.writers * plan.batch;
+const trialEvents = (plan: TrialPlan) => plan.blocks * plan.appendsPerBlock * plan.writers * plan.batch;
 
 /**
  * Times the writers of one contender, one block per call (events per second), adding their CPU
