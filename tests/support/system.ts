@@ -9,8 +9,6 @@ import { startProjector } from '../../apps/projector/src/bootstrap';
 import { eventually, freePort, ingestorTopics, produce, testServers, waitForZeroLag, type TestDatabase } from '@annals/testing';
 import { ProjectionVersions } from '@annals/projections';
 
-export { freePort };
-
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 /** The seed dataset: the article's reports, one JSON message per line (data/seed/README.md). */

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
-import { createTestDatabase, eventually, testServers, type TestDatabase } from '@annals/testing';
-import { freePort } from '../../support/system';
+import { createTestDatabase, eventually, freePort, testServers, type TestDatabase } from '@annals/testing';
 
 const ROOT = join(__dirname, '../../..');
 

@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createTestDatabase, eventually, ingestorTopics, testServers, type TestDatabase } from '@annals/testing';
+import { createTestDatabase, eventually, freePort, ingestorTopics, testServers, type TestDatabase } from '@annals/testing';
 import { startApi } from '../../../apps/api/src/bootstrap';
 import { OwnPostgres } from '../../support/own-postgres';
-import { freePort, seedReports, TestSystem } from '../../support/system';
+import { seedReports, TestSystem } from '../../support/system';
 
 const C = 'coalition-against-isis';
 
