@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     // left in place, its gigabytes would be vacuumed on the cores the next section is measured on
     await ctx.dropDatabase(APPEND_DATABASE);
     console.log('bench: append, statement by statement (batch 10)');
-    results.appendAnatomy = await appendAnatomy(ctx, { batch: 10, calls: quick ? 300 : 1200, blocks: 6 });
+    results.appendAnatomy = await appendAnatomy(ctx, { batch: 10, calls: quick ? 300 : 1200, blocks: 12 });
   });
   if (only.has('append-scale')) await recordingStolen(['append-scale'], async () => {
     console.log(`bench: append as the log grows (${scales.join(', ')} stored events)`);

@@ -31,6 +31,12 @@ export interface AppendAnatomy {
    * shape and the copy could not be made.
    */
   unchainedUs?: number;
+  /**
+   * The chain's cost block by block (µs per call): in each block, `append`'s server time per call
+   * less the copy's, the two run side by side. Its spread says how far this machine's spells move
+   * the one figure above (absent in results measured before it was kept).
+   */
+  chainUsByBlock?: number[];
   /** Annals' call, part by part (µs per call); the last part is what no statement inside the function accounts for. */
   parts: Array<{ part: string; us: number }>;
   /**
@@ -61,6 +67,9 @@ export const UNTRACKED_PART =
   'the rest: each event\'s position, canonical bytes and sha256 link (PL/pgSQL expressions, which pg_stat_statements does not track), the start-up of the statements above and the function\'s own';
 
 const APPEND_SIGNATURE = 'event_store.append(text,text,bigint,text[],integer[],jsonb[],jsonb[],timestamptz[],text[])';
+/** The top-level calls of `append` and of its copy without the chain, as pg_stat_statements keeps their text. */
+const APPEND_CALL = /event_store\.append\(/;
+const UNCHAINED_CALL = /event_store\.append_unchained\(/;
 /** The link of the chain in append's loop: the assignment that makes an event's bytes and hashes them. */
 const CHAIN_LINK = /v_hash := sha256\([\s\S]*?\)\);/;
 
@@ -150,12 +159,26 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
     await admin.query('SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)');
     const perBlock = Math.ceil(options.calls / options.blocks);
     const wall = new Map<string, number>();
+    // server time of a top-level statement so far (ms), read after each run of a block for the chain's block-by-block cost
+    const serverMs = async (pattern: RegExp) => {
+      const { rows } = await admin.query<{ query: string; total: number }>(
+        `SELECT s.query, s.total_exec_time AS total FROM pg_stat_statements s
+          WHERE s.toplevel AND s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      );
+      return rows.filter((r) => pattern.test(r.query)).reduce((sum, r) => sum + r.total, 0);
+    };
+    const chainUsByBlock: number[] = [];
     for (let b = 0; b < options.blocks; b++) {
+      const blockUs = new Map<string, number>();
       for (const name of b % 2 === 0 ? names : [...names].reverse()) {
+        const pattern = name === 'annals' ? APPEND_CALL : name === 'unchained' ? UNCHAINED_CALL : undefined;
+        const before = pattern && contenders.unchained ? await serverMs(pattern) : 0;
         const started = process.hrtime.bigint();
         await contenders[name]!(perBlock);
         wall.set(name, (wall.get(name) ?? 0) + Number(process.hrtime.bigint() - started) / 1e3);
+        if (pattern && contenders.unchained) blockUs.set(name, ((await serverMs(pattern)) - before) * 1000 / perBlock);
       }
+      if (contenders.unchained) chainUsByBlock.push(blockUs.get('annals')! - blockUs.get('unchained')!);
     }
     const calls = perBlock * options.blocks;
 
@@ -166,7 +189,7 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
     );
     const us = (total: number) => (total * 1000) / calls;
     const top = (pattern: RegExp) => us(rows.filter((r) => r.toplevel && pattern.test(r.query)).reduce((sum, r) => sum + r.total, 0));
-    const annalsUs = top(/event_store\.append\(/);
+    const annalsUs = top(APPEND_CALL);
     const parts = new Map<string, number>();
     // The unchained copy runs the same statements, which pg_stat_statements counts as one with
     // append's (it keys them by their text): each function's share is half of it.
@@ -184,9 +207,11 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
       annalsUs,
       emmettUs: top(/emt_append_to_stream/),
       // the owner's statements are Emmett's and the floor's; the floor sends its INSERT alone
-      emmettStatements: rows.filter((r) => r.toplevel && !r.app && !/INSERT INTO floor_events|pg_stat_statements_reset/.test(r.query)).reduce((sum, r) => sum + r.calls, 0) / calls,
+      // (and this function's own reads of pg_stat_statements between blocks, which are neither's)
+      emmettStatements: rows.filter((r) => r.toplevel && !r.app && !/INSERT INTO floor_events|pg_stat_statements/.test(r.query)).reduce((sum, r) => sum + r.calls, 0) / calls,
       floorUs: top(/INSERT INTO floor_events/),
-      unchainedUs: contenders.unchained ? top(/event_store\.append_unchained\(/) : undefined,
+      unchainedUs: contenders.unchained ? top(UNCHAINED_CALL) : undefined,
+      chainUsByBlock: contenders.unchained ? chainUsByBlock : undefined,
       parts: [...[...parts].map(([part, v]) => ({ part, us: v })).sort((a, b) => b.us - a.us), { part: UNTRACKED_PART, us: annalsUs - tracked }],
       wallUs: {
         annals: wall.get('annals')! / calls,

@@ -1,0 +1,25 @@
+import { chainCost } from '../../../bench/lib/chain-cost';
+
+/**
+ * docs/benchmarks.md says what the hash chain costs an append and whether it is the whole of the
+ * gap to the target. That figure must not swing with one stalled block of the shared machine.
+ */
+describe('bench: what the chain costs an append', () => {
+  it('is the median of the blocks, so that one stalled block does not move it', () => {
+    const blocks = [39, -1193, 187, 190, 200, 99, 233, 144, -5, 14, 87, 45];
+    // the totals' difference, as the pooled figure would have it
+    const pooled = blocks.reduce((a, b) => a + b, 0) / blocks.length;
+    const cost = chainCost({ annalsUs: 456, unchainedUs: 456 - pooled, chainUsByBlock: blocks });
+    expect(cost?.us).toBe(93);
+    expect(cost?.byBlock).toMatchObject({ min: -1193, max: 233 });
+    expect(pooled).toBeLessThan(5);
+  });
+
+  it('falls back to the difference of the totals for results that kept no blocks', () => {
+    expect(chainCost({ annalsUs: 792, unchainedUs: 593 })).toEqual({ us: 199 });
+  });
+
+  it('is unknown when the copy without the chain could not be made', () => {
+    expect(chainCost({ annalsUs: 792 })).toBeUndefined();
+  });
+});
