@@ -6,13 +6,11 @@ import { chainCost } from '../../../bench/lib/chain-cost';
  */
 describe('bench: what the chain costs an append', () => {
   it('is the median of the blocks, so that one stalled block does not move it', () => {
+    // the run of 2026-12-03 00:52 UTC, where the totals' difference was 3 µs
     const blocks = [39, -1193, 187, 190, 200, 99, 233, 144, -5, 14, 87, 45];
-    // the totals' difference, as the pooled figure would have it
-    const pooled = blocks.reduce((a, b) => a + b, 0) / blocks.length;
-    const cost = chainCost({ annalsUs: 456, unchainedUs: 456 - pooled, chainUsByBlock: blocks });
+    const cost = chainCost({ annalsUs: 456, unchainedUs: 453, chainUsByBlock: blocks });
     expect(cost?.us).toBe(93);
     expect(cost?.byBlock).toMatchObject({ min: -1193, max: 233 });
-    expect(pooled).toBeLessThan(5);
   });
 
   it('falls back to the difference of the totals for results that kept no blocks', () => {
