@@ -18,5 +18,8 @@ export async function startIngestor(env: Record<string, string | undefined> = pr
   });
   app.get(MetricsServer).setReadiness(() => server.readiness());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  return closeOnFailedStart(app, () => app.listen());
+  return closeOnFailedStart(app, async () => {
+    await app.get(MetricsServer).listen();
+    await app.listen();
+  });
 }

@@ -5,9 +5,9 @@ import { MetricsServer, probePostgres } from '@annals/observability';
 import { ProjectorRunner } from '@annals/projections';
 
 /**
- * Starts feeding the read models when the app is up; stops after the batch in flight on
- * shutdown. Ready (METRICS_PORT's /health/ready) while PostgreSQL answers, with the versions
- * this process works.
+ * Feeds the read models once the bootstrap starts it (`start`, after the app is initialized:
+ * see startProjector); stops after the batch in flight on shutdown. Ready (METRICS_PORT's
+ * /health/ready) while PostgreSQL answers, with the versions this process works.
  */
 @Injectable()
 export class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -17,7 +17,8 @@ export class ProjectorLifecycle implements OnApplicationBootstrap, OnApplication
     @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** The readiness check only, so that it is in place before the metrics port answers. */
+  onApplicationBootstrap(): void {
     this.health.setReadiness(async () => {
       const versions = this.runner.running();
       try {
@@ -27,9 +28,13 @@ export class ProjectorLifecycle implements OnApplicationBootstrap, OnApplication
         return { ready: false, detail: { postgres: `down: ${(error as Error).message}`, versions } };
       }
     });
+  }
+
+  async start(): Promise<void> {
     await this.runner.start();
   }
 
+  /** (A runner never started stops at once.) */
   async onApplicationShutdown(): Promise<void> {
     await this.runner.stop();
   }

@@ -1,5 +1,5 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type MetricsConfig } from '@annals/config';
 import { AnnalsMetrics } from './metrics';
 import { within } from './within';
@@ -26,9 +26,15 @@ function json(response: ServerResponse, status: number, body: unknown): void {
  * failures, batch time) and the projector's (events applied, batch time, failed batches, per
  * read-model version) live in their own processes and are scraped from there. The api serves
  * /metrics and /health itself and has no METRICS_PORT.
+ * The port is bound by the app's bootstrap (`listen`), as a start step of its own, not by a Nest
+ * hook: a taken port then fails the start where the bootstrap can still close the app
+ * (closeOnFailedStart), and before the app starts working. Bound in a hook, it failed the
+ * projector inside NestFactory.createApplicationContext, which never hands back an app whose
+ * init failed, and whether the projector's runner had started by then hung on module order.
+ * The server closes with the app (onApplicationShutdown).
  */
 @Injectable()
-export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class MetricsServer implements OnApplicationShutdown {
   private readonly logger = new Logger(MetricsServer.name);
   private server: Server | undefined;
   private readiness: Readiness = () => ({ ready: true, detail: {} });
@@ -38,7 +44,8 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(APP_CONFIG) private readonly config: Partial<MetricsConfig>,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** Serves METRICS_PORT (nothing when it is not set); rejects when the port cannot be bound, saying why. */
+  async listen(): Promise<void> {
     const port = this.config.METRICS_PORT;
     if (port === undefined) return;
     const server = createServer((request, response) => {

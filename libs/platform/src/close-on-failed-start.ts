@@ -5,8 +5,9 @@
  * a caller that goes on (a test starting a second deployment, a supervisor in the same process)
  * was left with them open, and a process that never exits. An error while closing is not the
  * reason the start failed, so the start's own error is the one thrown.
- * The projector cannot use it: NestFactory.createApplicationContext initializes the app itself
- * and, when that fails, never hands it back to be closed.
+ * (The projector's start steps come after NestFactory.createApplicationContext, which
+ * initializes the app itself and, when that fails, never hands it back to be closed: its hooks
+ * open nothing that needs closing.)
  */
 export async function closeOnFailedStart<T extends { close(): Promise<void> }>(app: T, start: () => Promise<unknown>): Promise<T> {
   try {

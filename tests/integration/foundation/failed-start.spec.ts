@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import type { Admin } from 'kafkajs';
 import { startApi } from '../../../apps/api/src/bootstrap';
 import { startIngestor } from '../../../apps/ingestor/src/bootstrap';
+import { startProjector } from '../../../apps/projector/src/bootstrap';
 import { createTestDatabase, eventually, freePort, ingestorTopics, testKafka, testServers, type TestDatabase } from '@annals/testing';
 
 /** This process's open TCP connections to a server port (from /proc: the sockets among its fds). */
@@ -85,6 +86,20 @@ describe('foundation: an app whose port is taken fails to start and leaves no co
     await backTo(before);
     const [group] = (await admin.describeGroups([settings.KAFKA_GROUP_ID])).groups;
     expect(group.members).toEqual([]);
+  });
+
+  it('the projector (its metrics port taken): the start rejects saying so before its runner reads anything, and its PostgreSQL clients are closed', async () => {
+    const before = { kafka: connectionsTo(kafkaPort), postgres: connectionsTo(postgresPort) };
+    await expect(startProjector(env({ METRICS_PORT: String(takenPort) }))).rejects.toThrow(`EADDRINUSE: address already in use 127.0.0.1:${takenPort}`);
+    await backTo(before);
+    // a runner that had started would have taken its subscription's checkpoint in its first batch
+    const pool = db.appPool({ max: 1 });
+    try {
+      const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_store.checkpoints');
+      expect(rows[0]!.n).toBe(0);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('the api (its port taken): the start rejects saying so, and its Kafka and PostgreSQL clients are closed', async () => {

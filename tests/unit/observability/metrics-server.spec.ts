@@ -8,7 +8,7 @@ describe("observability: a worker's METRICS_PORT serves /metrics and its health"
   beforeAll(async () => {
     const port = await freePort();
     server = new MetricsServer(new AnnalsMetrics('projector'), { METRICS_PORT: port, METRICS_HOST: '127.0.0.1' });
-    await server.onApplicationBootstrap();
+    await server.listen();
     base = `http://127.0.0.1:${port}`;
   });
   afterAll(() => server.onApplicationShutdown());
