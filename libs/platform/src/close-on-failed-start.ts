@@ -6,8 +6,8 @@
  * was left with them open, and a process that never exits. An error while closing is not the
  * reason the start failed, so the start's own error is the one thrown.
  * (The projector's start steps come after NestFactory.createApplicationContext, which
- * initializes the app itself and, when that fails, never hands it back to be closed: its hooks
- * open nothing that needs closing.)
+ * initializes the app itself and, when that fails, never hands it back to be closed: the only
+ * hook on its path sets its readiness check, which cannot fail.)
  */
 export async function closeOnFailedStart<T extends { close(): Promise<void> }>(app: T, start: () => Promise<unknown>): Promise<T> {
   try {
