@@ -411,7 +411,10 @@ function anatomy(a: AppendAnatomy, results: AppendResult[]): string[] {
               : chain >= took - asked
                 ? `: less than the chain costs, so without it the append would be within the time (one writer waits for each call, so server time adds up end to end)` +
                   (byBlock && byBlock.min < took - asked ? `; in its cheapest block the chain cost ${fmt(byBlock.min)} µs, less than that: the chain is most of the gap, not surely all of it.` : '.')
-                : `: more than the chain costs (${fmt(chain)} µs): the gap is the chain and more of Annals' own work.`)
+                : fmt(chain) === fmt(took - asked)
+                  ? // equal as printed: "more than" would read as a contradiction, and a run cannot tell them apart
+                    `: what the chain costs (${fmt(chain)} µs), to the microsecond: the gap is the chain.`
+                  : `: more than the chain costs (${fmt(chain)} µs): the gap is the chain and more of Annals' own work.`)
           : ', within it.'),
       '',
     );
