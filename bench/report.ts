@@ -405,21 +405,24 @@ function anatomy(a: AppendAnatomy, results: AppendResult[]): string[] {
     lines.push(
       `At batch ${a.batch} and 1 writer, 1.5× Emmett's rate leaves an append ${fmt(asked)} µs end to end (Node, the round trip, the call and its commit); Annals' \`append\` took ${fmt(took)} µs` +
         (took > asked
-          ? `, ${fmt(took - asked)} µs more than that (${fmt((100 * (took - asked)) / a.annalsUs)}% of its server time)` +
-            (chain === undefined
-              ? '.'
-              : chain >= took - asked
-                ? `: less than the chain costs, so without it the append would be within the time (one writer waits for each call, so server time adds up end to end)` +
-                  (byBlock && byBlock.min < took - asked ? `; in its cheapest block the chain cost ${fmt(byBlock.min)} µs, less than that: the chain is most of the gap, not surely all of it.` : '.')
-                : fmt(chain) === fmt(took - asked)
-                  ? // equal as printed: "more than" would read as a contradiction, and a run cannot tell them apart
-                    `: what the chain costs (${fmt(chain)} µs), to the microsecond: the gap is the chain.`
-                  : `: more than the chain costs (${fmt(chain)} µs): the gap is the chain and more of Annals' own work.`)
+          ? `, ${fmt(took - asked)} µs more than that (${fmt((100 * (took - asked)) / a.annalsUs)}% of its server time)` + (chain === undefined ? '.' : chainAgainstGap(took - asked, chain, byBlock))
           : ', within it.'),
       '',
     );
   }
   return lines;
+}
+
+/**
+ * The gap to 1.5x Emmett set against what the chain costs (its median over the blocks, and the
+ * cheapest block), compared as printed: two figures that print the same are not called less or
+ * more than each other, which would read as a contradiction and which one run cannot tell apart.
+ */
+function chainAgainstGap(gap: number, chain: number, byBlock: { min: number } | undefined): string {
+  const cheapest = byBlock && byBlock.min < gap ? `; in its cheapest block the chain cost ${fmt(byBlock.min)} µs, less than that: the chain is most of the gap, not surely all of it.` : '.';
+  if (fmt(chain) === fmt(gap)) return `: what the chain costs (${fmt(chain)} µs), as far as one run can tell` + cheapest;
+  if (chain > gap) return `: less than the chain costs, so without it the append would be within the time (one writer waits for each call, so server time adds up end to end)` + cheapest;
+  return `: more than the chain costs (${fmt(chain)} µs): the gap is the chain and more of Annals' own work.`;
 }
 
 /**
