@@ -5,6 +5,7 @@ import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { AppendBatcher, PostgresEventStore } from '@annals/event-store';
 import type { BenchContext } from './lib/bench-context';
 import { CpuMeter } from './lib/cpu';
+import { FLOOR_CHAINED_APPEND, FLOOR_CHAINED_BROKEN_LINKS, FLOOR_CHAINED_DDL } from './lib/floor-chained-append';
 import { FLOOR_EVENTS_TABLE, PIPELINE_TABLES } from './lib/pipeline-tables';
 import { interleaved, type Summary } from './lib/stats';
 
@@ -57,7 +58,7 @@ export async function openAppendStores(ctx: BenchContext, name: string): Promise
   const emmett = getPostgreSQLEventStore(db.ownerUrl, { connectionOptions: { pooled: true } } as never);
   await emmett.schema.migrate();
   const owner = new Pool({ connectionString: db.ownerUrl, max: 12 });
-  for (const ddl of [...PIPELINE_TABLES.raw, ...FLOOR_EVENTS_TABLE]) await owner.query(ddl);
+  for (const ddl of [...PIPELINE_TABLES.raw, ...FLOOR_EVENTS_TABLE, ...FLOOR_CHAINED_DDL]) await owner.query(ddl);
   return {
     store,
     grouped: new AppendBatcher(store),
@@ -118,6 +119,25 @@ export function appendWriters(stores: AppendStores, batch: number): Record<strin
         await owner.query(FLOOR_INSERT, FLOOR_COLUMNS.map((_, c) => rows.map((r) => r[c])));
       }
     },
+    // The least an append must do when its chain covers the events as stored, so that it can be
+    // checked (lib/floor-chained-append.ts): made in PostgreSQL, as Annals makes it.
+    [FLOOR_CHAINED]: async (w, prefix, first, count) => {
+      for (let i = first; i < first + count; i++) {
+        const keys = Array.from({ length: batch }, (_, k) => `${prefix}-${w}-${i}-${k}`);
+        await owner.query({
+          ...FLOOR_CHAINED_APPEND,
+          values: [
+            `${prefix}-w${w}`,
+            i * batch + 1,
+            keys.map(() => 'coalition.member-joined'),
+            JSON.stringify(keys.map((_, k) => payload(k))),
+            JSON.stringify(keys.map(() => ({ correlationId: `c-${i}` }))),
+            keys.map(() => new Date()),
+            keys,
+          ],
+        });
+      }
+    },
     'raw INSERT': async (w, prefix, first, count) => {
       for (let i = first; i < first + count; i++) {
         const values: string[] = [];
@@ -160,6 +180,9 @@ export function appendWriters(stores: AppendStores, batch: number): Record<strin
   }
   return writers;
 }
+
+/** The floor whose chain covers the events as stored, made in PostgreSQL (its contender's name). */
+export const FLOOR_CHAINED = 'floor chained in PostgreSQL';
 
 /** Appends per writer in one trial: a trial of a few seconds at each batch size. */
 const appendsPerWriterFor = (batch: number, writers: number) => Math.max(4, Math.round((batch === 1 ? 1600 : batch === 10 ? 700 : 240) / writers));
@@ -240,8 +263,17 @@ export async function appendBenchmark(ctx: BenchContext, options: { trials: numb
       );
     }
   }
+  await checkFloorChains(stores.owner);
   await stores.close();
   return results;
+}
+
+/** Refuses results whose PostgreSQL-chained floor made a chain that its stored events do not reproduce. */
+async function checkFloorChains(owner: Pool): Promise<void> {
+  const { rows } = await owner.query<{ checked: number; broken: number }>(FLOOR_CHAINED_BROKEN_LINKS, [20]);
+  const { checked, broken } = rows[0]!;
+  if (checked === 0 || broken > 0) throw new Error(`the floor chained in PostgreSQL: ${broken} of ${checked} events checked do not follow their chain`);
+  console.log(`  the floor chained in PostgreSQL: ${checked} events of 20 streams recomputed from the stored log, every link holds`);
 }
 
 export const FLOOR_COLUMNS = ['stream_id', 'stream_version', 'event_type', 'payload', 'metadata', 'occurred_at', 'idempotency_key', 'hash'] as const;
