@@ -3,6 +3,7 @@ import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { APPEND_STATEMENT, PostgresEventStore } from '@annals/event-store';
 import { benchEvents, FLOOR_COLUMNS, FLOOR_INSERT, floorChain, payload } from '../append.bench';
 import type { BenchContext } from './bench-context';
+import { FLOOR_CHAINED_APPEND, FLOOR_CHAINED_DDL } from './floor-chained-append';
 import { FLOOR_EVENTS_TABLE } from './pipeline-tables';
 import { summarize } from './stats';
 
@@ -25,6 +26,8 @@ export interface AppendAnatomy {
   /** Statements Emmett sends per append (its function, and BEGIN and COMMIT around it): each a round trip. */
   emmettStatements: number;
   floorUs: number;
+  /** Server time per call of the floor chained in PostgreSQL (lib/floor-chained-append.ts; absent in results measured before it). */
+  floorChainedUs?: number;
   /**
    * Server time per call of a copy of `append` (made in this database only) whose loop makes no
    * canonical bytes and no sha256 link: what the chain costs. Absent when the loop has changed
@@ -44,13 +47,27 @@ export interface AppendAnatomy {
    * commit and the writer's own work; `unchained`: the copy without the chain, called with the
    * same statement and arguments but bare (not through PostgresEventStore, whose own work it skips).
    */
-  wallUs?: { annals: number; emmett: number; floor: number; unchained?: number };
+  wallUs?: AnatomyContenders;
+  /**
+   * Server time per append (µs), the median of the blocks (absent in results measured before it
+   * was kept; `wallUs` was then each contender's total over the blocks, not their median).
+   */
+  blockServerUs?: AnatomyContenders;
   /**
    * A one-row INSERT committed by the same writer, waiting for the disk's flush of the commit
    * (synchronous_commit on, as every contender commits) and not (off), interleaved in blocks (µs
    * each): the flush is a cost of every append's commit, whoever writes.
    */
   commitUs?: { flushed: number; unflushed: number };
+}
+
+/** A figure of each contender of the anatomy (µs per append). */
+export interface AnatomyContenders {
+  annals: number;
+  emmett: number;
+  floor: number;
+  unchained?: number;
+  floorChained?: number;
 }
 
 export const ANATOMY_DATABASE = 'bench_anatomy';
@@ -70,6 +87,14 @@ const APPEND_SIGNATURE = 'event_store.append(text,text,bigint,text[],integer[],j
 /** The top-level calls of `append` and of its copy without the chain, as pg_stat_statements keeps their text. */
 const APPEND_CALL = /event_store\.append\(/;
 const UNCHAINED_CALL = /event_store\.append_unchained\(/;
+/** Each contender's top-level call, as pg_stat_statements keeps its text (Emmett's: its function, not its BEGIN and COMMIT). */
+const SERVER_CALLS: Record<'annals' | 'unchained' | 'emmett' | 'floor' | 'floorChained', RegExp> = {
+  annals: APPEND_CALL,
+  unchained: UNCHAINED_CALL,
+  emmett: /emt_append_to_stream/,
+  floor: /INSERT INTO floor_events/,
+  floorChained: /floor_chained_append\(/,
+};
 /** The link of the chain in append's loop: the assignment that makes an event's bytes and hashes them. */
 const CHAIN_LINK = /v_hash := sha256\([\s\S]*?\)\);/;
 
@@ -116,10 +141,10 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
   const emmett = getPostgreSQLEventStore(db.ownerUrl, { connectionOptions: { pooled: true } } as never);
   try {
     await emmett.schema.migrate();
-    for (const ddl of FLOOR_EVENTS_TABLE) await owner.query(ddl);
+    for (const ddl of [...FLOOR_EVENTS_TABLE, ...FLOOR_CHAINED_DDL]) await owner.query(ddl);
     const { batch } = options;
     let stream = 0;
-    const contenders: Partial<Record<'annals' | 'unchained' | 'emmett' | 'floor', (calls: number) => Promise<void>>> = {
+    const contenders: Partial<Record<'annals' | 'unchained' | 'emmett' | 'floor' | 'floorChained', (calls: number) => Promise<void>>> = {
       annals: async (calls) => {
         const id = `anatomy-${stream++}`;
         for (let i = 0, version = 0; i < calls; i++) version = (await store.append(id, benchEvents(batch, i, `${id}-${i}`), { expectedVersion: version })).nextExpectedVersion;
@@ -137,6 +162,16 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
         for (let i = 0; i < calls; i++) {
           const rows = chain.next(i, batch, `${id}-${i}`);
           await owner.query(FLOOR_INSERT, FLOOR_COLUMNS.map((_, c) => rows.map((r) => r[c])));
+        }
+      },
+      floorChained: async (calls) => {
+        const id = `anatomy-${stream++}`;
+        for (let i = 0; i < calls; i++) {
+          const events = benchEvents(batch, i, `${id}-${i}`);
+          await owner.query({
+            ...FLOOR_CHAINED_APPEND,
+            values: [id, i * batch + 1, events.map((e) => e.type), JSON.stringify(events.map((e) => e.data)), JSON.stringify(events.map((e) => e.metadata)), events.map((e) => e.occurredAt), events.map((e) => e.idempotencyKey)],
+          });
         }
       },
     };
@@ -158,9 +193,8 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
     for (const name of names) await contenders[name]!(50); // plans cached, connections open
     await admin.query('SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)');
     const perBlock = Math.ceil(options.calls / options.blocks);
-    const wall = new Map<string, number>();
-    // server time of a top-level statement so far (ms), read around each run of a block for the
-    // chain's block-by-block cost; filtered here, not by a LIKE, whose own text would match itself
+    // server time of a top-level statement so far (ms), read around each contender's run of a
+    // block; filtered here, not by a LIKE, whose own text would match itself
     const serverMs = async (pattern: RegExp) => {
       const { rows } = await admin.query<{ query: string; total: number }>(
         `SELECT s.query, s.total_exec_time AS total FROM pg_stat_statements s
@@ -169,19 +203,29 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
       return rows.filter((r) => pattern.test(r.query)).reduce((sum, r) => sum + r.total, 0);
     };
     const chainUsByBlock: number[] = [];
+    // each contender's time per append, block by block, on the writer's clock and the server's:
+    // their medians, so that one stalled block does not move a contender's figure
+    const wallByBlock = new Map<string, number[]>();
+    const serverByBlock = new Map<string, number[]>();
     for (let b = 0; b < options.blocks; b++) {
-      const blockUs = new Map<string, number>();
       for (const name of b % 2 === 0 ? names : [...names].reverse()) {
-        // only the two the chain's cost is read from, and only when the copy exists
-        const pattern = !contenders.unchained ? undefined : name === 'annals' ? APPEND_CALL : name === 'unchained' ? UNCHAINED_CALL : undefined;
-        const before = pattern ? await serverMs(pattern) : 0;
+        const before = await serverMs(SERVER_CALLS[name]);
         const started = process.hrtime.bigint();
         await contenders[name]!(perBlock);
-        wall.set(name, (wall.get(name) ?? 0) + Number(process.hrtime.bigint() - started) / 1e3);
-        if (pattern) blockUs.set(name, ((await serverMs(pattern)) - before) * 1000 / perBlock);
+        const us = Number(process.hrtime.bigint() - started) / 1e3;
+        wallByBlock.set(name, [...(wallByBlock.get(name) ?? []), us / perBlock]);
+        serverByBlock.set(name, [...(serverByBlock.get(name) ?? []), (((await serverMs(SERVER_CALLS[name])) - before) * 1000) / perBlock]);
       }
-      if (contenders.unchained) chainUsByBlock.push(blockUs.get('annals')! - blockUs.get('unchained')!);
+      if (contenders.unchained) chainUsByBlock.push(serverByBlock.get('annals')!.at(-1)! - serverByBlock.get('unchained')!.at(-1)!);
     }
+    const blockMedian = (byBlock: Map<string, number[]>, name: string) => (byBlock.has(name) ? summarize(byBlock.get(name)!).median : undefined);
+    const blockMedians = (byBlock: Map<string, number[]>): AnatomyContenders => ({
+      annals: blockMedian(byBlock, 'annals')!,
+      emmett: blockMedian(byBlock, 'emmett')!,
+      floor: blockMedian(byBlock, 'floor')!,
+      unchained: blockMedian(byBlock, 'unchained'),
+      floorChained: blockMedian(byBlock, 'floorChained'),
+    });
     const calls = perBlock * options.blocks;
 
     const { rows } = await admin.query<{ query: string; toplevel: boolean; app: boolean; calls: number; total: number }>(
@@ -208,19 +252,16 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
       calls,
       annalsUs,
       emmettUs: top(/emt_append_to_stream/),
-      // the owner's statements are Emmett's and the floor's; the floor sends its INSERT alone
+      // the owner's statements are Emmett's and the floors'; each floor sends its call alone
       // (and this function's own reads of pg_stat_statements between blocks, which are neither's)
-      emmettStatements: rows.filter((r) => r.toplevel && !r.app && !/INSERT INTO floor_events|pg_stat_statements/.test(r.query)).reduce((sum, r) => sum + r.calls, 0) / calls,
+      emmettStatements: rows.filter((r) => r.toplevel && !r.app && !/INSERT INTO floor_events|floor_chained_append|pg_stat_statements/.test(r.query)).reduce((sum, r) => sum + r.calls, 0) / calls,
       floorUs: top(/INSERT INTO floor_events/),
+      floorChainedUs: top(/floor_chained_append\(/),
       unchainedUs: contenders.unchained ? top(UNCHAINED_CALL) : undefined,
       chainUsByBlock: contenders.unchained ? chainUsByBlock : undefined,
       parts: [...[...parts].map(([part, v]) => ({ part, us: v })).sort((a, b) => b.us - a.us), { part: UNTRACKED_PART, us: annalsUs - tracked }],
-      wallUs: {
-        annals: wall.get('annals')! / calls,
-        emmett: wall.get('emmett')! / calls,
-        floor: wall.get('floor')! / calls,
-        unchained: contenders.unchained ? wall.get('unchained')! / calls : undefined,
-      },
+      wallUs: blockMedians(wallByBlock),
+      blockServerUs: blockMedians(serverByBlock),
       commitUs,
     };
   } finally {

@@ -37,16 +37,18 @@ export function appendReach(r: AppendReach): string {
     if (r.writerFloor < r.needed) return `out of reach on this machine: the floor reaches only ${r.what(r.writerFloor)}`;
     return `within the floor's reach (${r.what(r.writerFloor)}; Annals would have to run at ${percent(r.needed, r.writerFloor)} of the floor's rate${copyOnly(r.writerFloor)}): Annals' own gap${r.anatomyBelow}`;
   }
-  const chained = `the floor chained in PostgreSQL ${r.what(r.chainedFloor)}`;
+  // The floor chained in PostgreSQL decides: it keeps what Annals keeps, its chain included. It
+  // can be the faster of the two (the writer's floor hashes in Node and sends jsonb[] arrays,
+  // which pg escapes), so the writer's floor missing the target does not put it out of reach.
+  if (r.chainedFloor >= r.needed) {
+    return `within the reach of the floor chained in PostgreSQL ${r.what(r.chainedFloor)} (Annals would have to run at ${percent(r.needed, r.chainedFloor)} of its rate): Annals' own gap${r.anatomyBelow}`;
+  }
   if (r.writerFloor < r.needed) {
-    return `out of reach on this machine: even the floor whose writer makes the chain reaches only ${r.what(r.writerFloor)} (${chained})`;
+    return `out of reach on this machine: neither floor reaches it (the floor chained in PostgreSQL ${r.what(r.chainedFloor)}, the floor whose writer makes the chain ${r.what(r.writerFloor)}); Annals runs at ${percent(r.got, r.chainedFloor)} of the first's rate`;
   }
-  if (r.chainedFloor < r.needed) {
-    return (
-      `out of reach on this machine for a store that chains its events as stored, in PostgreSQL (decision 0004): the floor chained so reaches only ${r.what(r.chainedFloor)}, ` +
-      `and Annals runs at ${percent(r.got, r.chainedFloor)} of its rate. The floor whose writer chains its own JSON text reaches ${r.what(r.writerFloor)}${copyOnly(r.writerFloor)}, ` +
-      'but nothing read back from its log reproduces that chain'
-    );
-  }
-  return `within the reach of ${chained} (Annals would have to run at ${percent(r.needed, r.chainedFloor)} of its rate): Annals' own gap${r.anatomyBelow}`;
+  return (
+    `out of reach on this machine for a store that chains its events as stored, in PostgreSQL (decision 0004): the floor chained so reaches only ${r.what(r.chainedFloor)}, ` +
+    `and Annals runs at ${percent(r.got, r.chainedFloor)} of its rate. The floor whose writer chains its own JSON text reaches ${r.what(r.writerFloor)}${copyOnly(r.writerFloor)}, ` +
+    'but nothing read back from its log reproduces that chain'
+  );
 }
