@@ -162,7 +162,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
       `${fmt(r.e2e.messages)} messages published beforehand (6 partitions, keyed by coalition id as the contract asks of producers); timed from the first stored event (so that neither contender is timed on process start-up and joining the consumer group) until the consumer group's lag and the read model's lag are both zero; CPU over the same window. Each trial has a database of its own, dropped when its numbers are taken (so that no trial, nor the burst, pays for autovacuum on an earlier one's tables). ` +
         'Raw pipeline: a kafkajs `eachBatch` consumer that only parses and inserts the same rows with multi-row INSERTs, committing after each. ' +
         'Floor pipeline: the same consumer doing the least any pipeline must do to keep what Annals keeps, as plainly as possible: the contract\'s validation; ' +
-        'a log row per report with the event log\'s constraints and indexes (idempotency key, stream version, global order) and its sha256 chain; a fact row with ' +
+        'a log row per report with the event log\'s constraints and indexes (idempotency key, stream version, global order) and a sha256 chain over the text the pipeline printed (as the append section\'s first floor: the work of a chain, not one its log could check); a fact row with ' +
         (r.e2e.floorWritesMembership
           ? 'the read model\'s indexes; and the bitemporal membership rows the point-in-time question reads (as the queries\' floor does) with their indexes, ' +
             'computed in memory by Annals\' own function from facts it keeps in memory (never read back), only the rows that changed rewritten, one transaction per 1,000 messages. ' +

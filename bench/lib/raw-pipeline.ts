@@ -5,7 +5,8 @@
  *    no domain, no hash chain, no read model: the limit of Kafka to PostgreSQL on this machine.
  *  - floor: the least any pipeline must do to keep what Annals keeps, written as plainly as
  *    possible: the contract's validation, a log row per report with Annals' constraints and
- *    indexes (idempotency key, stream version, global order) and its hash chain, a read-model
+ *    indexes (idempotency key, stream version, global order) and a hash chain (over the text it
+ *    printed, which jsonb does not keep: the work of a chain, not one its log could check), a read-model
  *    fact row with the facts partition's indexes, and the bitemporal membership rows the
  *    point-in-time question reads (the query floor, query-floor-server.ts, reads them too), with
  *    the membership partition's indexes, in one transaction per chunk. It computes a pair's rows
