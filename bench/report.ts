@@ -96,7 +96,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
         '',
       );
     }
-    // the floor chained in PostgreSQL: results from 2026-12-03 11:00 UTC on
+    // the floor chained in PostgreSQL (results measured from 2026-12-03 on)
     const chainedFloor = r.append.some((a) => a.eventsPerSecond[FLOOR_CHAINED]);
     const chainedRatio = (a: AppendResult, base: string) => (a.eventsPerSecond[FLOOR_CHAINED] ? ratio(a.eventsPerSecond[FLOOR_CHAINED].median, a.eventsPerSecond[base]!.median) : undefined);
     const cols = ['emmett', 'floor', 'floor COPY', ...(chainedFloor ? [FLOOR_CHAINED] : []), 'raw INSERT', 'raw COPY'];
@@ -388,7 +388,7 @@ function anatomy(a: AppendAnatomy, results: AppendResult[]): string[] {
     if (a.wallUs.floorChained !== undefined && server.floorChained !== undefined) rows.push(['the floor chained in PostgreSQL', a.wallUs.floorChained, server.floorChained]);
     lines.push(
       `End to end, on the writer's clock in the same blocks: the server time${a.blockServerUs ? '' : ' above'}, and the rest (the round trips, the commit and its flush, the writer's own work, waking up)` +
-        (a.blockServerUs ? `; each figure the median of the ${fmt(a.chainUsByBlock?.length ?? 0)} blocks, so that a stalled block does not move it. ` : '. ') +
+        (a.blockServerUs ? `; each figure the median of the ${a.chainUsByBlock ? `${fmt(a.chainUsByBlock.length)} ` : ''}blocks, so that a stalled block does not move it. ` : '. ') +
         `In these blocks Annals' \`append\` ran at ${fmt(a.wallUs.emmett / a.wallUs.annals, 2)}× Emmett's rate` +
         (trialRatio === undefined ? '.' : ` (in the trials above, ${fmt(trialRatio, 2)}×).`),
       '',
