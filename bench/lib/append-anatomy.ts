@@ -251,13 +251,13 @@ export async function appendAnatomy(ctx: BenchContext, options: { batch: number;
       batch,
       calls,
       annalsUs,
-      emmettUs: top(/emt_append_to_stream/),
+      emmettUs: top(SERVER_CALLS.emmett),
       // the owner's statements are Emmett's and the floors'; each floor sends its call alone
       // (and this function's own reads of pg_stat_statements between blocks, which are neither's)
       emmettStatements: rows.filter((r) => r.toplevel && !r.app && !/INSERT INTO floor_events|floor_chained_append|pg_stat_statements/.test(r.query)).reduce((sum, r) => sum + r.calls, 0) / calls,
-      floorUs: top(/INSERT INTO floor_events/),
-      floorChainedUs: top(/floor_chained_append\(/),
-      unchainedUs: contenders.unchained ? top(UNCHAINED_CALL) : undefined,
+      floorUs: top(SERVER_CALLS.floor),
+      floorChainedUs: top(SERVER_CALLS.floorChained),
+      unchainedUs: contenders.unchained ? top(SERVER_CALLS.unchained) : undefined,
       chainUsByBlock: contenders.unchained ? chainUsByBlock : undefined,
       parts: [...[...parts].map(([part, v]) => ({ part, us: v })).sort((a, b) => b.us - a.us), { part: UNTRACKED_PART, us: annalsUs - tracked }],
       wallUs: blockMedians(wallByBlock),
