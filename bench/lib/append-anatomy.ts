@@ -75,8 +75,8 @@ export const ANATOMY_DATABASE = 'bench_anatomy';
 /** Annals' statements inside event_store.append, by what they do (the first pattern that matches). */
 const PARTS: Array<[RegExp, string]> = [
   [/INSERT INTO event_store\.events/, 'the INSERT of the events (the log\'s 4 indexes)'],
-  [/v_plain :=/, 'the idempotency check: one index probe per key'],
-  [/FROM event_store\.streams s WHERE s\.stream_id = p_stream_id FOR UPDATE/, 'the stream\'s row, locked'],
+  // (since migration 1764300024000 the keys are not probed before the INSERT, nor the stream's row locked)
+  [/FROM event_store\.streams s WHERE s\.stream_id = p_stream_id/, 'the stream\'s head, read'],
   [/UPDATE event_store\.streams/, 'the stream\'s new head'],
   [/SELECT r\.key/, 'the answer rows'],
 ];

@@ -4,14 +4,17 @@ import { PostgresEventStore, type NewEvent } from '@annals/event-store';
 import { AppendChainLoop1764300014000 } from '@annals/event-store/schema/1764300014000-append-chain-loop';
 import { AppendManyChainLoop1764300015000 } from '@annals/event-store/schema/1764300015000-append-many-chain-loop';
 import { StreamWriteLock1764300018000 } from '@annals/event-store/schema/1764300018000-stream-write-lock';
+import { AppendNewKeysFirst1764300024000 } from '@annals/event-store/schema/1764300024000-append-new-keys-first';
 import { createTestDatabase, type TestDatabase } from '@annals/testing';
 
 /**
  * Since migrations 1764300014000 and 1764300015000, `append` and `append_many` make each new
  * event's position, canonical bytes and link of the chain in one PL/pgSQL loop, subscripting
  * their array arguments; since 1764300018000, append_one chains its event inside the UPDATE of
- * the stream's head. The chains must continue across the changes in both directions, and a
- * large call must store each new event once, in order, with the bytes of the event it stores.
+ * the stream's head; since 1764300024000, `append` and append_many try a call as if its keys were
+ * all new before the checked path. The chains must continue across the changes in both
+ * directions, and a large call must store each new event once, in order, with the bytes of the
+ * event it stores.
  */
 describe('event store: positions, bytes and chains made in one loop', () => {
   let db: TestDatabase;
@@ -48,6 +51,8 @@ describe('event store: positions, bytes and chains made in one loop', () => {
     ['append (1764300014000)', 'append' as const, new AppendChainLoop1764300014000()],
     ['append_many (1764300015000)', 'append_many' as const, new AppendManyChainLoop1764300015000()],
     ['append_one (1764300018000)', 'append_one' as const, new StreamWriteLock1764300018000()],
+    ['append (1764300024000)', 'append' as const, new AppendNewKeysFirst1764300024000()],
+    ['append_many (1764300024000)', 'append_many' as const, new AppendNewKeysFirst1764300024000()],
   ])('%s: the chains continue across the migration, down and up again', async (_, fn, migration) => {
     const owner = new Client({ connectionString: db.ownerUrl });
     await owner.connect();
