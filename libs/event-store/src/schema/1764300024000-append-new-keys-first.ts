@@ -27,11 +27,12 @@ import { APPEND_MANY_V4, APPEND_V6 } from './1764300018000-stream-write-lock';
  *   (append_many) as before.
  * Positions an undone attempt took are not used again: gaps, which readers never wait for
  * (decision 0003); a call that loses on its version takes none, as before.
- * Measured (scratch A/B, pg_stat_statements and wall time per call, one database per variant,
- * 16 alternating blocks, medians; docs/decisions/0004-append-function.md, the amendment "new keys
- * first"): server time per call of 10 events 0.85-0.87 of the checked version's with one writer,
- * 0.82 with eight; of 100 events 0.81 with one writer, 0.90 with eight. The subtransaction's own
- * cost measured within that noise.
+ * Measured (scratch A/B, one database per variant, 16 alternating blocks of 100 calls per writer,
+ * medians of the per-block ratios; docs/decisions/0004-append-function.md, the amendment "new keys
+ * first"): this version against the sixth, per call of 10 events, server time 0.86 with one writer
+ * and 0.88 with eight, end to end 0.90 and 0.93; of 100 events, one writer, 0.90 and 0.92. The
+ * subtransaction's own cost and the answer rows' could not be told from the noise (the same
+ * function without either measured the same within ±3%).
  */
 
 /** Why the attempt is left for the checked path: a key met the unique index (or, in append_many, a stream is not where expected). */
