@@ -448,7 +448,7 @@ function besidesTheChain(floorTook: number, asked: number, besides: number): str
   }
   return (
     `. The floor chained in PostgreSQL, which makes the same chain and little else, took ${fmt(floorTook)} µs in the same trials, within it by ${fmt(asked - floorTook)} µs: the chain fits in the time. ` +
-    `What does not is Annals' work besides it: its server time is ${fmt(besides)} µs per append above the floor's in the blocks above, median against median (the stream's head and its write lock, the answer rows, the checks of the arguments: the parts in the first table).`
+    `What does not is Annals' work besides it: its server time is ${fmt(besides)} µs per append above the floor's in the blocks above, median against median (the stream's head read and moved, the answer rows: the parts in the first table; the stream's write lock and the checks of the arguments are in its last row).`
   );
 }
 

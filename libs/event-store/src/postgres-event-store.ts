@@ -307,7 +307,12 @@ export class PostgresEventStore {
     return [type, schemaVersion, jsonText(data, 'data', place), jsonText(metadata, 'metadata', place), occurredAt, key];
   }
 
-  /** Two writers racing with the same new key into different streams: the loser's retry finds the key stored. */
+  /**
+   * Two writers racing with the same new key into different streams: the loser's retry finds the
+   * key stored. (Since migration 1764300024000 the call itself mostly settles the race: the loser's
+   * first attempt meets the committed key and its checked path answers it. The retry stays for a
+   * race that reaches the checked path's own INSERT.)
+   */
   private async withIdempotencyRaceRetries<T>(call: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {

@@ -111,7 +111,16 @@ export const APPEND_MANY_V5 = [
         BEGIN
 `,
     ),
-  (t: string) => replaceOnce(t, '        -- 1. Every event is new. Streams', '        -- 1. Streams'),
+  // (under the write locks no other writer can be creating one of the call's streams meanwhile)
+  (t: string) =>
+    replaceOnce(
+      t,
+      `        -- 1. Every event is new. Streams that may be created (no-stream or any expected) get their
+        -- row, in stream id order; a writer creating the same stream meanwhile is waited for, and
+        -- its row then counts as found. Streams expected to exist, or at a version, are not created.`,
+      `        -- 1. Streams that may be created (no-stream or any expected) get their row, in stream id
+        -- order. Streams expected to exist, or at a version, are not created.`,
+    ),
   // the heads are read without row locks: the write locks above keep every other writer out
   (t: string) =>
     replaceOnce(
