@@ -9,6 +9,7 @@ import type { BenchResults } from './run';
 import { fmt, pairedRatios, ratio, targetFigure, type Summary } from './lib/stats';
 import { chainCost } from './lib/chain-cost';
 import { appendReach } from './lib/append-reach';
+import { burstWithoutSteal } from './lib/burst-steal';
 import type { StatementCost } from './lib/pg-stats';
 import type { PostgresWork } from './lib/postgres-work';
 
@@ -598,6 +599,14 @@ function burstPhases(p: BurstPhases, seconds: number, observer: BurstObserver | 
       '',
       `At the same use of the cores, 5 s would leave the drain ${fmt((used * 5) / seconds, 1)} of the ${fmt(used, 1)} CPU seconds it took: ${fmt(less, less < 10 ? 1 : 0)}% less CPU per event, or the idle cores put to work.`,
     );
+    const steal = burstWithoutSteal([p.ingested, p.caughtUp]);
+    if (steal && steal.stolen >= 0.05) {
+      lines.push(
+        '',
+        `The hypervisor gave other machines ${fmt(100 * p.ingested.stolen!)}% and ${fmt(100 * p.caughtUp.stolen!)}% of the cores' time in the two phases: ${fmt(steal.stolen, 1)} of their ${fmt(steal.seconds, 1)} s. ` +
+          `Without it, the same drain at the same use of the cores would have taken about ${fmt(steal.without, 1)} s (an estimate, not a verdict: the target is judged on the bursts as measured).`,
+      );
+    }
   }
   return lines;
 }
