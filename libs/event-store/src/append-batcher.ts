@@ -7,12 +7,15 @@ interface Queued extends AppendRequest {
   reject(error: unknown): void;
 }
 
+/** Settles one queued append: resolves or rejects it. */
+type Settle = () => void;
+
 /**
- * `append` with the same contract as PostgresEventStore.append, but the appends submitted in
- * the same tick go to PostgreSQL together, as one appendMany (an append alone in its call, as
- * append): one round trip and one commit for all of them instead of one each. A caller writing
- * many streams at once (the ingestor, a Kafka chunk at a time) pays per call what it paid per
- * stream.
+ * Appends that share calls: the appends submitted in the same tick go to PostgreSQL together,
+ * as one appendMany (an append alone in its call, as appendAlone): one round trip and one commit
+ * for all of them instead of one each. PostgresEventStore.append goes through one, with calls of
+ * up to 50 events; a caller writing many streams at once (the ingestor, a Kafka chunk at a time)
+ * keeps its own with a larger limit, and pays per call what it paid per stream.
  *
  * A version mismatch fails only its own stream, as a ConcurrencyError. A call refused for its
  * data (an invalid request, a value PostgreSQL rejects: see `refusedForItsData`) is sent again one
@@ -28,7 +31,7 @@ export class AppendBatcher {
   private readonly inFlight = new Set<string>();
 
   constructor(
-    private readonly store: PostgresEventStore,
+    private readonly store: Pick<PostgresEventStore, 'appendAlone' | 'appendMany'>,
     /**
      * Events per call at most (a single larger append still goes alone). More submitted at once
      * go in several calls side by side, on as many connections: one call is one backend, one core.
@@ -43,11 +46,24 @@ export class AppendBatcher {
      * are one or two events per stream, uses 500 (docs/decisions/0004-append-function.md).
      */
     private readonly maxEventsPerCall = 50,
+    /**
+     * An append submitted while no call is out and none waits goes at once, alone, not at the
+     * end of the tick: a writer on its own, which waits for each append, pays nothing for the
+     * sharing (PostgresEventStore.append). Appends submitted while it is out share the next call.
+     * Off for a caller that submits its appends in one synchronous loop (the ingestor): its
+     * first append would go alone and the rest in another call.
+     */
+    private readonly options: { sendAloneWhenIdle?: boolean } = {},
   ) {}
 
   append(streamId: string, events: ReadonlyArray<NewEvent>, options: AppendOptions): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ streamId, events, options, resolve, reject });
+      const queued = { streamId, events, options, resolve, reject };
+      if (this.options.sendAloneWhenIdle && this.queue.length === 0 && this.inFlight.size === 0) {
+        void this.send([queued]);
+        return;
+      }
+      this.queue.push(queued);
       this.schedule();
     });
   }
@@ -107,33 +123,47 @@ export class AppendBatcher {
     return calls;
   }
 
+  /**
+   * Sends a call, then settles its appends once its streams are free again: a writer that goes
+   * on at once (its next append submitted as its answer arrives) finds the batcher idle, and
+   * with sendAloneWhenIdle that append goes at once too. (Settled before, every next append of a
+   * writer on its own waited for the end of the tick.)
+   */
   private async send(call: Queued[]): Promise<void> {
     for (const queued of call) this.inFlight.add(queued.streamId);
+    let settle: Settle[];
     try {
-      await this.answer(call);
+      settle = await this.answer(call);
+    } catch (error) {
+      settle = call.map((queued) => () => queued.reject(error));
     } finally {
       for (const queued of call) this.inFlight.delete(queued.streamId);
       if (this.queue.length > 0) this.schedule();
     }
+    for (const s of settle) s();
   }
 
-  private async answer(call: Queued[]): Promise<void> {
+  /** The call's answers, as how each append is to be settled (send settles them). */
+  private async answer(call: Queued[]): Promise<Settle[]> {
     if (call.length === 1) {
-      // One append alone goes as `append`: the same rules, and PostgreSQL's leaner function for one stream.
+      // One append alone goes as appendAlone: the same rules, and PostgreSQL's leaner function for one stream.
       const [queued] = call as [Queued];
-      await this.store.append(queued.streamId, queued.events, queued.options).then(queued.resolve, queued.reject);
-      return;
+      return [
+        await this.store.appendAlone(queued.streamId, queued.events, queued.options).then(
+          (result) => () => queued.resolve(result),
+          (error: unknown) => () => queued.reject(error),
+        ),
+      ];
     }
     try {
       const results = await this.store.appendMany(call);
-      results.forEach((result, i) => (result instanceof ConcurrencyError ? call[i]!.reject(result) : call[i]!.resolve(result)));
+      return results.map((result, i) => (result instanceof ConcurrencyError ? () => call[i]!.reject(result) : () => call[i]!.resolve(result)));
     } catch (error) {
       if (refusedForItsData(error)) {
         // The whole transaction was rolled back, nothing of it is stored: each append alone finds its own answer.
-        await Promise.all(call.map((queued) => this.answer([queued])));
-        return;
+        return (await Promise.all(call.map((queued) => this.answer([queued])))).flat();
       }
-      for (const queued of call) queued.reject(error);
+      return call.map((queued) => () => queued.reject(error));
     }
   }
 }

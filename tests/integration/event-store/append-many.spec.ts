@@ -184,7 +184,7 @@ describe('event store: appends to many streams in one call', () => {
     const batcher = new AppendBatcher(store);
     await store.append('batch-stale', [event('bs-1')], { expectedVersion: 'no-stream' });
     const calls = jest.spyOn(store, 'appendMany');
-    const single = jest.spyOn(store, 'append');
+    const single = jest.spyOn(store, 'appendAlone');
     const settled = await Promise.allSettled([
       batcher.append('batch-x', [event('bx-1')], { expectedVersion: 'no-stream' }),
       batcher.append('batch-y', [event('by-1')], { expectedVersion: 'no-stream' }),
@@ -200,7 +200,7 @@ describe('event store: appends to many streams in one call', () => {
     expect((settled[3] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
     expect(await stored('batch-x')).toEqual(['bx-1', 'bx-2']);
     expect(await stored('batch-y')).toEqual(['by-1']);
-    // one call for the first append of each stream; batch-x's second, alone in its call, goes as append
+    // one call for the first append of each stream; batch-x's second, alone in its call, goes as appendAlone
     expect(callCount).toBe(1);
     expect(singleCount).toBe(1);
   });

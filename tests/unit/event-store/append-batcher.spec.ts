@@ -10,13 +10,13 @@ describe('AppendBatcher', () => {
 
   function scriptedStore(answer: (call: ReadonlyArray<AppendRequest>) => Promise<Array<AppendResult | ConcurrencyError>>) {
     const calls: string[][] = [];
-    // A call of one append goes as store.append, which throws a conflict instead of returning it.
+    // A call of one append goes as store.appendAlone, which throws a conflict instead of returning it.
     const store = {
       appendMany: (requests: ReadonlyArray<AppendRequest>) => {
         calls.push(requests.map((r) => `${r.streamId}:${r.events.map((e) => e.idempotencyKey).join('+')}`));
         return answer(requests);
       },
-      append: async (streamId: string, events: AppendRequest['events'], options: AppendRequest['options']) => {
+      appendAlone: async (streamId: string, events: AppendRequest['events'], options: AppendRequest['options']) => {
         calls.push([`${streamId}:${events.map((e) => e.idempotencyKey).join('+')}`]);
         const [result] = await answer([{ streamId, events, options }]);
         if (result instanceof Error) throw result;
@@ -115,7 +115,7 @@ describe('AppendBatcher', () => {
     expect(calls).toEqual([['a:a', 'bad:bad', 'b:b'], ['a:a'], ['bad:bad'], ['b:b']]);
   });
 
-  it('an append alone in its call goes as store.append; its conflict fails it as a ConcurrencyError', async () => {
+  it('an append alone in its call goes as store.appendAlone; its conflict fails it as a ConcurrencyError', async () => {
     const { store, calls } = scriptedStore(async (rs) => rs.map((r) => (r.streamId === 'late' ? new ConcurrencyError('late', 0, 3) : ok(r))));
     const appendMany = jest.spyOn(store, 'appendMany');
     const batcher = new AppendBatcher(store);
@@ -123,5 +123,50 @@ describe('AppendBatcher', () => {
     await expect(batcher.append('late', [event('l')], { expectedVersion: 0 })).rejects.toBeInstanceOf(ConcurrencyError);
     expect(calls).toEqual([['fine:f'], ['late:l']]);
     expect(appendMany).not.toHaveBeenCalled();
+  });
+
+  it('sendAloneWhenIdle: an append submitted while nothing is out goes at once, alone; those submitted meanwhile share the next call', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { store, calls } = scriptedStore(async (rs) => {
+      await gate;
+      return rs.map(ok);
+    });
+    const batcher = new AppendBatcher(store, 50, { sendAloneWhenIdle: true });
+    const first = batcher.append('a', [event('a1')], { expectedVersion: 0 });
+    // sent before the tick ends
+    expect(calls).toEqual([['a:a1']]);
+    const others = ['b', 'c', 'd'].map((s) => batcher.append(s, [event(`${s}1`)], { expectedVersion: 0 }));
+    expect(calls).toHaveLength(1);
+    release();
+    await Promise.all([first, ...others]);
+    expect(calls).toEqual([['a:a1'], ['b:b1', 'c:c1', 'd:d1']]);
+    // idle again: the next goes at once
+    const again = batcher.append('e', [event('e1')], { expectedVersion: 0 });
+    expect(calls).toHaveLength(3);
+    await again;
+  });
+
+  it('sendAloneWhenIdle: a writer on its own that goes on as each answer arrives has every append sent at once', async () => {
+    const { store, calls } = scriptedStore(async (rs) => rs.map(ok));
+    const batcher = new AppendBatcher(store, 50, { sendAloneWhenIdle: true });
+    let sentAtOnce = 0;
+    for (let i = 0; i < 5; i++) {
+      const before = calls.length;
+      const appended = batcher.append('w', [event(`w${i}`)], { expectedVersion: i });
+      if (calls.length === before + 1) sentAtOnce++;
+      await appended;
+    }
+    // (an append settled before the batcher had freed its stream sent the next at the end of the tick)
+    expect(sentAtOnce).toBe(5);
+  });
+
+  it('without sendAloneWhenIdle, appends submitted in one loop all wait for the end of the tick and share a call', async () => {
+    const { store, calls } = scriptedStore(async (rs) => rs.map(ok));
+    const batcher = new AppendBatcher(store, 50);
+    const appends = ['a', 'b', 'c'].map((s) => batcher.append(s, [event(`${s}1`)], { expectedVersion: 0 }));
+    expect(calls).toHaveLength(0);
+    await Promise.all(appends);
+    expect(calls).toEqual([['a:a1', 'b:b1', 'c:c1']]);
   });
 });
