@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
-import { AppendBatcher, PostgresEventStore } from '@annals/event-store';
+import { PostgresEventStore } from '@annals/event-store';
 import type { BenchContext } from './lib/bench-context';
 import { CpuMeter } from './lib/cpu';
 import { FLOOR_CHAINED_APPEND, FLOOR_CHAINED_BROKEN_LINKS, FLOOR_CHAINED_DDL } from './lib/floor-chained-append';
@@ -13,9 +13,9 @@ import { interleaved, type Summary } from './lib/stats';
  * Append throughput: Annals' append vs Emmett's appendToStream vs a raw multi-row INSERT of
  * the same rows through pg (and COPY for batches of 100), for batches of 1, 10 and 100 events
  * of ~512 bytes, with 1 and 8 concurrent writers, each on streams of its own. Annals is measured
- * both ways it offers: PostgresEventStore.append (one transaction per append) and
- * AppendBatcher.append (the same contract; appends submitted in the same tick by the writers of
- * one process share a transaction, as Annals' ingestor writes).
+ * both ways it offers: PostgresEventStore.append (the appends submitted in the same tick by the
+ * writers of one process share calls: docs/decisions/0019-append-shares-calls.md) and
+ * PostgresEventStore.appendAlone (a transaction per append, what append was before it shared).
  */
 
 export interface AppendResult {
@@ -41,7 +41,6 @@ export const APPEND_DATABASE = 'bench_append';
 /** Every contender's store, side by side in one database. */
 export interface AppendStores {
   store: PostgresEventStore;
-  grouped: AppendBatcher;
   emmett: ReturnType<typeof getPostgreSQLEventStore>;
   /** The floor's and the raw contenders' connections (the table owner). */
   owner: Pool;
@@ -61,7 +60,6 @@ export async function openAppendStores(ctx: BenchContext, name: string): Promise
   for (const ddl of [...PIPELINE_TABLES.raw, ...FLOOR_EVENTS_TABLE, ...FLOOR_CHAINED_DDL]) await owner.query(ddl);
   return {
     store,
-    grouped: new AppendBatcher(store),
     emmett,
     owner,
     adminUrl: db.adminUrl,
@@ -82,11 +80,11 @@ export type AppendWriter = (writer: number, prefix: string, first: number, count
 
 /** Every contender's writer for batches of `batch` events (COPY forms at 100 only). */
 export function appendWriters(stores: AppendStores, batch: number): Record<string, AppendWriter> {
-  const { store, grouped, emmett, owner } = stores;
+  const { store, emmett, owner } = stores;
   // Both of Annals' ways to append take the same arguments and give the same answer.
-  const annalsWriter = async (appender: Pick<PostgresEventStore, 'append'>, w: number, prefix: string, first: number, count: number) => {
+  const annalsWriter = async (form: 'append' | 'appendAlone', w: number, prefix: string, first: number, count: number) => {
     for (let i = first, version = first * batch; i < first + count; i++) {
-      const result = await appender.append(`${prefix}-w${w}`, benchEvents(batch, i, `${prefix}-${w}-${i}`), { expectedVersion: version });
+      const result = await store[form](`${prefix}-w${w}`, benchEvents(batch, i, `${prefix}-${w}-${i}`), { expectedVersion: version });
       version = result.nextExpectedVersion;
     }
   };
@@ -94,8 +92,8 @@ export function appendWriters(stores: AppendStores, batch: number): Record<strin
   const chains = new Map<string, ReturnType<typeof floorChain>>();
   const chainOf = (streamId: string) => chains.get(streamId) ?? chains.set(streamId, floorChain(streamId)).get(streamId)!;
   const writers: Record<string, AppendWriter> = {
-    annals: (w, prefix, first, count) => annalsWriter(store, w, prefix, first, count),
-    'annals grouped': (w, prefix, first, count) => annalsWriter(grouped, w, prefix, first, count),
+    annals: (w, prefix, first, count) => annalsWriter('append', w, prefix, first, count),
+    'annals alone': (w, prefix, first, count) => annalsWriter('appendAlone', w, prefix, first, count),
     emmett: async (w, prefix, first, count) => {
       let version = BigInt(first * batch);
       for (let i = first; i < first + count; i++) {
