@@ -131,19 +131,16 @@ export class AppendBatcher {
    */
   private async send(call: Queued[]): Promise<void> {
     for (const queued of call) this.inFlight.add(queued.streamId);
-    let settle: Settle[];
-    try {
-      settle = await this.answer(call);
-    } catch (error) {
-      settle = call.map((queued) => () => queued.reject(error));
-    } finally {
-      for (const queued of call) this.inFlight.delete(queued.streamId);
-      if (this.queue.length > 0) this.schedule();
-    }
+    const settle = await this.answer(call);
+    for (const queued of call) this.inFlight.delete(queued.streamId);
+    if (this.queue.length > 0) this.schedule();
     for (const s of settle) s();
   }
 
-  /** The call's answers, as how each append is to be settled (send settles them). */
+  /**
+   * The call's answers, as how each append is to be settled (send settles them). It never
+   * rejects: every failure, the store's or PostgreSQL's, is some append's rejection.
+   */
   private async answer(call: Queued[]): Promise<Settle[]> {
     if (call.length === 1) {
       // One append alone goes as appendAlone: the same rules, and PostgreSQL's leaner function for one stream.
