@@ -1,12 +1,16 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 
 /** Small process helpers shared by the Kafka and PostgreSQL servers of the local stack. */
 
 /**
  * True while the process runs. A zombie (exited, not yet reaped -- this machine's init reaps
- * orphans lazily) answers kill(pid, 0) but is dead: /proc tells them apart.
+ * orphans lazily) answers kill(pid, 0) but is dead: /proc tells them apart. /proc/<pid>/stat is
+ * the process's first thread, which can exit before the others: the JVM's does so at the end of
+ * a broker's shutdown, and the process's other threads then still run (and may hold its port and
+ * its data directory's lock) under a first thread shown as a zombie. So the process is dead only
+ * once none of its threads is left running.
  */
 export function isAlive(pid: number): boolean {
   try {
@@ -14,12 +18,30 @@ export function isAlive(pid: number): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  let first: string;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    first = stateOf(`/proc/${pid}/stat`);
   } catch {
     return true; // no /proc (macOS): trust kill(pid, 0)
   }
+  if (first !== 'Z') return true;
+  try {
+    return readdirSync(`/proc/${pid}/task`).some((task) => {
+      try {
+        return stateOf(`/proc/${pid}/task/${task}/stat`) !== 'Z';
+      } catch {
+        return false; // the thread exited meanwhile
+      }
+    });
+  } catch {
+    return false; // reaped meanwhile
+  }
+}
+
+/** The state letter of a /proc stat file (after the command name, which may hold spaces and parentheses). */
+function stateOf(statFile: string): string {
+  const stat = readFileSync(statFile, 'utf8');
+  return stat.charAt(stat.lastIndexOf(')') + 2);
 }
 
 export function readPid(file: string): number | undefined {
