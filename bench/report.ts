@@ -131,6 +131,8 @@ export function writeReport(r: BenchResults, file: string): string[] {
       'Targets:',
       '',
     );
+    // (results measured before 2026-12-04 hold one, at batch 10)
+    const anatomies = r.appendAnatomies ?? (r.appendAnatomy ? [r.appendAnatomy] : []);
     // A missed target: whether the floors reach it (lib/append-reach.ts).
     const reach = (a: AppendResult, got: number, needed: number, base: string, what: (ratio: number) => string) =>
       `  \n  ${appendReach({
@@ -140,7 +142,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
         writerFloorInsert: a.eventsPerSecond.floor ? ratio(a.eventsPerSecond.floor.median, a.eventsPerSecond[base]!.median) : undefined,
         chainedFloor: chainedRatio(a, base),
         what,
-        anatomyBelow: r.appendAnatomy?.batch === a.batch ? ` (where an append's server time goes: "An append of ${a.batch} events, statement by statement", below)` : '',
+        anatomyBelow: anatomies.some((x) => x.batch === a.batch) ? ` (where an append's server time goes: "An append of ${a.batch} events, statement by statement", below)` : '',
       })}`;
     const judged = forms.filter((f) => f.judged);
     for (const a of r.append) {
@@ -162,7 +164,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
     for (const a of r.append) md.push(`| ${a.batch} | ${a.writers} | ${cpuOf.map((c) => `${fmt(a.cpuPerThousand[c]?.postgres ?? NaN, 3)} / ${fmt(a.cpuPerThousand[c]?.node ?? NaN, 3)}`).join(' | ')} |`);
     md.push('');
     if (r.appendStatements?.length) md.push(...statements(r.appendStatements));
-    if (r.appendAnatomy) md.push(...anatomy(r.appendAnatomy, r.append));
+    for (const x of anatomies) md.push(...anatomy(x, r.append));
   }
   if (r.appendScale?.length) md.push(...appendScale(r.appendScale, spread));
 
