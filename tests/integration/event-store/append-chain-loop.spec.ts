@@ -5,6 +5,7 @@ import { AppendChainLoop1764300014000 } from '@annals/event-store/schema/1764300
 import { AppendManyChainLoop1764300015000 } from '@annals/event-store/schema/1764300015000-append-many-chain-loop';
 import { StreamWriteLock1764300018000 } from '@annals/event-store/schema/1764300018000-stream-write-lock';
 import { AppendNewKeysFirst1764300024000 } from '@annals/event-store/schema/1764300024000-append-new-keys-first';
+import { StreamRowWithItsHead1764300025000 } from '@annals/event-store/schema/1764300025000-stream-row-with-its-head';
 import { createTestDatabase, type TestDatabase } from '@annals/testing';
 
 /**
@@ -12,7 +13,8 @@ import { createTestDatabase, type TestDatabase } from '@annals/testing';
  * event's position, canonical bytes and link of the chain in one PL/pgSQL loop, subscripting
  * their array arguments; since 1764300018000, append_one chains its event inside the UPDATE of
  * the stream's head; since 1764300024000, `append` and append_many try a call as if its keys were
- * all new before the checked path. The chains must continue across the changes in both
+ * all new before the checked path; since 1764300025000, a new stream's row is inserted once, with
+ * its head, by all three. The chains must continue across the changes in both
  * directions, and a large call must store each new event once, in order, with the bytes of the
  * event it stores.
  */
@@ -53,6 +55,9 @@ describe('event store: positions, bytes and chains made in one loop', () => {
     ['append_one (1764300018000)', 'append_one' as const, new StreamWriteLock1764300018000()],
     ['append (1764300024000)', 'append' as const, new AppendNewKeysFirst1764300024000()],
     ['append_many (1764300024000)', 'append_many' as const, new AppendNewKeysFirst1764300024000()],
+    ['append_one (1764300025000)', 'append_one' as const, new StreamRowWithItsHead1764300025000()],
+    ['append (1764300025000)', 'append' as const, new StreamRowWithItsHead1764300025000()],
+    ['append_many (1764300025000)', 'append_many' as const, new StreamRowWithItsHead1764300025000()],
   ])('%s: the chains continue across the migration, down and up again', async (_, fn, migration) => {
     const owner = new Client({ connectionString: db.ownerUrl });
     await owner.connect();
