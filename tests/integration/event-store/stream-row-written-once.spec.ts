@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@annals/testing';
 /**
  * A new stream's row is written once, with its head, whichever function creates it (migration
  * 1764300025000): inserted at version 0 and then updated, it left a dead row version per stream
- * for autovacuum, and the ingestor creates a stream per report. A stream that exists has its head
+ * for autovacuum, on every stream created. A stream that exists has its head
  * moved in place. Counted with PostgreSQL's own per-transaction statistics, in a transaction of
  * the test's that makes the function's calls straight in SQL, as the store sends them.
  */
