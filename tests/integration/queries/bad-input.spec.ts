@@ -83,6 +83,8 @@ describe('queries: bad input gets a 4xx that names it, never a 500', () => {
     ['/countries/XX/coalitions', /no country XX/],
     ['/reports/no-such-report', /no report "no-such-report"/],
     ['/no/such/route', /Cannot GET/],
+    // a file name at the root that is not one of the timeline page's: the API's 404, not a file's
+    ['/no-such-page.js', /Cannot GET/],
   ])('%s is a 404: %s', async (path, message) => {
     const { status, body } = await system.get<{ error: string; message: string }>(path);
     expect({ status, error: body.error }).toEqual({ status: 404, error: 'not-found' });
