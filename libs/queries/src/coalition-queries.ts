@@ -9,6 +9,17 @@ import { NotFoundError } from './not-found.error';
 type CoalitionState = import('zod').output<typeof httpApi.coalitionState>;
 type Member = CoalitionState['members'][number];
 type TimelineItem = import('zod').output<typeof httpApi.timelineItem>;
+type MemberSources = import('zod').output<typeof httpApi.memberSources>;
+
+/** Which page of a member's sources: its query parameters, as the API parsed them. */
+export interface MemberSourcesWindow {
+  at: Date;
+  knownAt: Date;
+  /** The report after which the page starts (the previous page's `next`). */
+  after?: string;
+  /** Sources per page at most: DEFAULT_SOURCES_PAGE when not given. */
+  limit?: number;
+}
 
 /** Which part of a timeline: its query parameters, as the API parsed them. */
 export interface TimelineWindow {
@@ -30,31 +41,53 @@ const ACTIVE = `(SELECT version FROM read_model.versions WHERE state = 'active')
  */
 const membershipOf = (row: string, coalition: string) => `hashtextextended(${row}.coalition_id, 0) = hashtextextended(${coalition}, 0) AND ${row}.coalition_id = ${coalition}`;
 
-/** A member's sources: the visible reports about the pair during its current membership (semantics rule 4). */
-const SOURCES_SQL = `(SELECT coalesce(json_agg(json_build_object('reportId', f.report_id, 'source', f.source) ORDER BY f.occurred_at, f.known_at, f.report_id), '[]'::json)
-                        FROM read_model.facts f
-                       WHERE f.version = m.version AND f.coalition_id = m.coalition_id AND f.country = m.country
-                         AND f.type = ANY($4::text[]) AND f.occurred_at >= m.since AND f.occurred_at <= $2
-                         AND f.known_at <= $3 AND (f.retracted_at IS NULL OR f.retracted_at > $3))`;
+/**
+ * A member's sources: the visible reports about the pair during its current membership
+ * (semantics rule 4), of membership row `m`, at $2 as known at $3, the types in $4. The order
+ * the state lists them in, and the member's pages follow.
+ */
+const memberFacts = (f: string) => `${f}.version = m.version AND ${f}.coalition_id = m.coalition_id AND ${f}.country = m.country
+                         AND ${f}.type = ANY($4::text[]) AND ${f}.occurred_at >= m.since AND ${f}.occurred_at <= $2
+                         AND ${f}.known_at <= $3 AND (${f}.retracted_at IS NULL OR ${f}.retracted_at > $3)`;
+const MEMBER_FACTS = memberFacts('f');
+const SOURCE_ORDER = 'f.occurred_at, f.known_at, f.report_id';
+const SOURCES_SQL = `(SELECT coalesce(json_agg(json_build_object('reportId', f.report_id, 'source', f.source) ORDER BY ${SOURCE_ORDER}), '[]'::json)
+                        FROM read_model.facts f WHERE ${MEMBER_FACTS})`;
+/** The first $5 of them. */
+const FIRST_SOURCES_SQL = `(SELECT coalesce(json_agg(json_build_object('reportId', f.report_id, 'source', f.source) ORDER BY ${SOURCE_ORDER}), '[]'::json)
+                              FROM (SELECT f.report_id, f.source, f.occurred_at, f.known_at FROM read_model.facts f WHERE ${MEMBER_FACTS}
+                                     ORDER BY ${SOURCE_ORDER} LIMIT $5) f)`;
+/** How many there are: the pair index covers every column tested, so no source is read to be counted. */
+const SOURCE_COUNT_SQL = `(SELECT count(*) FROM read_model.facts f WHERE ${MEMBER_FACTS})`;
 
 interface MemberRow {
   country: string;
   since: string;
   roles: Array<{ kind: Member['roles'][number]['kind']; theater: string | null; since: string }>;
-  sources: Array<{ reportId: string; source: SourceJson }>;
+  sources: SourceRow[];
+  /** Counted in SQL when only the first sources are listed; otherwise every one is. */
+  sourceCount?: number;
 }
+
+interface SourceRow {
+  reportId: string;
+  source: SourceJson;
+}
+
+const toSourceRef = (s: SourceRow): Member['sources'][number] => ({
+  reportId: s.reportId,
+  publisher: s.source.publisher,
+  url: s.source.url ?? null,
+  publishedAt: s.source.publishedAt ? isoInstant(s.source.publishedAt) : null,
+});
 
 function toMember(r: MemberRow): Member {
   return {
     country: r.country,
     since: isoInstant(r.since),
     roles: r.roles.map((role) => ({ kind: role.kind, theater: role.theater, since: isoInstant(role.since) })),
-    sources: r.sources.map((s) => ({
-      reportId: s.reportId,
-      publisher: s.source.publisher,
-      url: s.source.url ?? null,
-      publishedAt: s.source.publishedAt ? isoInstant(s.source.publishedAt) : null,
-    })),
+    sources: r.sources.map(toSourceRef),
+    sourceCount: r.sourceCount ?? r.sources.length,
   };
 }
 const MEMBERSHIP = [...MEMBERSHIP_TYPES];
@@ -118,18 +151,22 @@ export class CoalitionQueries {
     };
   }
 
-  /** The coalition at `at` as known at `knownAt`: identity and members in one statement, one round trip. */
-  async state(id: string, at: Date, knownAt: Date): Promise<CoalitionState> {
+  /**
+   * The coalition at `at` as known at `knownAt`: identity and members in one statement, one round
+   * trip. Each member with every source, or the first `sources` of them and their count.
+   */
+  async state(id: string, at: Date, knownAt: Date, sources?: number): Promise<CoalitionState> {
+    const listed = sources === undefined ? `'sources', ${SOURCES_SQL}` : `'sources', ${FIRST_SOURCES_SQL}, 'sourceCount', ${SOURCE_COUNT_SQL}`;
     const { rows } = await this.query<{ name: string | null; formed_at: Date | null; members: MemberRow[] }>(
       `SELECT n.name, n.formed_at,
-              (SELECT coalesce(json_agg(json_build_object('country', m.country, 'since', m.since, 'roles', m.roles, 'sources', ${SOURCES_SQL}) ORDER BY m.country), '[]'::json)
+              (SELECT coalesce(json_agg(json_build_object('country', m.country, 'since', m.since, 'roles', m.roles, ${listed}) ORDER BY m.country), '[]'::json)
                  FROM read_model.membership m
                 WHERE m.version = c.version AND ${membershipOf('m', 'c.coalition_id')} AND m.valid @> $2::timestamptz AND m.known @> $3::timestamptz) AS members
          FROM read_model.coalitions c
          LEFT JOIN LATERAL (${formedLateral('c.version', 'c.coalition_id', '$3')}) n ON true
         WHERE c.version = ${ACTIVE} AND c.coalition_id = $1`,
-      [id, at, knownAt, MEMBERSHIP],
-      'coalition-state',
+      sources === undefined ? [id, at, knownAt, MEMBERSHIP] : [id, at, knownAt, MEMBERSHIP, sources],
+      sources === undefined ? 'coalition-state' : 'coalition-state-first-sources',
     );
     if (!rows[0]) throw new NotFoundError(`no coalition ${JSON.stringify(id)}`);
     return {
@@ -206,6 +243,53 @@ export class CoalitionQueries {
           details,
         };
       }),
+    };
+  }
+
+  /**
+   * A member's sources at `at` as known at `knownAt`, in the order the state lists them, a page
+   * at a time: `limit` after the report `after` (the previous page's `next`). Its membership row
+   * and the page in one statement; NotFoundError when the coalition or the country is unknown,
+   * or the country is no member then.
+   */
+  async memberSources(id: string, code: string, window: MemberSourcesWindow): Promise<MemberSources> {
+    const { at, knownAt, after, limit = httpApi.DEFAULT_SOURCES_PAGE } = window;
+    if (!COUNTRY_CODES.has(code)) throw new NotFoundError(`no country ${code}`);
+    await this.identity(id, knownAt);
+    // the member's membership row at (at, knownAt), whose sources the page lists ($5: the country)
+    const memberRow = (join: string) => `FROM read_model.membership m ${join}
+        WHERE m.version = ${ACTIVE} AND ${membershipOf('m', '$1')} AND m.country = $5 AND m.valid @> $2::timestamptz AND m.known @> $3::timestamptz`;
+    // the place of the report $n among the member's sources: NULL, so no rows, for a report that is none of them
+    const placeOf = (n: string) => `(SELECT c.occurred_at, c.known_at, c.report_id FROM read_model.facts c WHERE c.report_id = ${n} AND ${memberFacts('c')})`;
+    const { rows } = await this.query<{ since: Date; report_id: string | null; source: SourceJson | null }>(
+      `SELECT m.since, f.report_id, f.source
+         ${memberRow(`LEFT JOIN LATERAL (
+           SELECT f.report_id, f.source, f.occurred_at, f.known_at FROM read_model.facts f
+            WHERE ${MEMBER_FACTS} ${after === undefined ? '' : `AND (${SOURCE_ORDER}) > ${placeOf('$7')}`}
+            ORDER BY ${SOURCE_ORDER} LIMIT $6) f ON true`)}
+        ORDER BY f.occurred_at, f.known_at, f.report_id`,
+      after === undefined ? [id, at, knownAt, MEMBERSHIP, code, limit + 1] : [id, at, knownAt, MEMBERSHIP, code, limit + 1, after],
+    );
+    if (!rows[0]) throw new NotFoundError(`${code} is no member of ${JSON.stringify(id)} at ${at.toISOString()} as known at ${knownAt.toISOString()}`);
+    const items = rows.filter((r) => r.report_id !== null).map((r) => toSourceRef({ reportId: r.report_id!, source: r.source! }));
+    // An empty page after a report: the end of the sources, or a report that is none of them.
+    // Only then is it looked up, off the path of every other page.
+    if (items.length === 0 && after !== undefined) {
+      const cursor = await this.query(`SELECT 1 ${memberRow('')} AND EXISTS ${placeOf('$6')}`, [id, at, knownAt, MEMBERSHIP, code, after]);
+      if (cursor.rowCount === 0) {
+        throw new BadParameterError('after', `no report ${JSON.stringify(after)} among the sources of ${code} in ${JSON.stringify(id)} at ${at.toISOString()} as known at ${knownAt.toISOString()}`);
+      }
+    }
+    const more = items.length > limit;
+    if (more) items.length = limit;
+    return {
+      id,
+      country: code,
+      at: at.toISOString(),
+      knownAt: knownAt.toISOString(),
+      since: rows[0].since.toISOString(),
+      items,
+      next: more ? items[items.length - 1]!.reportId : null,
     };
   }
 

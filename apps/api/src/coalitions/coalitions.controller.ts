@@ -18,9 +18,15 @@ export class CoalitionsController {
   }
 
   @Get('coalitions/:id')
-  state(@Param(new ZodPipe(httpApi.coalitionPath, 'path')) path: Q<typeof httpApi.coalitionPath>, @Query(new ZodPipe(httpApi.stateQuery, 'query')) query: Q<typeof httpApi.stateQuery>) {
+  state(@Param(new ZodPipe(httpApi.coalitionPath, 'path')) path: Q<typeof httpApi.coalitionPath>, @Query(new ZodPipe(httpApi.coalitionStateQuery, 'query')) query: Q<typeof httpApi.coalitionStateQuery>) {
     const now = new Date();
-    return this.queries.state(path.id, query.at ?? now, query.knownAt ?? now);
+    return this.queries.state(path.id, query.at ?? now, query.knownAt ?? now, query.sources);
+  }
+
+  @Get('coalitions/:id/members/:code/sources')
+  memberSources(@Param(new ZodPipe(httpApi.memberPath, 'path')) path: Q<typeof httpApi.memberPath>, @Query(new ZodPipe(httpApi.memberSourcesQuery, 'query')) query: Q<typeof httpApi.memberSourcesQuery>) {
+    const now = new Date();
+    return this.queries.memberSources(path.id, path.code, { at: query.at ?? now, knownAt: query.knownAt ?? now, after: query.after, limit: query.limit });
   }
 
   @Get('coalitions/:id/timeline')

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { coalitionId, reportId, ROLE_KINDS } from '../news-event/primitives';
-import { pageLimit } from './page-limit';
+import { pageLimit, sourceCount } from './page-limit';
 import { atParam, fromParam, knownAtParam, toParam } from './query-instant';
 
 /**
@@ -19,6 +19,36 @@ export const countryPath = z.strictObject({ code: z.string().regex(/^[A-Z]{2}$/,
 export const reportPath = z.strictObject({ id: reportId });
 
 export const stateQuery = z.strictObject({ at: atParam(), knownAt: knownAtParam() });
+
+/** A page's `after`: the report id the previous page ended with (its `next`). */
+const pageAfter = () =>
+  reportId.optional().meta({ description: "The next page: the previous page's `next` (the id of its last report). Give the other parameters as before." });
+
+/**
+ * A member's sources are every report that says so, and those grow with the news about it: a
+ * client that wants a bounded answer names how many to list (`sources`), and pages through the
+ * rest with the member's sources (docs/decisions/0020-member-sources.md).
+ */
+export const MAX_LISTED_SOURCES = 1000;
+export const coalitionStateQuery = z.strictObject({
+  at: atParam(),
+  knownAt: knownAtParam(),
+  sources: sourceCount(MAX_LISTED_SOURCES)
+    .optional()
+    .meta({ description: `How many of each member's sources to list, 0 to ${MAX_LISTED_SOURCES}, the first in their order; \`sourceCount\` says how many there are. Default: every one.` }),
+});
+/** A member's sources come a page at a time, in the order the state lists them. */
+export const DEFAULT_SOURCES_PAGE = 1000;
+export const MAX_SOURCES_PAGE = 5000;
+export const memberPath = z.strictObject({ id: coalitionId, code: countryPath.shape.code });
+export const memberSourcesQuery = z.strictObject({
+  at: atParam(),
+  knownAt: knownAtParam(),
+  after: pageAfter(),
+  limit: pageLimit(MAX_SOURCES_PAGE)
+    .optional()
+    .meta({ description: `Sources per page at most, 1 to ${MAX_SOURCES_PAGE}. Default: ${DEFAULT_SOURCES_PAGE}.` }),
+});
 /**
  * A timeline comes a page at a time: a coalition's reports have no bound, and one answer holding
  * them all held them all in the api's memory too.
@@ -36,9 +66,7 @@ export const timelineQuery = z
     from: fromParam('Only facts that occurred at or after this time.'),
     to: toParam('Only facts that occurred at or before this time. Not before `from`.'),
     knownAt: knownAtParam(),
-    after: reportId
-      .optional()
-      .meta({ description: "The next page: the previous page's `next` (the id of its last report). Give the other parameters as before." }),
+    after: pageAfter(),
     limit: pageLimit(MAX_TIMELINE_PAGE)
       .optional()
       .meta({ description: `Items per page at most, 1 to ${MAX_TIMELINE_PAGE}. Default: ${DEFAULT_TIMELINE_PAGE}.` }),
@@ -72,11 +100,12 @@ export const heldRole = z
   .meta({ id: 'HeldRole' });
 
 export const member = z
-  .object({ country: z.string(), since: rfc3339, roles: z.array(heldRole), sources: z.array(sourceRef) })
+  .object({ country: z.string(), since: rfc3339, roles: z.array(heldRole), sources: z.array(sourceRef), sourceCount: z.number().int() })
   .meta({
     id: 'Member',
     description:
-      'sources: the visible reports about this country in this coalition that occurred during its current membership, by valid time, knowledge time, then report id',
+      'sources: the visible reports about this country in this coalition that occurred during its current membership, by valid time, knowledge time, then report id ' +
+      '(every one, or the first `sources` of them); sourceCount: how many there are',
   });
 
 export const coalitionSummary = z
@@ -120,6 +149,21 @@ export const timeline = z
     next: z.string().nullable().meta({ description: 'null on the last page; otherwise the `after` of the next one' }),
   })
   .meta({ id: 'Timeline', description: 'In fold order: valid time, knowledge time, store position; a page at a time (`limit`, `after`)' });
+
+export const memberSources = z
+  .object({
+    id: z.string(),
+    country: z.string(),
+    at: rfc3339,
+    knownAt: rfc3339,
+    since: rfc3339,
+    items: z.array(sourceRef),
+    next: z.string().nullable().meta({ description: 'null on the last page; otherwise the `after` of the next one' }),
+  })
+  .meta({
+    id: 'MemberSources',
+    description: "A member's sources, as the coalition's state lists them (by valid time, knowledge time, then report id), a page at a time (`limit`, `after`)",
+  });
 
 export const historyItem = z
   .object({

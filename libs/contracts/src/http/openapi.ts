@@ -31,8 +31,15 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       '/coalitions/{id}': {
         get: {
           summary: 'A coalition at a valid time, as known at a knowledge time',
-          requestParams: { path: api.coalitionPath, query: api.stateQuery },
+          requestParams: { path: api.coalitionPath, query: api.coalitionStateQuery },
           responses: { '200': json(api.coalitionState, 'The members, their roles and sources'), ...errors },
+        },
+      },
+      '/coalitions/{id}/members/{code}/sources': {
+        get: {
+          summary: "A member's sources at a valid time, as known at a knowledge time: every report that says so, a page at a time",
+          requestParams: { path: api.memberPath, query: api.memberSourcesQuery },
+          responses: { '200': json(api.memberSources, "The member's sources"), ...errors, '404': json(api.errorResponse, 'No such coalition or country, or the country is not a member then') },
         },
       },
       '/coalitions/{id}/timeline': {
