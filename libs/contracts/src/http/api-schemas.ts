@@ -30,9 +30,7 @@ const pageAfter = () =>
  * rest with the member's sources (docs/decisions/0020-member-sources.md).
  */
 export const MAX_LISTED_SOURCES = 1000;
-export const coalitionStateQuery = z.strictObject({
-  at: atParam(),
-  knownAt: knownAtParam(),
+export const coalitionStateQuery = stateQuery.extend({
   sources: sourceCount(MAX_LISTED_SOURCES)
     .optional()
     .meta({ description: `How many of each member's sources to list, 0 to ${MAX_LISTED_SOURCES}, the first in their order; \`sourceCount\` says how many there are. Default: every one.` }),
@@ -41,9 +39,7 @@ export const coalitionStateQuery = z.strictObject({
 export const DEFAULT_SOURCES_PAGE = 1000;
 export const MAX_SOURCES_PAGE = 5000;
 export const memberPath = z.strictObject({ id: coalitionId, code: countryPath.shape.code });
-export const memberSourcesQuery = z.strictObject({
-  at: atParam(),
-  knownAt: knownAtParam(),
+export const memberSourcesQuery = stateQuery.extend({
   after: pageAfter(),
   limit: pageLimit(MAX_SOURCES_PAGE)
     .optional()
