@@ -249,13 +249,12 @@ export class CoalitionQueries {
   /**
    * A member's sources at `at` as known at `knownAt`, in the order the state lists them, a page
    * at a time: `limit` after the report `after` (the previous page's `next`). Its membership row
-   * and the page in one statement; NotFoundError when the coalition or the country is unknown,
-   * or the country is no member then.
+   * and the page in one statement, one round trip; NotFoundError when the coalition or the
+   * country is unknown, or the country is no member then.
    */
   async memberSources(id: string, code: string, window: MemberSourcesWindow): Promise<MemberSources> {
     const { at, knownAt, after, limit = httpApi.DEFAULT_SOURCES_PAGE } = window;
     if (!COUNTRY_CODES.has(code)) throw new NotFoundError(`no country ${code}`);
-    await this.identity(id, knownAt);
     // the member's membership row at (at, knownAt), whose sources the page lists ($5: the country)
     const memberRow = (join: string) => `FROM read_model.membership m ${join}
         WHERE m.version = ${ACTIVE} AND ${membershipOf('m', '$1')} AND m.country = $5 AND m.valid @> $2::timestamptz AND m.known @> $3::timestamptz`;
@@ -267,10 +266,14 @@ export class CoalitionQueries {
            SELECT f.report_id, f.source, f.occurred_at, f.known_at FROM read_model.facts f
             WHERE ${MEMBER_FACTS} ${after === undefined ? '' : `AND (${SOURCE_ORDER}) > ${placeOf('$7')}`}
             ORDER BY ${SOURCE_ORDER} LIMIT $6) f ON true`)}
-        ORDER BY f.occurred_at, f.known_at, f.report_id`,
+        ORDER BY ${SOURCE_ORDER}`,
       after === undefined ? [id, at, knownAt, MEMBERSHIP, code, limit + 1] : [id, at, knownAt, MEMBERSHIP, code, limit + 1, after],
     );
-    if (!rows[0]) throw new NotFoundError(`${code} is no member of ${JSON.stringify(id)} at ${at.toISOString()} as known at ${knownAt.toISOString()}`);
+    if (!rows[0]) {
+      // no membership row: an unknown coalition says so (identity), off the path of every page found
+      await this.identity(id, knownAt);
+      throw new NotFoundError(`${code} is no member of ${JSON.stringify(id)} at ${at.toISOString()} as known at ${knownAt.toISOString()}`);
+    }
     const items = rows.filter((r) => r.report_id !== null).map((r) => toSourceRef({ reportId: r.report_id!, source: r.source! }));
     // An empty page after a report: the end of the sources, or a report that is none of them.
     // Only then is it looked up, off the path of every other page.
