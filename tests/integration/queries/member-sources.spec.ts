@@ -1,4 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@annals/testing';
+import { followPages } from '../../support/pages';
 import { TestSystem } from '../../support/system';
 
 const C = 'sourced-coalition';
@@ -61,16 +62,8 @@ describe("queries: a member's sources, listed in part and in pages", () => {
   const member = (body: State, country: string) => body.members.find((m) => m.country === country)!;
   const page = (country: string, query: string) => system.get<Page>(`/coalitions/${C}/members/${country}/sources?${query}`);
 
-  async function allPages(country: string, query: string, limit: number): Promise<Page[]> {
-    const pages: Page[] = [];
-    for (let next: string | null = ''; next !== null; ) {
-      const { status, body } = await page(country, `${query}&limit=${limit}${next ? `&after=${encodeURIComponent(next)}` : ''}`);
-      expect(status).toBe(200);
-      pages.push(body);
-      next = body.next;
-    }
-    return pages;
-  }
+  const allPages = (country: string, query: string, limit: number) =>
+    followPages((after) => page(country, `${query}&limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`));
 
   beforeAll(async () => {
     db = await createTestDatabase();

@@ -1,6 +1,7 @@
 import { PostgresEventStore } from '@annals/event-store';
 import { CoalitionQueries } from '@annals/queries';
 import { createTestDatabase, type TestDatabase } from '@annals/testing';
+import { followPages } from '../../support/pages';
 import { TestSystem } from '../../support/system';
 
 const C = 'paged-coalition';
@@ -34,16 +35,7 @@ describe('queries: a timeline comes a page at a time', () => {
   const page = (query: string) => system.get<Page>(`/coalitions/${C}/timeline?${query}`);
 
   /** Every page from the first, following `next`. */
-  async function allPages(query: string, limit: number): Promise<Page[]> {
-    const pages: Page[] = [];
-    for (let next: string | null = ''; next !== null; ) {
-      const { status, body } = await page(`${query}&limit=${limit}${next ? `&after=${encodeURIComponent(next)}` : ''}`);
-      expect(status).toBe(200);
-      pages.push(body);
-      next = body.next;
-    }
-    return pages;
-  }
+  const allPages = (query: string, limit: number) => followPages((after) => page(`${query}&limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`));
 
   beforeAll(async () => {
     db = await createTestDatabase();

@@ -1,0 +1,19 @@
+/** A page of a paged answer (a timeline, a member's sources): its `next` is the following page's `after`, null on the last. */
+export interface PageOf {
+  next: string | null;
+}
+
+/**
+ * Every page from the first, following `next`: `get` fetches the page after a report id (the
+ * first page: none) and must answer 200.
+ */
+export async function followPages<P extends PageOf>(get: (after: string | undefined) => Promise<{ status: number; body: P }>): Promise<P[]> {
+  const pages: P[] = [];
+  for (let after: string | undefined; ; ) {
+    const { status, body } = await get(after);
+    expect(status).toBe(200);
+    pages.push(body);
+    if (body.next === null) return pages;
+    after = body.next;
+  }
+}
