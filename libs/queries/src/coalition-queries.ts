@@ -187,7 +187,6 @@ export class CoalitionQueries {
    */
   async timeline(id: string, window: TimelineWindow): Promise<{ items: TimelineItem[]; next: string | null }> {
     const { from, to, knownAt, after, limit = httpApi.DEFAULT_TIMELINE_PAGE } = window;
-    await this.identity(id, knownAt);
     const { rows } = await this.query<{
       occurred_at: Date;
       known_at: Date;
@@ -216,8 +215,9 @@ export class CoalitionQueries {
         LIMIT $5`,
       [id, from ?? null, to ?? null, knownAt, limit + 1, ...(after === undefined ? [] : [after])],
     );
-    // An empty page after a report: the end of the timeline, or a report not on it. Only then is
-    // it looked up, off the path of every other page.
+    // An empty page: an unknown coalition (identity: 404), and after a report, the end of the
+    // timeline or a report not on it. Only then are they looked up, off the path of every other page.
+    if (rows.length === 0) await this.identity(id, knownAt);
     if (rows.length === 0 && after !== undefined) {
       const cursor = await this.query(`SELECT 1 FROM read_model.facts c WHERE c.version = ${ACTIVE} AND c.report_id = $1 AND c.coalition_id = $2`, [after, id]);
       if (cursor.rowCount === 0) throw new BadParameterError('after', `no report ${JSON.stringify(after)} on the timeline of ${JSON.stringify(id)}`);
