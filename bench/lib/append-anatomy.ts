@@ -1,6 +1,7 @@
 import { Client, Pool } from 'pg';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { APPEND_STATEMENT, PostgresEventStore } from '@annals/event-store';
+import { APPEND_SIGNATURE } from '@annals/event-store/schema/1764300026000-append-answer-in-one-row';
 import { benchEvents, FLOOR_COLUMNS, FLOOR_INSERT, floorChain, payload } from '../append.bench';
 import type { BenchContext } from './bench-context';
 import { FLOOR_CHAINED_APPEND, FLOOR_CHAINED_DDL } from './floor-chained-append';
@@ -72,18 +73,21 @@ export interface AnatomyContenders {
 
 export const ANATOMY_DATABASE = 'bench_anatomy';
 
+/** The part of a call that answered with a row per event (results measured before migration 1764300026000). */
+export const ANSWER_ROWS_PART = 'the answer rows';
+
 /** Annals' statements inside event_store.append, by what they do (the first pattern that matches). */
 const PARTS: Array<[RegExp, string]> = [
   [/INSERT INTO event_store\.events/, 'the INSERT of the events (the log\'s 4 indexes)'],
   // (since migration 1764300024000 the keys are not probed before the INSERT, nor the stream's row locked)
   [/FROM event_store\.streams s WHERE s\.stream_id = p_stream_id/, 'the stream\'s head, read'],
   [/UPDATE event_store\.streams/, 'the stream\'s new head'],
-  [/SELECT r\.key/, 'the answer rows'],
+  // (until migration 1764300026000, which answers in one row, made of PL/pgSQL assignments)
+  [/SELECT r\.key/, ANSWER_ROWS_PART],
 ];
 export const UNTRACKED_PART =
   'the rest: each event\'s position, canonical bytes and sha256 link (PL/pgSQL expressions, which pg_stat_statements does not track), the start-up of the statements above and the function\'s own';
 
-const APPEND_SIGNATURE = 'event_store.append(text,text,bigint,text[],integer[],jsonb[],jsonb[],timestamptz[],text[])';
 /** The top-level calls of `append` and of its copy without the chain, as pg_stat_statements keeps their text. */
 const APPEND_CALL = /event_store\.append\(/;
 const UNCHAINED_CALL = /event_store\.append_unchained\(/;

@@ -13,7 +13,7 @@ import { floorEventsTable } from './pipeline-tables';
  * cheapest form measured) and sha256 link, one INSERT. The unique (stream, version) alone enforces
  * the expected version, and it needs no lock: of two writers chaining onto the same head, the
  * second's INSERT fails. It leaves out what Annals adds: the stream table and its lock, positions
- * taken by winners only, duplicate answers with their original place, the answer rows, the
+ * taken by winners only, duplicate answers with their original place, the answer, the
  * checks of every argument.
  */
 export const FLOOR_CHAINED_TABLE = 'floor_chained_events';

@@ -89,6 +89,19 @@ interface AppendedRow {
   duplicate: boolean;
 }
 
+/**
+ * event_store.append's answer, one row for the call (migration 1764300026000): the positions as
+ * text ("1,2,3", split here: the call's usual answer is little else), the first new event's
+ * stream version, and the duplicates with their originals' places.
+ */
+interface AppendAnswer {
+  positions: string;
+  first_version: number | null;
+  duplicates: number[];
+  original_stream_ids: string[];
+  original_versions: string[];
+}
+
 /** One stream's part of an appendMany call. */
 export interface AppendRequest {
   streamId: string;
@@ -114,7 +127,8 @@ const jsonbArray = (param: string) => `ARRAY(SELECT x.v FROM jsonb_array_element
  */
 export const APPEND_STATEMENT = {
   name: 'event_store.append',
-  text: `SELECT * FROM event_store.append($1, $2, $3, $4::text[], $5::int[], ${jsonbArray('$6')}, ${jsonbArray('$7')}, $8::timestamptz[], $9::text[])`,
+  text: `SELECT array_to_string(a.positions, ',') AS positions, a.first_version, a.duplicates, a.original_stream_ids, a.original_versions
+           FROM event_store.append($1, $2, $3, $4::text[], $5::int[], ${jsonbArray('$6')}, ${jsonbArray('$7')}, $8::timestamptz[], $9::text[]) a`,
 };
 const APPEND_MANY = {
   name: 'event_store.append_many',
@@ -191,6 +205,25 @@ function checkedEventArguments(args: EventArguments, streamId: string, i: number
   return args;
 }
 
+/**
+ * The events of an append as event_store.append answered them (AppendAnswer), in call order:
+ * a new event in `streamId` at the next version after the new events before it, a duplicate
+ * where its original is.
+ */
+function answeredEvents(streamId: string, args: ReadonlyArray<EventArguments>, answer: AppendAnswer): AppendResult['events'] {
+  const positions = answer.positions.split(',');
+  const duplicates = new Map(answer.duplicates.map((place, d) => [place - 1, d]));
+  let version = answer.first_version ?? 0;
+  return args.map((event, i) => {
+    const d = duplicates.get(i);
+    const place =
+      d === undefined
+        ? { streamId, streamVersion: version++, duplicate: false }
+        : { streamId: answer.original_stream_ids[d]!, streamVersion: Number(answer.original_versions[d]), duplicate: true };
+    return { position: Number(positions[i]), ...place, idempotencyKey: event[5] };
+  });
+}
+
 function streamTypeOf(streamId: string, options: AppendOptions): string {
   return options.streamType ?? streamId.split('-')[0]!;
 }
@@ -258,22 +291,20 @@ export class PostgresEventStore {
     checkAppend(streamId, events);
     const expected = encodeExpectedVersion(options.expectedVersion, streamId);
     const args = this.checkedArguments(streamId, events);
-    const [statement, columns] =
-      args.length === 1 ? [APPEND_ONE, this.eventValues(args[0]!, placeOf(streamId, 0))] : [APPEND_STATEMENT, this.eventColumns(args, (k) => placeOf(streamId, k))];
-    const rows = await this.withIdempotencyRaceRetries(async () => {
-      try {
-        const { rows } = await this.pool.query<AppendedRow>({
-          ...statement,
-          values: [streamId, streamTypeOf(streamId, options), expected, ...columns],
-        });
-        return rows;
-      } catch (error) {
-        const pgError = error as { code?: string; detail?: string };
-        if (pgError.code === 'AE001') throw new ConcurrencyError(streamId, options.expectedVersion, Number(pgError.detail));
-        throw error;
-      }
-    });
-    return this.appended(streamId, rows);
+    const call = async <R extends object>(statement: { name: string; text: string }, columns: unknown[]): Promise<R[]> =>
+      this.withIdempotencyRaceRetries(async () => {
+        try {
+          const { rows } = await this.pool.query<R>({ ...statement, values: [streamId, streamTypeOf(streamId, options), expected, ...columns] });
+          return rows;
+        } catch (error) {
+          const pgError = error as { code?: string; detail?: string };
+          if (pgError.code === 'AE001') throw new ConcurrencyError(streamId, options.expectedVersion, Number(pgError.detail));
+          throw error;
+        }
+      });
+    if (args.length === 1) return this.appended(streamId, await call<AppendedRow>(APPEND_ONE, this.eventValues(args[0]!, placeOf(streamId, 0))));
+    const [answer] = await call<AppendAnswer>(APPEND_STATEMENT, this.eventColumns(args, (k) => placeOf(streamId, k)));
+    return this.result(streamId, answeredEvents(streamId, args, answer!));
   }
 
   /**
@@ -356,14 +387,15 @@ export class PostgresEventStore {
     }
   }
 
+  /** The result of a call answered with a row per event (append_one, append_many). */
   private appended(streamId: string, rows: ReadonlyArray<AppendedRow>): AppendResult {
-    const events = rows.map((r) => ({
-      position: r.position,
-      streamId: r.stream_id,
-      streamVersion: r.stream_version,
-      idempotencyKey: r.idempotency_key,
-      duplicate: r.duplicate,
-    }));
+    return this.result(
+      streamId,
+      rows.map((r) => ({ position: r.position, streamId: r.stream_id, streamVersion: r.stream_version, idempotencyKey: r.idempotency_key, duplicate: r.duplicate })),
+    );
+  }
+
+  private result(streamId: string, events: AppendResult['events']): AppendResult {
     if (events.some((e) => !e.duplicate)) this.wakeSubscribers();
     const own = events.filter((e) => e.streamId === streamId).map((e) => e.streamVersion);
     return { streamId, nextExpectedVersion: own.length ? Math.max(...own) : 0, events };

@@ -6,6 +6,7 @@ import { AppendManyChainLoop1764300015000 } from '@annals/event-store/schema/176
 import { StreamWriteLock1764300018000 } from '@annals/event-store/schema/1764300018000-stream-write-lock';
 import { AppendNewKeysFirst1764300024000 } from '@annals/event-store/schema/1764300024000-append-new-keys-first';
 import { StreamRowWithItsHead1764300025000 } from '@annals/event-store/schema/1764300025000-stream-row-with-its-head';
+import { APPEND_SIGNATURE, AppendAnswerInOneRow1764300026000 } from '@annals/event-store/schema/1764300026000-append-answer-in-one-row';
 import { createTestDatabase, type TestDatabase } from '@annals/testing';
 
 /**
@@ -14,9 +15,9 @@ import { createTestDatabase, type TestDatabase } from '@annals/testing';
  * their array arguments; since 1764300018000, append_one chains its event inside the UPDATE of
  * the stream's head; since 1764300024000, `append` and append_many try a call as if its keys were
  * all new before the checked path; since 1764300025000, a new stream's row is inserted once, with
- * its head, by all three. The chains must continue across the changes in both
- * directions, and a large call must store each new event once, in order, with the bytes of the
- * event it stores.
+ * its head, by all three; since 1764300026000, `append` answers in one row. The chains must
+ * continue across the changes in both directions, and a large call must store each new event
+ * once, in order, with the bytes of the event it stores.
  */
 describe('event store: positions, bytes and chains made in one loop', () => {
   let db: TestDatabase;
@@ -46,6 +47,18 @@ describe('event store: positions, bytes and chains made in one loop', () => {
     expect(await store.verify()).toEqual([]);
   });
 
+  /**
+   * A call of event_store.append as the store makes it, whatever shape its answer has: the
+   * versions before migration 1764300026000 answer with a row per event, which the store no
+   * longer reads.
+   */
+  const appendInSql = (streamId: string, events: NewEvent[], expected: number) =>
+    pool.query(
+      `SELECT count(*) FROM event_store.append($1, 'test', $2, $3::text[], array_fill(1, ARRAY[$6::int]), $4::jsonb[],
+              array_fill('{}'::jsonb, ARRAY[$6::int]), array_fill(NULL::timestamptz, ARRAY[$6::int]), $5::text[])`,
+      [streamId, expected, events.map((e) => e.type), events.map((e) => JSON.stringify(e.data)), events.map((e) => e.idempotencyKey), events.length],
+    );
+
   const sourceOf = async (owner: Client, fn: 'append' | 'append_many' | 'append_one') =>
     (await owner.query<{ src: string }>(`SELECT md5(prosrc) AS src FROM pg_proc WHERE proname = $1 AND pronamespace = 'event_store'::regnamespace`, [fn])).rows[0]!.src;
 
@@ -58,6 +71,7 @@ describe('event store: positions, bytes and chains made in one loop', () => {
     ['append_one (1764300025000)', 'append_one' as const, new StreamRowWithItsHead1764300025000()],
     ['append (1764300025000)', 'append' as const, new StreamRowWithItsHead1764300025000()],
     ['append_many (1764300025000)', 'append_many' as const, new StreamRowWithItsHead1764300025000()],
+    ['append (1764300026000)', 'append' as const, new AppendAnswerInOneRow1764300026000()],
   ])('%s: the chains continue across the migration, down and up again', async (_, fn, migration) => {
     const owner = new Client({ connectionString: db.ownerUrl });
     await owner.connect();
@@ -65,7 +79,7 @@ describe('event store: positions, bytes and chains made in one loop', () => {
     // the append functions as the migrated schema has them, put back afterwards whichever migration defines them now
     const { rows: installed } = await owner.query<{ def: string }>(
       `SELECT pg_get_functiondef(p.oid) AS def FROM pg_proc p
-        WHERE p.pronamespace = 'event_store'::regnamespace AND p.proname IN ('append', 'append_one', 'append_many')`,
+        WHERE p.pronamespace = 'event_store'::regnamespace AND p.proname IN ('append', 'append_one', 'append_many', 'append_many_per_stream')`,
     );
     try {
       const streams = [`${fn}-across-1`, `${fn}-across-2`];
@@ -79,8 +93,8 @@ describe('event store: positions, bytes and chains made in one loop', () => {
             for (const [i, e] of [...plain(s), mixed(s)[0]!, mixed(s)[1]!].entries()) await store.append(s, [e], { expectedVersion: from + Math.min(i, 2) });
           }
         } else if (fn === 'append') {
-          for (const s of streams) await store.append(s, plain(s), { expectedVersion: from });
-          for (const s of streams) await store.append(s, mixed(s), { expectedVersion: from + 2 });
+          for (const s of streams) await appendInSql(s, plain(s), from);
+          for (const s of streams) await appendInSql(s, mixed(s), from + 2);
         } else {
           await store.appendMany(streams.map((s) => ({ streamId: s, events: plain(s), options: { expectedVersion: from } })));
           await store.appendMany(streams.map((s) => ({ streamId: s, events: mixed(s), options: { expectedVersion: from + 2 } })));
@@ -88,7 +102,12 @@ describe('event store: positions, bytes and chains made in one loop', () => {
       };
       // (the source is compared only to know that `down` did put the other version in place: else
       // the chains written "before" the migration would prove nothing; a later migration may have
-      // replaced the function since, so this one's own version is put in place first)
+      // replaced the function since, so this one's own version is put in place first; `append`'s
+      // answer has changed shape since (1764300026000), which CREATE OR REPLACE cannot undo: for
+      // an earlier migration, that change is undone first)
+      const answerInOneRow = new AppendAnswerInOneRow1764300026000();
+      const timestamp = (m: { name: string }) => Number(/\d{13}$/.exec(m.name)![0]);
+      if (timestamp(migration) < timestamp(answerInOneRow)) await answerInOneRow.down(runner);
       await migration.up(runner);
       const current = await sourceOf(owner, fn);
       await calls('new', 0);
@@ -104,6 +123,7 @@ describe('event store: positions, bytes and chains made in one loop', () => {
       }
       expect(await store.verify()).toEqual([]);
     } finally {
+      await owner.query(`DROP FUNCTION IF EXISTS ${APPEND_SIGNATURE}`);
       for (const { def } of installed) await owner.query(def);
       await owner.end();
     }

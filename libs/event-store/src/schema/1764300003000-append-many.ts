@@ -1,25 +1,13 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * event_store.append_many: appends to many streams in one call and one transaction, each
- * stream exactly as event_store.append would (it calls it), except that a stream whose
- * expected version does not match is reported, not raised: nothing of that stream is written,
- * the others are. The ingestor sends every stream of a Kafka chunk this way: one round trip and
- * one commit instead of one per stream (docs/decisions/0004-append-function.md).
- * 1764300006000-append-many-set-based renames this function append_many_per_stream and puts a
- * set-based append_many in front of it, which calls it for calls with a duplicate.
+ * p_streams: per event, the index (1-based) of its stream in p_stream_ids; a stream's events
+ * keep their order. Returns one row per event: `request` is the event's index in the call;
+ * `conflict` is the stream's actual version when its expected version did not match (then
+ * position and stream_version are NULL), else NULL. (1764300006000 renames it
+ * append_many_per_stream; 1764300026000 makes its next version from this text.)
  */
-export class AppendMany1764300003000 implements MigrationInterface {
-  name = 'AppendMany1764300003000';
-
-  async up(q: QueryRunner): Promise<void> {
-    /*
-     * p_streams: per event, the index (1-based) of its stream in p_stream_ids; a stream's events
-     * keep their order. Returns one row per event: `request` is the event's index in the call;
-     * `conflict` is the stream's actual version when its expected version did not match (then
-     * position and stream_version are NULL), else NULL.
-     */
-    await q.query(`
+export const APPEND_MANY_V1 = `
       CREATE FUNCTION event_store.append_many(
         p_stream_ids text[],
         p_stream_types text[],
@@ -93,7 +81,22 @@ export class AppendMany1764300003000 implements MigrationInterface {
                    WITH ORDINALITY AS x(idempotency_key, position, stream_id, stream_version, duplicate, j)
               JOIN unnest(r.requests) WITH ORDINALITY AS o(req, j) ON o.j = x.j;
         END LOOP;
-      END $$`);
+      END $$`;
+
+/**
+ * event_store.append_many: appends to many streams in one call and one transaction, each
+ * stream exactly as event_store.append would (it calls it), except that a stream whose
+ * expected version does not match is reported, not raised: nothing of that stream is written,
+ * the others are. The ingestor sends every stream of a Kafka chunk this way: one round trip and
+ * one commit instead of one per stream (docs/decisions/0004-append-function.md).
+ * 1764300006000-append-many-set-based renames this function append_many_per_stream and puts a
+ * set-based append_many in front of it, which calls it for calls with a duplicate.
+ */
+export class AppendMany1764300003000 implements MigrationInterface {
+  name = 'AppendMany1764300003000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(APPEND_MANY_V1);
   }
 
   async down(q: QueryRunner): Promise<void> {
