@@ -149,7 +149,9 @@ export function writeReport(r: BenchResults, file: string): string[] {
       for (const f of judged) {
         const got = ratio(a.eventsPerSecond[f.key]?.median ?? NaN, a.eventsPerSecond.emmett!.median);
         const line = target(`append batch ${a.batch}, ${a.writers} writer(s): ${f.label} ≥ 1.5× Emmett`, got, '≥', 1.5, 2, '×');
-        md.push(`- ${line}${got >= 1.5 || !Number.isFinite(floorOf(a)) ? '' : reach(a, got, 1.5, 'emmett', (x) => `${fmt(x, 2)}× Emmett`)}`);
+        md.push(
+          `- ${line}${got >= 1.5 || !Number.isFinite(floorOf(a)) ? '' : reach(a, got, 1.5, 'emmett', (x) => `${fmt(x, 2)}× Emmett`)}${got >= 1.5 ? '' : sameCallAlone(a, f.key, got)}`,
+        );
       }
     }
     for (const a of r.append.filter((x) => x.batch === 100)) {
@@ -452,6 +454,22 @@ function anatomy(a: AppendAnatomy, results: AppendResult[]): string[] {
     );
   }
   return lines;
+}
+
+/**
+ * Under a missed line of `append` with one writer: `appendAlone` in the same run. A writer on its
+ * own waits for each append, so `append` sends every one alone, as appendAlone (decision 0019):
+ * the same call, measured twice side by side, whose two ratios show how far this run's noise
+ * moves a verdict between identical contenders.
+ */
+function sameCallAlone(a: AppendResult, form: string, got: number): string {
+  const alone = a.eventsPerSecond['annals alone'];
+  if (a.writers !== 1 || form !== 'annals' || !alone) return '';
+  const aloneRatio = ratio(alone.median, a.eventsPerSecond.emmett!.median);
+  return (
+    `  \n  With one writer \`append\` sends each append alone, as \`appendAlone\` does: the same call, measured side by side in the same trials, ` +
+    `at ${fmt(aloneRatio, 2)}× Emmett against ${fmt(got, 2)}× (${fmt(Math.abs(100 * (aloneRatio / got - 1)), 1)}% apart): this run's noise between two identical contenders.`
+  );
 }
 
 /**
