@@ -220,7 +220,8 @@ function answeredEvents(streamId: string, args: ReadonlyArray<EventArguments>, a
       d === undefined
         ? { streamId, streamVersion: version++, duplicate: false }
         : { streamId: answer.original_stream_ids[d]!, streamVersion: Number(answer.original_versions[d]), duplicate: true };
-    return { position: Number(positions[i]), ...place, idempotencyKey: event[5] };
+    const [, , , , , idempotencyKey] = event;
+    return { position: Number(positions[i]), ...place, idempotencyKey };
   });
 }
 
@@ -395,6 +396,7 @@ export class PostgresEventStore {
     );
   }
 
+  /** An append's result from its events, in call order; subscribers are woken if one was written. */
   private result(streamId: string, events: AppendResult['events']): AppendResult {
     if (events.some((e) => !e.duplicate)) this.wakeSubscribers();
     const own = events.filter((e) => e.streamId === streamId).map((e) => e.streamVersion);
