@@ -92,7 +92,8 @@ interface AppendedRow {
 /**
  * event_store.append's answer, one row for the call (migration 1764300026000): the positions as
  * text ("1,2,3", split here: the call's usual answer is little else), the first new event's
- * stream version, and the duplicates with their originals' places.
+ * stream version, and the duplicates with their originals' places (the versions as strings: pg
+ * reads a bigint[] so).
  */
 interface AppendAnswer {
   positions: string;

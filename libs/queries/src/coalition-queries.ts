@@ -51,10 +51,11 @@ const memberFacts = (f: string) => `${f}.version = m.version AND ${f}.coalition_
                          AND ${f}.known_at <= $3 AND (${f}.retracted_at IS NULL OR ${f}.retracted_at > $3)`;
 const MEMBER_FACTS = memberFacts('f');
 const SOURCE_ORDER = 'f.occurred_at, f.known_at, f.report_id';
-const SOURCES_SQL = `(SELECT coalesce(json_agg(json_build_object('reportId', f.report_id, 'source', f.source) ORDER BY ${SOURCE_ORDER}), '[]'::json)
-                        FROM read_model.facts f WHERE ${MEMBER_FACTS})`;
+/** The sources of rows `f`, as the state lists them: a JSON array in their order. */
+const SOURCE_LIST = `coalesce(json_agg(json_build_object('reportId', f.report_id, 'source', f.source) ORDER BY ${SOURCE_ORDER}), '[]'::json)`;
+const SOURCES_SQL = `(SELECT ${SOURCE_LIST} FROM read_model.facts f WHERE ${MEMBER_FACTS})`;
 /** The first $5 of them. */
-const FIRST_SOURCES_SQL = `(SELECT coalesce(json_agg(json_build_object('reportId', f.report_id, 'source', f.source) ORDER BY ${SOURCE_ORDER}), '[]'::json)
+const FIRST_SOURCES_SQL = `(SELECT ${SOURCE_LIST}
                               FROM (SELECT f.report_id, f.source, f.occurred_at, f.known_at FROM read_model.facts f WHERE ${MEMBER_FACTS}
                                      ORDER BY ${SOURCE_ORDER} LIMIT $5) f)`;
 /** How many there are: the pair index covers every column tested, so no source is read to be counted. */

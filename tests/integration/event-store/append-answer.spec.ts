@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { PostgresEventStore, type NewEvent } from '@annals/event-store';
 import { createTestDatabase, type TestDatabase } from '@annals/testing';
+import { sqlAppend } from '../../support/sql-append';
 
 interface Answer {
   positions: number[];
@@ -28,14 +29,14 @@ describe('event store: append answers in one row', () => {
   });
   afterAll(() => db.drop());
 
-  /** A call of event_store.append straight in SQL, one event per key (keys may repeat). */
+  /** A call of event_store.append straight in SQL, one event per key (keys may repeat), its data naming its key. */
   const append = async (streamId: string, expected: number, keys: string[]): Promise<Answer> => {
     // (pg reads a bigint[] as strings)
-    const { rows } = await pool.query<Omit<Answer, 'positions' | 'original_versions'> & { positions: string[]; original_versions: string[] }>(
-      `SELECT * FROM event_store.append($1, 'test', $2, array_fill('reported'::text, ARRAY[$4::int]), array_fill(1, ARRAY[$4::int]),
-              ARRAY(SELECT jsonb_build_object('key', k) FROM unnest($3::text[]) k), array_fill('{}'::jsonb, ARRAY[$4::int]),
-              array_fill(now(), ARRAY[$4::int]), $3::text[])`,
-      [streamId, expected, keys, keys.length],
+    const rows = await sqlAppend<Omit<Answer, 'positions' | 'original_versions'> & { positions: string[]; original_versions: string[] }>(
+      pool,
+      streamId,
+      expected,
+      keys.map((key) => ({ type: 'reported', data: { key }, key })),
     );
     expect(rows).toHaveLength(1);
     const [row] = rows;

@@ -8,6 +8,7 @@ import { AppendNewKeysFirst1764300024000 } from '@annals/event-store/schema/1764
 import { StreamRowWithItsHead1764300025000 } from '@annals/event-store/schema/1764300025000-stream-row-with-its-head';
 import { APPEND_SIGNATURE, AppendAnswerInOneRow1764300026000 } from '@annals/event-store/schema/1764300026000-append-answer-in-one-row';
 import { createTestDatabase, type TestDatabase } from '@annals/testing';
+import { sqlAppend } from '../../support/sql-append';
 
 /**
  * Since migrations 1764300014000 and 1764300015000, `append` and `append_many` make each new
@@ -47,17 +48,9 @@ describe('event store: positions, bytes and chains made in one loop', () => {
     expect(await store.verify()).toEqual([]);
   });
 
-  /**
-   * A call of event_store.append as the store makes it, whatever shape its answer has: the
-   * versions before migration 1764300026000 answer with a row per event, which the store no
-   * longer reads.
-   */
+  /** `append` in SQL: its answer has changed shape since the earlier migrations, and the store reads only the new one. */
   const appendInSql = (streamId: string, events: NewEvent[], expected: number) =>
-    pool.query(
-      `SELECT count(*) FROM event_store.append($1, 'test', $2, $3::text[], array_fill(1, ARRAY[$6::int]), $4::jsonb[],
-              array_fill('{}'::jsonb, ARRAY[$6::int]), array_fill(NULL::timestamptz, ARRAY[$6::int]), $5::text[])`,
-      [streamId, expected, events.map((e) => e.type), events.map((e) => JSON.stringify(e.data)), events.map((e) => e.idempotencyKey), events.length],
-    );
+    sqlAppend(pool, streamId, expected, events.map((e) => ({ type: e.type, data: e.data, key: e.idempotencyKey ?? null })));
 
   const sourceOf = async (owner: Client, fn: 'append' | 'append_many' | 'append_one') =>
     (await owner.query<{ src: string }>(`SELECT md5(prosrc) AS src FROM pg_proc WHERE proname = $1 AND pronamespace = 'event_store'::regnamespace`, [fn])).rows[0]!.src;
