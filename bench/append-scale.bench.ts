@@ -88,7 +88,7 @@ async function fill(stores: AppendStores, count: number): Promise<void> {
   );
   await stores.owner.query(
     `INSERT INTO raw_events (stream_id, stream_version, event_type, payload, metadata)
-     SELECT 'filled-' || (g / ${FILL_BATCH}), g % ${FILL_BATCH} + 1, 'coalition.member-joined', $1::jsonb, $2::jsonb FROM generate_series(0, $3::int - 1) AS g`,
+     SELECT 'filled-' || (g / ${FILL_BATCH}), g % ${FILL_BATCH} + 1, 'coalition.member-joined', $1::json, $2::json FROM generate_series(0, $3::int - 1) AS g`,
     [JSON.stringify(payload(0)), JSON.stringify({ correlationId: 'c-0' }), count],
   );
 }

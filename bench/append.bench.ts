@@ -278,7 +278,7 @@ export const FLOOR_COLUMNS = ['stream_id', 'stream_version', 'event_type', 'payl
 
 /** The floor's append in its INSERT form: one statement, a column array per FLOOR_COLUMNS. */
 export const FLOOR_INSERT = `INSERT INTO floor_events (stream_id, stream_version, event_type, payload, metadata, occurred_at, idempotency_key, hash)
-  SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::text[], $8::bytea[])`;
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::json[], $5::json[], $6::timestamptz[], $7::text[], $8::bytea[])`;
 
 /** A floor writer's stream: the rows of its next append, each hashed onto the one before (sha256, as Annals chains). */
 export function floorChain(streamId: string) {

@@ -71,12 +71,12 @@ export function writeReport(r: BenchResults, file: string): string[] {
         '(global position, transaction id order, unique stream version, unique idempotency key) and a sha256 chain computed by the writer, which knows its streams\' heads; ' +
         'the unique (stream, version) alone enforces the expected version. It leaves out what Annals adds (the stream table, duplicate answers with their original place, ' +
         (r.append.some((a) => a.eventsPerSecond[FLOOR_CHAINED])
-          ? 'checks and hashing inside PostgreSQL whoever connects). But its writer chains the JSON text it printed, which the log\'s `jsonb` does not keep (keys reordered, spacing dropped): ' +
-            'nothing read back from that log reproduces its chain, so it bounds the work of a chain, not a store. ' +
+          ? 'checks and hashing inside PostgreSQL whoever connects). But its writer chains its rows as it printed them, in Node: bytes of its own, which no check inside PostgreSQL recomputes, ' +
+            'so it bounds the work of a chain, not a store. ' +
             'Floor chained in PostgreSQL: a table of its own like the first, written by one call of a small PL/pgSQL function that reads the stream\'s head by its unique index and chains each event as stored ' +
             '(its position, Annals\' canonical bytes, sha256) before one `INSERT`, so that the chain can be checked from the log as Annals\' `verify` does (the benchmark recomputes 20 of its streams\' chains after the trials). ' +
             'It still leaves out the stream table and its lock, positions taken by winners only, duplicate answers, the answer and the checks: the upper bound for a store that keeps what Annals keeps, ' +
-            'and the floor a missed target is judged by. It can be the faster of the two: the writer\'s floor hashes in Node and sends its rows as `jsonb[]` arrays, which pg escapes one by one. '
+            'and the floor a missed target is judged by. It can be the faster of the two: the writer\'s floor hashes in Node and sends its rows as `json[]` arrays, which pg escapes one by one. '
           : 'checks and hashing inside PostgreSQL whoever connects), so the faster of its two forms is an upper bound for Annals on this machine. ') +
         `${r.append[0]?.eventsPerSecond.annals?.trials.length ?? 0} trials per contender` +
         ((r.append[0]?.blocks ?? 1) > 1

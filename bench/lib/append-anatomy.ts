@@ -1,7 +1,7 @@
 import { Client, Pool } from 'pg';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { APPEND_STATEMENT, PostgresEventStore } from '@annals/event-store';
-import { APPEND_SIGNATURE } from '@annals/event-store/schema/1764300026000-append-answer-in-one-row';
+import { JSON_APPEND_SIGNATURE as APPEND_SIGNATURE } from '@annals/event-store/schema/1764300027000-log-keeps-json-as-sent';
 import { benchEvents, FLOOR_COLUMNS, FLOOR_INSERT, floorChain, payload } from '../append.bench';
 import type { BenchContext } from './bench-context';
 import { FLOOR_CHAINED_APPEND, FLOOR_CHAINED_DDL } from './floor-chained-append';

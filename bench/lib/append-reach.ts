@@ -4,9 +4,9 @@ import { fmt } from './stats';
  * What docs/benchmarks.md says under an append target that Annals missed: whether the floors
  * reach it, and so whether the gap is Annals' own or out of reach on this machine.
  *
- * Two floors bound two ways to keep a hash chain. The writer's floor chains the JSON text its
- * writer printed: the least work of all, but no one could check that chain from the stored log
- * (jsonb does not keep the text). The floor chained in PostgreSQL chains the events as stored,
+ * Two floors bound two ways to keep a hash chain. The writer's floor chains its rows as its
+ * writer printed them, in Node: the least work of all, but bytes of its own, which no check inside
+ * PostgreSQL recomputes. The floor chained in PostgreSQL chains the events as stored,
  * where Annals does (decision 0004). Figures are ratios to the target's baseline (Emmett, or the
  * raw INSERT).
  */
@@ -38,7 +38,7 @@ export function appendReach(r: AppendReach): string {
     return `within the floor's reach (${r.what(r.writerFloor)}; Annals would have to run at ${percent(r.needed, r.writerFloor)} of the floor's rate${copyOnly(r.writerFloor)}): Annals' own gap${r.anatomyBelow}`;
   }
   // The floor chained in PostgreSQL decides: it keeps what Annals keeps, its chain included. It
-  // can be the faster of the two (the writer's floor hashes in Node and sends jsonb[] arrays,
+  // can be the faster of the two (the writer's floor hashes in Node and sends json[] arrays,
   // which pg escapes), so the writer's floor missing the target does not put it out of reach.
   if (r.chainedFloor >= r.needed) {
     return `within the reach of the floor chained in PostgreSQL ${r.what(r.chainedFloor)} (Annals would have to run at ${percent(r.needed, r.chainedFloor)} of its rate): Annals' own gap${r.anatomyBelow}`;

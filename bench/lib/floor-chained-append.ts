@@ -4,10 +4,10 @@ import { floorEventsTable } from './pipeline-tables';
  * The append floor whose chain `verify` could check: the least an append must do to keep what
  * Annals keeps when the hash chain covers the events as the log stores them.
  *
- * The other floor (append.bench.ts' `floorChain`) hashes the JSON text its writer printed, which
- * a jsonb column does not keep (jsonb orders keys by length, drops spacing, prints numbers its own
- * way): nothing read back from that log reproduces its hashes. Bytes that can be read back are
- * printed from the stored values, in PostgreSQL, where Annals makes them (decision 0004). So this
+ * The other floor (append.bench.ts' `floorChain`) hashes its rows as its writer printed them, in
+ * Node: bytes of its own, which no check inside PostgreSQL recomputes, made by whichever writer
+ * connects. Bytes that PostgreSQL can check are printed from the stored values, in PostgreSQL,
+ * where Annals makes them (decision 0004). So this
  * floor is one call of a small PL/pgSQL function: the head read by the unique (stream, version)
  * index, a loop making each event's position, canonical bytes (Annals' own `event_bytes`, the
  * cheapest form measured) and sha256 link, one INSERT. The unique (stream, version) alone enforces
@@ -20,11 +20,11 @@ export const FLOOR_CHAINED_TABLE = 'floor_chained_events';
 
 export const FLOOR_CHAINED_DDL = [
   ...floorEventsTable(FLOOR_CHAINED_TABLE),
-  `CREATE FUNCTION floor_chained_append(p_stream_id text, p_first_version bigint, p_types text[], p_payloads jsonb, p_metadata jsonb,
+  `CREATE FUNCTION floor_chained_append(p_stream_id text, p_first_version bigint, p_types text[], p_payloads json, p_metadata json,
        p_occurred_at timestamptz[], p_keys text[]) RETURNS void LANGUAGE plpgsql AS $$
      DECLARE
-       v_payloads jsonb[] := ARRAY(SELECT x.v FROM jsonb_array_elements(p_payloads) WITH ORDINALITY AS x(v, i) ORDER BY x.i);
-       v_metadata jsonb[] := ARRAY(SELECT x.v FROM jsonb_array_elements(p_metadata) WITH ORDINALITY AS x(v, i) ORDER BY x.i);
+       v_payloads json[] := ARRAY(SELECT x.v FROM json_array_elements(p_payloads) WITH ORDINALITY AS x(v, i) ORDER BY x.i);
+       v_metadata json[] := ARRAY(SELECT x.v FROM json_array_elements(p_metadata) WITH ORDINALITY AS x(v, i) ORDER BY x.i);
        v_now timestamptz := now();
        v_hash bytea := ''::bytea;
        v_positions bigint[] := '{}';
@@ -50,7 +50,7 @@ export const FLOOR_CHAINED_DDL = [
 /** The floor's call, named (prepared once per connection, as Annals' calls are). */
 export const FLOOR_CHAINED_APPEND = {
   name: 'floor_chained_append',
-  text: 'SELECT floor_chained_append($1, $2, $3::text[], $4::jsonb, $5::jsonb, $6::timestamptz[], $7::text[])',
+  text: 'SELECT floor_chained_append($1, $2, $3::text[], $4::json, $5::json, $6::timestamptz[], $7::text[])',
 };
 
 /**

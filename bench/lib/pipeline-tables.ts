@@ -1,13 +1,14 @@
 /**
  * The floor's event log: Annals' events table as plainly as possible, with the constraints and
  * indexes that keep what Annals keeps (global position, transaction id for the catch-up order,
- * a unique stream version, a unique idempotency key, the hash). The append and end-to-end floors
+ * a unique stream version, a unique idempotency key, the hash; the JSON as sent, `json`, as the
+ * log keeps it since migration 1764300027000). The append and end-to-end floors
  * write it; `name` gives a contender a log of its own (an A/B of appends into one table's indexes
  * favours whichever writes at their right edge: decision 0004).
  */
 export const floorEventsTable = (name: string) => [
   `CREATE TABLE ${name} (position bigserial PRIMARY KEY, transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(), stream_id text NOT NULL,
-     stream_version bigint NOT NULL, event_type text NOT NULL, payload jsonb NOT NULL, metadata jsonb NOT NULL, occurred_at timestamptz,
+     stream_version bigint NOT NULL, event_type text NOT NULL, payload json NOT NULL, metadata json NOT NULL, occurred_at timestamptz,
      recorded_at timestamptz NOT NULL DEFAULT now(), idempotency_key text NOT NULL, hash bytea NOT NULL, UNIQUE (stream_id, stream_version))`,
   `CREATE UNIQUE INDEX ON ${name} (idempotency_key)`,
   `CREATE INDEX ON ${name} (transaction_id, position)`,
@@ -19,7 +20,7 @@ export const FLOOR_EVENTS_TABLE = floorEventsTable('floor_events');
 export const PIPELINE_TABLES: Record<'raw' | 'floor', string[]> = {
   raw: [
     `CREATE TABLE raw_events (position bigserial PRIMARY KEY, stream_id text NOT NULL, stream_version bigint NOT NULL, event_type text NOT NULL,
-       payload jsonb NOT NULL, metadata jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream_id, stream_version))`,
+       payload json NOT NULL, metadata json NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream_id, stream_version))`,
   ],
   floor: [
     ...FLOOR_EVENTS_TABLE,

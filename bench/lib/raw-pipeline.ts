@@ -5,8 +5,8 @@
  *    no domain, no hash chain, no read model: the limit of Kafka to PostgreSQL on this machine.
  *  - floor: the least any pipeline must do to keep what Annals keeps, written as plainly as
  *    possible: the contract's validation, a log row per report with Annals' constraints and
- *    indexes (idempotency key, stream version, global order) and a hash chain (over the text it
- *    printed, which jsonb does not keep: the work of a chain, not one its log could check), a read-model
+ *    indexes (idempotency key, stream version, global order) and a hash chain (over the rows as it
+ *    printed them, in Node: the work of a chain, not one PostgreSQL could check), a read-model
  *    fact row with the facts partition's indexes, and the bitemporal membership rows the
  *    point-in-time question reads (the query floor, query-floor-server.ts, reads them too), with
  *    the membership partition's indexes, in one transaction per chunk. It computes a pair's rows
@@ -79,12 +79,12 @@ const floorStore: Store = async (pool, chunk, partition) => {
     await client.query('BEGIN');
     // Written the way Annals writes (arrayLiteral, JSON columns as one JSON document), so that the
     // floor spends no CPU Annals does not: pg's own printing of arrays escapes every element in
-    // Node, and PostgreSQL unescapes a jsonb[] before it parses each document.
+    // Node, and PostgreSQL unescapes a json[] before it checks each document.
     const { rows: stored } = await client.query<{ position: string }>(
       `INSERT INTO floor_events (stream_id, stream_version, event_type, payload, metadata, occurred_at, idempotency_key, hash)
        SELECT e.stream_id, e.version, e.type, e.json -> 0, e.json -> 1, e.occurred_at, e.key, decode(e.hash, 'hex')
          FROM ROWS FROM (unnest($1::text[]), unnest($2::bigint[]), unnest($3::text[]), unnest($4::timestamptz[]), unnest($5::text[]), unnest($6::text[]),
-                         jsonb_array_elements($7::jsonb)) AS e(stream_id, version, type, occurred_at, key, hash, json)
+                         json_array_elements($7::json)) AS e(stream_id, version, type, occurred_at, key, hash, json)
        RETURNING position`,
       [arrayLiteral(rows.map((r) => r.streamId)), arrayLiteral(rows.map((r) => r.version)), arrayLiteral(reports.map((r) => r.type)),
        arrayLiteral(reports.map((r) => r.occurredAt)), arrayLiteral(reports.map((r) => r.id)), arrayLiteral(rows.map((r) => r.hash.toString('hex'))),

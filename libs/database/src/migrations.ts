@@ -23,10 +23,11 @@ import { LogAnchor1764300022000 } from '@annals/event-store/schema/1764300022000
 import { AppendNewKeysFirst1764300024000 } from '@annals/event-store/schema/1764300024000-append-new-keys-first';
 import { StreamRowWithItsHead1764300025000 } from '@annals/event-store/schema/1764300025000-stream-row-with-its-head';
 import { AppendAnswerInOneRow1764300026000 } from '@annals/event-store/schema/1764300026000-append-answer-in-one-row';
+import { LogKeepsJsonAsSent1764300027000 } from '@annals/event-store/schema/1764300027000-log-keeps-json-as-sent';
 import { MembershipCountryBySkipScan1764300023000 } from '@annals/projections/schema/1764300023000-membership-country-by-skip-scan';
 
 /**
  * The schema's history, oldest first. Each lib owns the migrations of its tables;
  * this list is the one place that orders them.
  */
-export const migrations = [EventStore1764300000000, ReadModel1764300001000, AppendIndexProbes1764300002000, AppendMany1764300003000, FormedIndex1764300004000, AppendFastPath1764300005000, AppendManySetBased1764300006000, MembershipCoalitionHash1764300007000, StreamIdCheck1764300008000, CanonicalBytesPrintedOnce1764300009000, PayloadStatistics1764300010000, RulesAsDomains1764300012000, AppendOne1764300013000, AppendChainLoop1764300014000, AppendManyChainLoop1764300015000, CoarseStatisticsRefresh1764300016000, EventPayloadStatistics1764300017000, StreamWriteLock1764300018000, PartitionLocksFirst1764300019000, FactsPairCovering1764300020000, SkippedEvents1764300021000, LogAnchor1764300022000, MembershipCountryBySkipScan1764300023000, AppendNewKeysFirst1764300024000, StreamRowWithItsHead1764300025000, AppendAnswerInOneRow1764300026000];
+export const migrations = [EventStore1764300000000, ReadModel1764300001000, AppendIndexProbes1764300002000, AppendMany1764300003000, FormedIndex1764300004000, AppendFastPath1764300005000, AppendManySetBased1764300006000, MembershipCoalitionHash1764300007000, StreamIdCheck1764300008000, CanonicalBytesPrintedOnce1764300009000, PayloadStatistics1764300010000, RulesAsDomains1764300012000, AppendOne1764300013000, AppendChainLoop1764300014000, AppendManyChainLoop1764300015000, CoarseStatisticsRefresh1764300016000, EventPayloadStatistics1764300017000, StreamWriteLock1764300018000, PartitionLocksFirst1764300019000, FactsPairCovering1764300020000, SkippedEvents1764300021000, LogAnchor1764300022000, MembershipCountryBySkipScan1764300023000, AppendNewKeysFirst1764300024000, StreamRowWithItsHead1764300025000, AppendAnswerInOneRow1764300026000, LogKeepsJsonAsSent1764300027000];

@@ -69,7 +69,8 @@ export type StoredEventCore<T extends string = string, D = unknown> = Pick<
  * What a writer reads of a stream's events to rebuild the stream's state, when that state lives
  * in the idempotency keys and a few metadata keys it wrote (`readStreamKeys`): each event's
  * version, idempotency key, and the values of the metadata keys asked for, as text (a string as
- * it is, any other JSON value as its JSON text; a key the event's metadata lacks is left out).
+ * it is, any other JSON value as its JSON text as the writer sent it; a key the event's metadata
+ * lacks is left out).
  * No payload, no other metadata: an ingestor reads every stream it writes to after a start, and
  * on a log of 1,000,000 events decoding whole headers (the metadata's JSON above all) was most
  * of that read's cost.

@@ -7,6 +7,7 @@ import { START } from './events';
 import { EventTypeRegistry } from './upcasting/event-type-registry';
 import type { LogAnchor } from './log-anchor';
 import { AppendBatcher } from './append-batcher';
+import { refusedInJson } from './json-the-log-refuses';
 
 export interface AppendOptions {
   expectedVersion: ExpectedVersion;
@@ -111,16 +112,17 @@ export interface AppendRequest {
 }
 
 /**
- * A parameter holding a JSON array, as the jsonb[] of its elements, in order.
+ * A parameter holding a JSON array, as the json[] of its elements, in order: each element's text
+ * exactly as sent, which the log keeps and the chain hashes (migration 1764300027000).
  *
  * A call's payloads and metadata travel as one JSON document each (the events' values in call
- * order), unpacked here. As jsonb[] parameters, pg would escape every document into an array
+ * order), unpacked here. As array parameters, pg would escape every document into an array
  * literal (a regex pass over each) and PostgreSQL's array_in would unescape it again before
- * jsonb_in parses it. Measured at 2 to 500 events per call, with 1 and 8 writers: never slower,
- * and up to a fifth less of Node's CPU (docs/decisions/0004-append-function.md, the amendments
- * on payload documents).
+ * parsing it. Measured (as jsonb, before 1764300027000) at 2 to 500 events per call, with 1 and
+ * 8 writers: never slower, and up to a fifth less of Node's CPU
+ * (docs/decisions/0004-append-function.md, the amendments on payload documents).
  */
-const jsonbArray = (param: string) => `ARRAY(SELECT x.v FROM jsonb_array_elements(${param}::jsonb) WITH ORDINALITY AS x(v, i) ORDER BY x.i)`;
+const jsonArray = (param: string) => `ARRAY(SELECT x.v FROM json_array_elements(${param}::json) WITH ORDINALITY AS x(v, i) ORDER BY x.i)`;
 
 /**
  * Named: each connection parses and plans a call once, not on every append. Exported for the
@@ -129,18 +131,18 @@ const jsonbArray = (param: string) => `ARRAY(SELECT x.v FROM jsonb_array_element
 export const APPEND_STATEMENT = {
   name: 'event_store.append',
   text: `SELECT array_to_string(a.positions, ',') AS positions, a.first_version, a.duplicates, a.original_stream_ids, a.original_versions
-           FROM event_store.append($1, $2, $3, $4::text[], $5::int[], ${jsonbArray('$6')}, ${jsonbArray('$7')}, $8::timestamptz[], $9::text[]) a`,
+           FROM event_store.append($1, $2, $3, $4::text[], $5::int[], ${jsonArray('$6')}, ${jsonArray('$7')}, $8::timestamptz[], $9::text[]) a`,
 };
 const APPEND_MANY = {
   name: 'event_store.append_many',
-  text: `SELECT * FROM event_store.append_many($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::int[], ${jsonbArray('$7')}, ${jsonbArray('$8')}, $9::timestamptz[], $10::text[])`,
+  text: `SELECT * FROM event_store.append_many($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::int[], ${jsonArray('$7')}, ${jsonArray('$8')}, $9::timestamptz[], $10::text[])`,
 };
 
 /**
  * A call of one event (a command handler's usual call): event_store.append_one, its arguments as
  * scalars, which neither side has to print, escape and parse as arrays (migration 1764300013000).
  */
-const APPEND_ONE = { name: 'event_store.append_one', text: 'SELECT * FROM event_store.append_one($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9)' };
+const APPEND_ONE = { name: 'event_store.append_one', text: 'SELECT * FROM event_store.append_one($1, $2, $3, $4, $5, $6::json, $7::json, $8, $9)' };
 
 const STREAM_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
 
@@ -162,25 +164,35 @@ type EventPlaces = (k: number) => string;
  * cannot hold (a BigInt, a cycle, a toJSON that throws) is refused as an InvalidAppendError
  * naming the event and the field, before anything is sent: AppendBatcher then fails only that
  * append, where JSON.stringify's TypeError would have failed every append sharing its call. The
- * events are stringified one by one only to find the one at fault.
+ * events are stringified one by one only to find the one at fault. So is a value holding what
+ * the log refuses (U+0000, an unpaired surrogate: refusedInJson), which jsonb refused in
+ * PostgreSQL before the log kept JSON as sent.
  */
 function jsonColumn(values: unknown[], field: 'data' | 'metadata', places: EventPlaces): string {
+  let json: string;
   try {
-    return JSON.stringify(values);
+    json = JSON.stringify(values);
   } catch (error) {
     values.forEach((value, k) => jsonText(value, field, places(k)));
     throw error;
   }
+  // (one search of the whole call's text; each event's own only when that found one)
+  if (refusedInJson(json, field)) values.forEach((value, k) => jsonText(value, field, places(k)));
+  return json;
 }
 
-/** One event's data or metadata as JSON text, refused as in jsonColumn. */
+/** One event's data or metadata as JSON text, refused as in jsonColumn, or when it holds what the log refuses (refusedInJson). */
 function jsonText(value: unknown, field: 'data' | 'metadata', place: string): string {
+  let json: string;
   try {
-    return JSON.stringify(value);
+    json = JSON.stringify(value);
   } catch (error) {
     // (the first line: V8 draws the path of a cycle on the next ones)
     throw new InvalidAppendError(`${place}: ${field} is not JSON: ${(error as Error).message.split('\n')[0]}`);
   }
+  const refused = json === undefined ? undefined : refusedInJson(json, field);
+  if (refused) throw new InvalidAppendError(`${place}: ${refused}; the log does not take it`);
+  return json;
 }
 
 /**

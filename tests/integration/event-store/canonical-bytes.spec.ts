@@ -5,7 +5,9 @@ import { createTestDatabase, type TestDatabase } from '@annals/testing';
 /**
  * The canonical bytes of an event are what every stored hash was computed over: whatever form
  * event_store.event_bytes takes, it must give the bytes the first form gave, for every value an
- * event can hold, or `verify` would report events stored before as tampered with.
+ * event can hold, or `verify` would report events stored before as tampered with. Since the log
+ * keeps JSON as sent (migration 1764300027000), the events stored before hold jsonb's printed
+ * text, which is what the first form hashed; newer events' bytes hold their text as sent.
  */
 describe('event store: canonical bytes', () => {
   let db: TestDatabase;
@@ -41,7 +43,7 @@ describe('event store: canonical bytes', () => {
   ];
   const instants = [null, '2014-09-19T00:00:00Z', '1969-12-31T23:59:59.999999Z', '0001-01-01T00:00:00Z', '2999-12-31T23:59:59.123456Z', '2015-12-09T10:11:12.5+03:00'];
 
-  it('the current form gives the first form\'s bytes for hostile values of every field', async () => {
+  it('the current form, given the text jsonb printed (what the log holds for events stored before), gives the first form\'s bytes for hostile values of every field', async () => {
     const { rows } = await admin.query<{ cases: number; different: number; sample: string | null }>(
       `WITH cases AS (
          SELECT p.pos, t.txt, d.doc::jsonb AS doc, m.doc::jsonb AS meta, i.at::timestamptz AS at, k.key
@@ -55,7 +57,7 @@ describe('event store: canonical bytes', () => {
        compared AS (
          SELECT c.*,
                 pg_temp.event_bytes_v1(c.pos, 'stream-1', c.pos, 'type ' || c.txt, 2, c.doc, c.meta, c.at, now(), c.key) AS before,
-                event_store.event_bytes(c.pos, 'stream-1', c.pos, 'type ' || c.txt, 2, c.doc, c.meta, c.at, now(), c.key) AS after
+                event_store.event_bytes(c.pos, 'stream-1', c.pos, 'type ' || c.txt, 2, c.doc::json, c.meta::json, c.at, now(), c.key) AS after
            FROM cases c
        )
        SELECT count(*)::int AS cases, count(*) FILTER (WHERE before IS DISTINCT FROM after)::int AS different,
@@ -65,6 +67,16 @@ describe('event store: canonical bytes', () => {
     );
     expect(rows[0]).toEqual({ cases: expect.any(Number), different: 0, sample: null });
     expect(rows[0]!.cases).toBeGreaterThan(10_000);
+  });
+
+  it('the payload and the metadata go into the bytes as stored, byte for byte', async () => {
+    const payload = '{"z":1,  "a" : [1.50, "\\u00e9"], "a": 2}';
+    const metadata = '{ "b":true,"a":null }';
+    const { rows } = await admin.query<{ bytes: string }>(
+      `SELECT convert_from(event_store.event_bytes(1, 's', 1, 't', 1, $1::json, $2::json, NULL, '2015-12-09Z', NULL), 'UTF8') AS bytes`,
+      [payload, metadata],
+    );
+    expect(rows[0]!.bytes).toBe(`[1, "s", 1, "t", 1, ${payload}, ${metadata}, null, 1449619200000000, null]`);
   });
 
   it('every field reaches the bytes: changing any one of them changes them', async () => {

@@ -5,7 +5,7 @@ import { createTestDatabase, eventually, type TestDatabase } from '@annals/testi
 /** Appends through the SQL function inside a transaction the test keeps open. */
 async function appendInOpenTransaction(client: PoolClient, streamId: string, label: string): Promise<number> {
   const { rows } = await client.query<{ position: number }>(
-    `SELECT positions[1] AS position FROM event_store.append($1, 'test', -1, ARRAY['marked'], ARRAY[1], ARRAY[$2::jsonb], ARRAY['{}'::jsonb], ARRAY[NULL::timestamptz], ARRAY[NULL::text])`,
+    `SELECT positions[1] AS position FROM event_store.append($1, 'test', -1, ARRAY['marked'], ARRAY[1], ARRAY[$2::json], ARRAY['{}'::json], ARRAY[NULL::timestamptz], ARRAY[NULL::text])`,
     [streamId, JSON.stringify({ label })],
   );
   return rows[0]!.position;

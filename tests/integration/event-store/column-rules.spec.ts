@@ -21,7 +21,7 @@ describe('event store: the rules of the log columns, enforced by PostgreSQL', ()
 
   const append = (overrides: { streamType?: string; type?: string; schemaVersion?: number; key?: string | null }, streamId = 'rules-1') =>
     pool.query(
-      `SELECT * FROM event_store.append($1, $2, -1, ARRAY[$3::text], ARRAY[$4::int], ARRAY['{}'::jsonb], ARRAY['{}'::jsonb], ARRAY[now()], ARRAY[$5::text])`,
+      `SELECT * FROM event_store.append($1, $2, -1, ARRAY[$3::text], ARRAY[$4::int], ARRAY['{}'::json], ARRAY['{}'::json], ARRAY[now()], ARRAY[$5::text])`,
       [streamId, overrides.streamType ?? 'rules', overrides.type ?? 'reported', overrides.schemaVersion ?? 1, overrides.key ?? null],
     );
   const stored = async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_store.events')).rows[0]!.n;

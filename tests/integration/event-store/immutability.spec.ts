@@ -69,7 +69,7 @@ describe('event store: append-only and tamper-evident', () => {
       `SET session_replication_role = replica;
        UPDATE event_store.events e SET payload = '{"forged":true}',
               hash = event_store.event_hash(p.hash, e.position, e.stream_id, e.stream_version, e.event_type, e.schema_version,
-                                            '{"forged":true}'::jsonb, e.metadata, e.occurred_at, e.recorded_at, e.idempotency_key)
+                                            '{"forged":true}'::json, e.metadata, e.occurred_at, e.recorded_at, e.idempotency_key)
          FROM event_store.events p
         WHERE e.position = ${target.position} AND p.stream_id = e.stream_id AND p.stream_version = e.stream_version - 1;
        SET session_replication_role = origin;`,

@@ -85,7 +85,7 @@ describe("event store: the log's anchor tells what its chains cannot", () => {
       DECLARE r record; previous bytea;
       BEGIN
         FOR r IN SELECT * FROM event_store.events WHERE stream_id = 'chain-1' ORDER BY stream_version LOOP
-          IF r.stream_version = 2 THEN r.payload := '{"forged":true}'::jsonb; END IF;
+          IF r.stream_version = 2 THEN r.payload := '{"forged":true}'::json; END IF;
           previous := event_store.event_hash(previous, r.position, r.stream_id, r.stream_version, r.event_type, r.schema_version,
                                              r.payload, r.metadata, r.occurred_at, r.recorded_at, r.idempotency_key);
           UPDATE event_store.events SET payload = r.payload, hash = previous WHERE position = r.position;
@@ -112,7 +112,7 @@ describe("event store: the log's anchor tells what its chains cannot", () => {
       if (struck || typeof text !== 'string' || !text.includes('event_store.verify()')) return;
       struck = true;
       await store.append('late-0', facts(9, 3), { expectedVersion: 'no-stream' });
-      await asSuperuser(`UPDATE event_store.events SET payload = '{"forged":true}'::jsonb WHERE stream_id = 'late-0' AND stream_version = 2`);
+      await asSuperuser(`UPDATE event_store.events SET payload = '{"forged":true}'::json WHERE stream_id = 'late-0' AND stream_version = 2`);
     };
     // every connection of the pool, in both of pg's forms of query (the pool's own query passes a callback)
     watched.on('connect', (client) => {

@@ -20,8 +20,8 @@ describe('event store: statistics on what reads use, none on the events\' JSON',
     for (let s = 0; s < 30; s++) {
       await db.appPool().query(
         `SELECT * FROM event_store.append($1, 'stats', 0, array_fill('reported'::text, ARRAY[10]), array_fill(1, ARRAY[10]),
-                ARRAY(SELECT jsonb_build_object('n', i, 'note', repeat('x', 200)) FROM generate_series(1, 10) i),
-                ARRAY(SELECT jsonb_build_object('correlationId', 'c-' || i) FROM generate_series(1, 10) i),
+                ARRAY(SELECT json_build_object('n', i, 'note', repeat('x', 200)) FROM generate_series(1, 10) i),
+                ARRAY(SELECT json_build_object('correlationId', 'c-' || i) FROM generate_series(1, 10) i),
                 array_fill(now(), ARRAY[10]), ARRAY(SELECT $1 || '-' || i FROM generate_series(1, 10) i))`,
         [`stats-${s}`],
       );

@@ -18,7 +18,7 @@ describe('event store: the stream id rule, enforced by PostgreSQL', () => {
 
   const append = (streamId: string, expected = 0) =>
     pool.query(
-      `SELECT * FROM event_store.append($1, 'test', $2, ARRAY['reported'], ARRAY[1], ARRAY['{}'::jsonb], ARRAY['{}'::jsonb], ARRAY[now()], ARRAY[NULL::text])`,
+      `SELECT * FROM event_store.append($1, 'test', $2, ARRAY['reported'], ARRAY[1], ARRAY['{}'::json], ARRAY['{}'::json], ARRAY[now()], ARRAY[NULL::text])`,
       [streamId, expected],
     );
 

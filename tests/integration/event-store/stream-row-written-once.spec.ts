@@ -52,14 +52,14 @@ describe('event store: a new stream\'s row written once, with its head', () => {
   const several = (client: PoolClient, stream: string, expected: number, keys: string[]) =>
     client.query(
       `SELECT * FROM event_store.append($1, 'test', $2, array_fill('reported'::text, ARRAY[$4::int]), array_fill(1, ARRAY[$4::int]),
-              array_fill('{"n": 1}'::jsonb, ARRAY[$4::int]), array_fill('{}'::jsonb, ARRAY[$4::int]), array_fill(now(), ARRAY[$4::int]), $3::text[])`,
+              array_fill('{"n": 1}'::json, ARRAY[$4::int]), array_fill('{}'::json, ARRAY[$4::int]), array_fill(now(), ARRAY[$4::int]), $3::text[])`,
       [stream, expected, keys, keys.length],
     );
   const many = (client: PoolClient, streams: Array<[string, number]>, key: string) =>
     client.query(
       `SELECT * FROM event_store.append_many($1::text[], array_fill('test'::text, ARRAY[$4::int]), $2::bigint[],
               ARRAY(SELECT generate_series(1, $4::int)), array_fill('reported'::text, ARRAY[$4::int]), array_fill(1, ARRAY[$4::int]),
-              array_fill('{"n": 1}'::jsonb, ARRAY[$4::int]), array_fill('{}'::jsonb, ARRAY[$4::int]), array_fill(now(), ARRAY[$4::int]),
+              array_fill('{"n": 1}'::json, ARRAY[$4::int]), array_fill('{}'::json, ARRAY[$4::int]), array_fill(now(), ARRAY[$4::int]),
               ARRAY(SELECT $3 || '-' || i FROM generate_series(1, $4::int) i))`,
       [streams.map(([s]) => s), streams.map(([, v]) => v), key, streams.length],
     );

@@ -25,6 +25,17 @@ export const EVENT_BYTES_V1 = `FUNCTION event_store.event_bytes(
           p_idempotency_key)::text, 'UTF8')
       $$`;
 
+/** event_store.event_hash: an event's link in its stream's chain (the only version before migration 1764300027000, which restores it on `down`). */
+export const EVENT_HASH_V1 = `
+      CREATE FUNCTION event_store.event_hash(
+        p_previous bytea, p_position bigint, p_stream_id text, p_stream_version bigint, p_event_type text,
+        p_schema_version integer, p_payload jsonb, p_metadata jsonb, p_occurred_at timestamptz,
+        p_recorded_at timestamptz, p_idempotency_key text
+      ) RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE AS $$
+        SELECT sha256(coalesce(p_previous, ''::bytea) || event_store.event_bytes(p_position, p_stream_id, p_stream_version,
+          p_event_type, p_schema_version, p_payload, p_metadata, p_occurred_at, p_recorded_at, p_idempotency_key))
+      $$`;
+
 /** The first version of event_store.append (its steps are described above `up`'s call); later migrations restore it on `down`. */
 export const APPEND_V1 = `
       CREATE FUNCTION event_store.append(
@@ -235,15 +246,7 @@ export class EventStore1764300000000 implements MigrationInterface {
     // unambiguous (no separator can be forged inside a field) and independent of session settings:
     // jsonb prints numbers and keys the same way everywhere; times go in as epoch microseconds.
     await q.query(`CREATE ${EVENT_BYTES_V1}`);
-    await q.query(`
-      CREATE FUNCTION event_store.event_hash(
-        p_previous bytea, p_position bigint, p_stream_id text, p_stream_version bigint, p_event_type text,
-        p_schema_version integer, p_payload jsonb, p_metadata jsonb, p_occurred_at timestamptz,
-        p_recorded_at timestamptz, p_idempotency_key text
-      ) RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE AS $$
-        SELECT sha256(coalesce(p_previous, ''::bytea) || event_store.event_bytes(p_position, p_stream_id, p_stream_version,
-          p_event_type, p_schema_version, p_payload, p_metadata, p_occurred_at, p_recorded_at, p_idempotency_key))
-      $$`);
+    await q.query(EVENT_HASH_V1);
 
     /*
      * append: one call, one transaction, one round trip.
