@@ -28,7 +28,7 @@ import { APPEND_MANY_PER_STREAM_V2, APPEND_SIGNATURE, APPEND_V9 } from './176430
 /** A function's text or signature as it takes json where it took jsonb (no body names either type). */
 const withJson = (text: string) => text.replace(/\bjsonb\b/g, 'json');
 
-/** The functions that take the payload and metadata, in the order they are created (each calls only those before it). */
+/** The functions that take the payload and metadata (dropped in reverse order; the calls between them are resolved when they run, so the order is free). */
 const JSONB_FUNCTIONS = [
   { signature: 'event_store.event_bytes(bigint, text, bigint, text, integer, jsonb, jsonb, timestamptz, timestamptz, text)', text: EVENT_BYTES_V2 },
   { signature: 'event_store.event_hash(bytea, bigint, text, bigint, text, integer, jsonb, jsonb, timestamptz, timestamptz, text)', text: EVENT_HASH_V1 },
