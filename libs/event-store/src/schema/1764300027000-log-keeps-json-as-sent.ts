@@ -42,7 +42,7 @@ const JSONB_FUNCTIONS = [
 ];
 
 /** The same functions as they take json (their signatures, to drop them by, and their texts). */
-export const JSON_FUNCTIONS = JSONB_FUNCTIONS.map((f) => ({ signature: withJson(f.signature), text: withJson(f.text) }));
+const JSON_FUNCTIONS = JSONB_FUNCTIONS.map((f) => ({ signature: withJson(f.signature), text: withJson(f.text) }));
 
 /** `append`'s signature since this migration (its arguments name it). */
 export const JSON_APPEND_SIGNATURE = withJson(APPEND_SIGNATURE);
@@ -51,7 +51,7 @@ export const JSON_APPEND_SIGNATURE = withJson(APPEND_SIGNATURE);
  * The events whose payload or metadata jsonb would print otherwise than it is stored: their
  * links hashed the text as sent, which a jsonb column could not give back.
  */
-export const KEPT_AS_SENT_SQL = `SELECT count(*)::bigint AS n FROM event_store.events
+const KEPT_AS_SENT_SQL = `SELECT count(*)::bigint AS n FROM event_store.events
    WHERE payload::text <> payload::jsonb::text OR metadata::text <> metadata::jsonb::text`;
 
 async function recreate(q: QueryRunner, drop: ReadonlyArray<{ signature: string }>, create: ReadonlyArray<{ text: string }>, columnType: string): Promise<void> {
