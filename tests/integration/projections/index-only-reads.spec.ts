@@ -1,7 +1,10 @@
 import { Client, Pool, type PoolConfig } from 'pg';
 import type { QueryRunner } from 'typeorm';
 import { CoalitionMembershipProjection, type Pair } from '@annals/projections';
+import { PostgresEventStore } from '@annals/event-store';
 import { FactsPairCovering1764300020000 } from '@annals/projections/schema/1764300020000-facts-pair-covering';
+import { FactsPairCarriesSource1764300028000 } from '@annals/projections/schema/1764300028000-facts-pair-carries-source';
+import { CoalitionQueries } from '@annals/queries';
 import { createTestDatabase, type TestDatabase } from '@annals/testing';
 
 /**
@@ -9,8 +12,10 @@ import { createTestDatabase, type TestDatabase } from '@annals/testing';
  * twenty facts or more, which the table holds in arrival order, a page apart. The facts' pair
  * index carries every column that read takes (migration 1764300020000), so the read is an
  * index-only scan, the pair's facts side by side. A column added to the read and not to the
- * index turns it back into a page per fact: this fails then. Plans read with auto_explain, as
- * PostgreSQL runs the projector's own statement, over 40,000 facts of 8,000 pairs, vacuumed.
+ * index turns it back into a page per fact: this fails then. The point-in-time state reads each
+ * member's sources the same way, `source` included (migration 1764300028000): at 1,000,000 events
+ * some 700 facts a state. Plans read with auto_explain, as PostgreSQL runs the projector's and
+ * the api's own statements, over 40,000 facts of 8,000 pairs, vacuumed.
  */
 describe('projections: a pair\'s facts are read from the pair index alone', () => {
   let db: TestDatabase;
@@ -65,20 +70,52 @@ describe('projections: a pair\'s facts are read from the pair index alone', () =
     expect(rows[0]!.n).toBe(new Set(pairs.map((p) => p.join('/'))).size);
   });
 
-  it('the migration gives each indexed version its pair index with the columns, and takes them back down', async () => {
+  it('the state lists each member with its sources, read from the pair index alone', async () => {
+    // coalition-5's 40 pairs computed into membership rows; each was joined five times, 30 days apart
+    const pairs: Pair[] = Array.from({ length: 40 }, (_, k) => ['coalition-5', `C${k}`] as const);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await new CoalitionMembershipProjection().recompute(pairs, client, 1);
+      await client.query(`INSERT INTO read_model.coalitions (version, coalition_id, first_position) VALUES (1, 'coalition-5', 0) ON CONFLICT DO NOTHING`);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    const queries = new CoalitionQueries(pool, new PostgresEventStore(pool));
+    plans.length = 0;
+    // on 2014-03-15 as known at the end of 2015: the first three reports of each pair (January to March)
+    const state = await queries.state('coalition-5', new Date('2014-03-15T00:00:00Z'), new Date('2015-12-31T00:00:00Z'));
+    expect(state.members.map((m) => m.country).sort()).toEqual(pairs.map(([, country]) => country).sort());
+    for (const member of state.members) {
+      expect(member.since).toBe('2014-01-01T00:00:00.000Z');
+      expect(member.sources.map((s) => s.reportId)).toEqual([0, 1, 2].map((n) => `r-${5}-${member.country.slice(1)}-${n}`));
+      expect(member.sources.every((s) => s.publisher === 'Desk')).toBe(true);
+    }
+    const statePlans = plans.filter((plan) => plan.includes('membership_v1') && plan.includes('facts_v1'));
+    expect(statePlans).toHaveLength(1);
+    expect(statePlans[0]).toMatch(/Index Only Scan using facts_v1_pair on facts_v1/);
+    expect(statePlans[0]).not.toMatch(/Heap Fetches: [1-9]/);
+  });
+
+  it('the migrations give each indexed version its pair index with the columns, and take them back down', async () => {
     const owner = new Client({ connectionString: db.ownerUrl });
     await owner.connect();
     const definition = async () =>
       (await pool.query<{ def: string }>(`SELECT indexdef AS def FROM pg_indexes WHERE schemaname = 'read_model' AND indexname = 'facts_v1_pair'`)).rows[0]?.def;
     try {
-      const migration = new FactsPairCovering1764300020000();
       const runner = { query: async (sql: string, params?: unknown[]) => (await owner.query(sql, params)).rows } as unknown as QueryRunner;
-      const up = await definition();
-      expect(up).toMatch(/\(coalition_id, country, occurred_at\) INCLUDE \(version, type, report_id, "position", roles, known_at, retracted_at\) WHERE \(country IS NOT NULL\)/);
-      await migration.down(runner);
+      const current = await definition();
+      expect(current).toMatch(/\(coalition_id, country, occurred_at\) INCLUDE \(version, type, report_id, "position", roles, known_at, retracted_at, source\) WHERE \(country IS NOT NULL\)$/);
+      const carriesSource = new FactsPairCarriesSource1764300028000();
+      await carriesSource.down(runner);
+      expect(await definition()).toMatch(/\(coalition_id, country, occurred_at\) INCLUDE \(version, type, report_id, "position", roles, known_at, retracted_at\) WHERE \(country IS NOT NULL\)$/);
+      const covering = new FactsPairCovering1764300020000();
+      await covering.down(runner);
       expect(await definition()).toMatch(/\(coalition_id, country, occurred_at\) WHERE \(country IS NOT NULL\)$/);
-      await migration.up(runner);
-      expect(await definition()).toBe(up);
+      await covering.up(runner);
+      await carriesSource.up(runner);
+      expect(await definition()).toBe(current);
     } finally {
       await owner.end();
     }
