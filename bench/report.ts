@@ -583,7 +583,7 @@ function replayAgainstFloor(share: number, annalsCpu: number, floorCpu: number):
 function queryFloorLine(measured: string, floorMeets: boolean): string {
   return floorMeets
     ? `${measured}: within the floor's reach, so the gap is Annals' own (the api: Nest and express, validation, reshaping the rows to the contract, JSON parse and stringify).`
-    : `${measured}: the target is out of reach on this machine for any server that sends the whole answer.`;
+    : `${measured}: the target is out of reach on this machine for any server that sends the whole answer from this read model in PostgreSQL (the floor reads the same rows by the same indexes, and does nothing else).`;
 }
 
 /**
