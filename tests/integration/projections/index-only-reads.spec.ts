@@ -89,7 +89,7 @@ describe('projections: a pair\'s facts are read from the pair index alone', () =
     expect(state.members.map((m) => m.country).sort()).toEqual(pairs.map(([, country]) => country).sort());
     for (const member of state.members) {
       expect(member.since).toBe('2014-01-01T00:00:00.000Z');
-      expect(member.sources.map((s) => s.reportId)).toEqual([0, 1, 2].map((n) => `r-${5}-${member.country.slice(1)}-${n}`));
+      expect(member.sources.map((s) => s.reportId)).toEqual([0, 1, 2].map((n) => `r-5-${member.country.slice(1)}-${n}`));
       expect(member.sources.every((s) => s.publisher === 'Desk')).toBe(true);
     }
     const statePlans = plans.filter((plan) => plan.includes('membership_v1') && plan.includes('facts_v1'));
