@@ -51,6 +51,14 @@ export interface QueryResult {
   /** The floor server under the same ingest, right after the api's load (absent before it was measured). */
   floorUnderIngest?: Latency;
   floorIngestedDuringLoad?: number;
+  /**
+   * The send-only server (bench/lib/query-send-only-server.ts) under the same loads, in turn with
+   * the api and the floor: every answer already in memory as the api's bytes, only written. The
+   * machine's own floor for any server. Absent in results from before it was measured.
+   */
+  sendOnlyIdle?: Latency;
+  sendOnlyUnderIngest?: Latency;
+  sendOnlyIngestedDuringLoad?: number;
   underIngest: Latency;
   /** Absent in results from before it was measured. */
   underIngestSql?: StatementTime;
@@ -60,7 +68,17 @@ export interface QueryResult {
    * Each trial's latencies, api and floor interleaved (A B B A ...); the figures above are their
    * per-percentile medians. Absent in results from before trials were run (one load each then).
    */
-  trials?: { idle: Latency[]; floorIdle: Latency[]; underIngest: Latency[]; floorUnderIngest: Latency[]; ingested: number[]; floorIngested: number[] };
+  trials?: {
+    idle: Latency[];
+    floorIdle: Latency[];
+    underIngest: Latency[];
+    floorUnderIngest: Latency[];
+    ingested: number[];
+    floorIngested: number[];
+    sendOnlyIdle?: Latency[];
+    sendOnlyUnderIngest?: Latency[];
+    sendOnlyIngested?: number[];
+  };
 }
 
 /** Several trials' latencies as one: each percentile the trials' median, counts summed, the largest max. */
@@ -108,24 +126,37 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   await resetStatements(data.adminUrl);
   await load(baseUrl, 3, options.rate, 99); // warm-up: plans cached, pages in memory
   const stateQueryId = (await stateStatementTime(data.adminUrl))?.queryid;
-  const floor = await startFloor(data.appUrl);
+  const floor = await startServer('lib/query-floor-server.ts', data.appUrl);
   await load(floor.baseUrl, 3, options.rate, 99);
+  // The send-only server holds, before any load, the api's answer to every question the loads
+  // below will ask (idle seeds from 1, under ingest from 101, the warm-up's 99): idle answers, so
+  // under ingest it sends what the api sent before the backlog, a little smaller than the api's then.
+  const sendOnly = await startServer('lib/query-send-only-server.ts', baseUrl);
+  const perLoad = Math.ceil(options.seconds * options.rate * 1.2) + 10; // more than any load asks
+  for (const seed of [99, ...Array.from({ length: options.trials }, (_, t) => [1 + t, 101 + t]).flat()]) {
+    const filled = await fetch(`${sendOnly.baseUrl}/__fill?seed=${seed}&count=${perLoad}`);
+    if (!filled.ok) throw new Error(`the send-only server's fill for seed ${seed}: ${await filled.text()}`);
+  }
+  await load(sendOnly.baseUrl, 3, options.rate, 99);
 
   /**
-   * `options.trials` loads of the api and of the floor server, interleaved (A B B A ...), the
-   * api's and the floor's load of a trial with the same requests (the trial's seed); with
-   * `count`, the events stored during each load.
+   * `options.trials` loads of the api, the floor server and the send-only server, interleaved
+   * (A B C C B A ...), each contender's load of a trial with the same requests (the trial's
+   * seed); with `count`, the events stored during each load.
    */
   const takeTurns = async (seed: number, count?: () => Promise<number>) => {
-    const out = { api: [] as Latency[], floor: [] as Latency[], apiIngested: [] as number[], floorIngested: [] as number[] };
+    const urls = { api: baseUrl, floor: floor.baseUrl, sendOnly: sendOnly.baseUrl };
+    const out = { api: [] as Latency[], floor: [] as Latency[], sendOnly: [] as Latency[] };
+    const ingested = { api: [] as number[], floor: [] as number[], sendOnly: [] as number[] };
+    const order = ['api', 'floor', 'sendOnly'] as const;
     for (let t = 0; t < options.trials; t++) {
-      for (const who of t % 2 === 0 ? (['api', 'floor'] as const) : (['floor', 'api'] as const)) {
+      for (const who of t % 2 === 0 ? order : [...order].reverse()) {
         const before = count ? await count() : 0;
-        out[who].push(await load(who === 'api' ? baseUrl : floor.baseUrl, options.seconds, options.rate, seed + t));
-        if (count) (who === 'api' ? out.apiIngested : out.floorIngested).push((await count()) - before);
+        out[who].push(await load(urls[who], options.seconds, options.rate, seed + t));
+        if (count) ingested[who].push((await count()) - before);
       }
     }
-    return out;
+    return { ...out, ingested };
   };
   await resetStatements(data.adminUrl);
   const idleTrials = await takeTurns(1);
@@ -159,10 +190,14 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   const ingestTrials = await takeTurns(101, count);
   const underIngestSql = (await stateStatementTime(data.adminUrl, stateQueryId))?.time;
   const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-  const ingestedDuringLoad = sum(ingestTrials.apiIngested);
-  const floorIngestedDuringLoad = sum(ingestTrials.floorIngested);
-  const [idle, floorIdle, underIngest, floorUnderIngest] = [idleTrials.api, idleTrials.floor, ingestTrials.api, ingestTrials.floor].map(medianOf) as [Latency, Latency, Latency, Latency];
+  const ingestedDuringLoad = sum(ingestTrials.ingested.api);
+  const floorIngestedDuringLoad = sum(ingestTrials.ingested.floor);
+  const sendOnlyIngestedDuringLoad = sum(ingestTrials.ingested.sendOnly);
+  const [idle, floorIdle, sendOnlyIdle, underIngest, floorUnderIngest, sendOnlyUnderIngest] = [idleTrials.api, idleTrials.floor, idleTrials.sendOnly, ingestTrials.api, ingestTrials.floor, ingestTrials.sendOnly].map(medianOf) as [
+    Latency, Latency, Latency, Latency, Latency, Latency,
+  ];
   await floor.stop();
+  await sendOnly.stop();
   await ingestor.stop();
   await projector.stop();
   await ctx.deleteTopics([topic]);
@@ -170,31 +205,52 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   await pool.end();
   await api.stop();
   const plan = await statePlan(data.adminUrl);
-  console.log(`  queries at ${data.events}: idle p50 ${idle.p50.toFixed(2)} p99 ${idle.p99.toFixed(2)} ms (floor ${floorIdle.p50.toFixed(2)} / ${floorIdle.p99.toFixed(2)}); under ingest p99 ${underIngest.p99.toFixed(2)} ms (${ingestedDuringLoad} events ingested meanwhile; floor ${floorUnderIngest.p99.toFixed(2)} ms, ${floorIngestedDuringLoad} events)`);
+  console.log(
+    `  queries at ${data.events}: idle p50 ${idle.p50.toFixed(2)} p99 ${idle.p99.toFixed(2)} ms (floor ${floorIdle.p50.toFixed(2)} / ${floorIdle.p99.toFixed(2)}, send-only ${sendOnlyIdle.p50.toFixed(2)} / ${sendOnlyIdle.p99.toFixed(2)}); ` +
+      `under ingest p99 ${underIngest.p99.toFixed(2)} ms (${ingestedDuringLoad} events ingested meanwhile; floor ${floorUnderIngest.p99.toFixed(2)} ms, ${floorIngestedDuringLoad} events; send-only ${sendOnlyUnderIngest.p99.toFixed(2)} ms, ${sendOnlyIngestedDuringLoad} events)`,
+  );
   const trialResults = {
     idle: idleTrials.api,
     floorIdle: idleTrials.floor,
+    sendOnlyIdle: idleTrials.sendOnly,
     underIngest: ingestTrials.api,
     floorUnderIngest: ingestTrials.floor,
-    ingested: ingestTrials.apiIngested,
-    floorIngested: ingestTrials.floorIngested,
+    sendOnlyUnderIngest: ingestTrials.sendOnly,
+    ingested: ingestTrials.ingested.api,
+    floorIngested: ingestTrials.ingested.floor,
+    sendOnlyIngested: ingestTrials.ingested.sendOnly,
   };
-  return { events: data.events, idle, idleSql, floorIdle, floorUnderIngest, floorIngestedDuringLoad, underIngest, underIngestSql, ingestedDuringLoad, plan, trials: trialResults };
+  return {
+    events: data.events,
+    idle,
+    idleSql,
+    floorIdle,
+    floorUnderIngest,
+    floorIngestedDuringLoad,
+    sendOnlyIdle,
+    sendOnlyUnderIngest,
+    sendOnlyIngestedDuringLoad,
+    underIngest,
+    underIngestSql,
+    ingestedDuringLoad,
+    plan,
+    trials: trialResults,
+  };
 }
 
-/** The floor server in a process of its own, listening; `stop` ends it. */
-async function startFloor(databaseUrl: string): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
+/** One of the comparison servers (bench/lib/<script> <port> <arg>) in a process of its own, listening; `stop` ends it. */
+async function startServer(script: string, arg: string): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const floor = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'lib/query-floor-server.ts'), String(port), databaseUrl], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => floor.once('exit', () => resolve()));
+  const server = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, script), String(port), arg], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    floor.stdout.once('data', () => resolve());
-    void exited.then(() => reject(new Error(`the floor server exited ${floor.exitCode}`)));
+    server.stdout.once('data', () => resolve());
+    void exited.then(() => reject(new Error(`${script} exited ${server.exitCode}`)));
   });
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     stop: async () => {
-      floor.kill('SIGTERM');
+      server.kill('SIGTERM');
       await exited;
     },
   };

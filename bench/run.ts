@@ -165,7 +165,7 @@ async function main(): Promise<void> {
       } else {
         await replayBenchmark(ctx, data, { trials: 1 }); // the read model the queries need
       }
-      if (only.has('queries')) queries.push(await queryBenchmark(ctx, data, { seconds: quick ? 3 : 6, rate: 50, backlog: quick ? 200_000 : 1_200_000, trials: quick ? 2 : 5 }));
+      if (only.has('queries')) queries.push(await queryBenchmark(ctx, data, { seconds: quick ? 3 : 6, rate: 50, backlog: quick ? 300_000 : 1_800_000, trials: quick ? 2 : 5 }));
       await ctx.dropDatabase(`bench_${events}`); // (as the append section's, for the next scale)
     }
   });

@@ -5,14 +5,11 @@
  *   node -r @swc-node/register bench/lib/load.ts <baseUrl> <seconds> <requests/s> <seed>
  */
 import autocannon from 'autocannon';
-import { COALITIONS, rng } from './dataset';
+import { queryPaths } from './query-paths';
 import { percentile } from './stats';
 
 const [baseUrl, seconds, rate, seed] = process.argv.slice(2);
-const random = rng(Number(seed ?? 1));
-const day = (from: number, span: number) => new Date(from + Math.floor(random() * span) * 86_400_000).toISOString().slice(0, 10);
-const path = () =>
-  `/coalitions/${COALITIONS[Math.floor(random() * COALITIONS.length)]}?at=${day(Date.UTC(2010, 0, 1), 3650)}&knownAt=${day(Date.UTC(2010, 6, 1), 4000)}`;
+const path = queryPaths(Number(seed ?? 1));
 
 const latencies: number[] = [];
 let bytes = 0;
