@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { KafkaConfig } from '@annals/config';
 import { createTopicsWithLeaders } from './create-topics-with-leaders';
-import { listTopics } from './list-topics';
+import { listTopics } from './cluster-metadata';
 
 /** Messages up to the contract's 1 MiB limit, plus the envelope; dead letters keep whatever was sent. */
 const TOPIC_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;

@@ -1,6 +1,6 @@
 export * from './create-kafka';
 export * from './ensure-topics';
-export * from './list-topics';
+export * from './cluster-metadata';
 export * from './create-topics-with-leaders';
 export * from './kafka.module';
 export * from './reliable-producer';

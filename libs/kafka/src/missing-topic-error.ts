@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import { listTopics } from './list-topics';
+import { listTopics } from './cluster-metadata';
 
 /**
  * The topic a command names is not on the brokers. Kafka's own answer, "This server does not

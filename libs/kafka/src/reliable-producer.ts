@@ -1,4 +1,5 @@
 import { ConfigResourceTypes, Partitioners, type Admin, type Kafka, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
+import { fetchTopicMetadata } from './cluster-metadata';
 import { isUnknownTopic, MissingTopicError } from './missing-topic-error';
 import { BATCH_OVERHEAD, recordBatches } from './record-batches';
 
@@ -135,7 +136,7 @@ export class ReliableProducer {
   private async partitionsOf(topic: string): Promise<PartitionMetadata[]> {
     const known = this.partitions.get(topic);
     if (known) return known;
-    const { topics } = await (await this.connectedAdmin()).fetchTopicMetadata({ topics: [topic] }).catch((error: unknown) => {
+    const { topics } = await fetchTopicMetadata(await this.connectedAdmin(), [topic]).catch((error: unknown) => {
       if (isUnknownTopic(error)) throw new MissingTopicError(topic, "Annals' producers never create topics (the ingestors create theirs when they start)");
       throw error;
     });

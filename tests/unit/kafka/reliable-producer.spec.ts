@@ -64,3 +64,36 @@ describe('ReliableProducer after a send refused for its idempotence state', () =
     expect(producers[0]!.disconnected).toBe(false);
   });
 });
+
+describe('ReliableProducer looking up a topic while no broker answers', () => {
+  it("asks again (kafkajs' TypeError from a null metadata answer), and the send goes through", async () => {
+    const sent: Message[][] = [];
+    let lookups = 0;
+    const kafka = {
+      producer: () => ({
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        send: async ({ messages }: ProducerRecord) => {
+          sent.push(messages);
+          return [{ topicName: 't', partition: 0, errorCode: 0 }];
+        },
+      }),
+      admin: () => ({
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        describeConfigs: async () => ({ resources: [] }),
+        fetchTopicMetadata: async () => {
+          // kafkajs 2.2.4 when every broker's metadata request failed: it reads a null answer
+          const metadata = (lookups++ === 0 ? null : { topicMetadata: [{ name: 't', partitions: [{ partitionId: 0, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 }] }] }) as {
+            topicMetadata: unknown[];
+          };
+          return { topics: metadata.topicMetadata };
+        },
+      }),
+    } as unknown as Kafka;
+    const producer = new ReliableProducer(kafka);
+    await producer.send('t', [{ value: 'letter' }]);
+    expect(lookups).toBe(2);
+    expect(sent.map((batch) => batch.map((m) => m.value))).toEqual([['letter']]);
+  });
+});
