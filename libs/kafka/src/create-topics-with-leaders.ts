@@ -1,4 +1,5 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
+import { fetchTopicMetadata } from './cluster-metadata';
 
 /** Answers a broker gives while a new topic's partitions are still being set up. */
 const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
@@ -8,7 +9,8 @@ const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
  * each has a leader. kafkajs' own wait (`waitForLeaders`) retries LEADER_NOT_AVAILABLE only; a
  * broker that has not yet learned of the new topic answers UNKNOWN_TOPIC_OR_PARTITION, and the
  * call then fails although the topic was created (kafkajs issues #1222 and #815; seen here on a
- * broker just restarted). This waits through both, up to `timeoutMs`.
+ * broker just restarted). This waits through both, up to `timeoutMs`; a moment when no broker
+ * answers at all is asked again by fetchTopicMetadata (cluster-metadata.ts).
  */
 export async function createTopicsWithLeaders(admin: Admin, topics: ITopicConfig[], timeoutMs = 30_000): Promise<void> {
   await admin.createTopics({ topics, waitForLeaders: false });
@@ -17,7 +19,7 @@ export async function createTopicsWithLeaders(admin: Admin, topics: ITopicConfig
   for (;;) {
     let waitingFor: string;
     try {
-      const metadata = await admin.fetchTopicMetadata({ topics: names });
+      const metadata = await fetchTopicMetadata(admin, names);
       const leaderless = metadata.topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
       if (leaderless.length === 0) return;
       waitingFor = `no leader yet for ${leaderless.map((t) => t.name).join(', ')}`;

@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type Message } from 'kafkajs';
-import { consumerLag, createTopicsWithLeaders, ReliableProducer } from '@annals/kafka';
+import { consumerLag, createTopicsWithLeaders, listTopics, ReliableProducer } from '@annals/kafka';
 import { eventually } from './eventually';
 import { testServers, uniqueName } from './test-servers';
 
@@ -29,7 +29,7 @@ async function createTopicIfMissing(topic: string): Promise<void> {
   const admin = testKafka().admin();
   await admin.connect();
   try {
-    if (!(await admin.listTopics()).includes(topic)) await createTopicsWithLeaders(admin, [{ topic, numPartitions: 1 }]);
+    if (!(await listTopics(admin)).includes(topic)) await createTopicsWithLeaders(admin, [{ topic, numPartitions: 1 }]);
   } finally {
     await admin.disconnect();
   }
