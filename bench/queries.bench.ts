@@ -63,6 +63,12 @@ export interface QueryResult {
   /** Absent in results from before it was measured. */
   underIngestSql?: StatementTime;
   ingestedDuringLoad: number;
+  /**
+   * The share of the api's answers (idle, under ingest) that came from its copy of the read
+   * model in memory (CoalitionStates), the rest from PostgreSQL: its annals_state_answers_total
+   * around its loads. Absent in results from before the copy was built.
+   */
+  fromMemory?: { idle: number; underIngest: number };
   plan: string;
   /**
    * Each trial's latencies, api and floor interleaved (A B B A ...); the figures above are their
@@ -110,6 +116,24 @@ function load(baseUrl: string, seconds: number, rate: number, seed: number): Pro
   });
 }
 
+/** The api's annals_state_answers_total: states answered from its copy in memory, and from PostgreSQL. */
+async function stateAnswers(baseUrl: string): Promise<{ memory: number; postgres: number }> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const count = (from: string) => Number(text.match(new RegExp(`^annals_state_answers_total\\{from="${from}"[^}]*\\} (\\d+)`, 'm'))?.[1] ?? 0);
+  return { memory: count('memory'), postgres: count('postgres') };
+}
+
+/** Waits until the api holds its copy of the read model (annals_state_copy_facts above 0). */
+async function copyLoaded(baseUrl: string): Promise<void> {
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const text = await (await fetch(`${baseUrl}/metrics`)).text();
+    if (Number(text.match(/^annals_state_copy_facts\{[^}]*\} (\d+)/m)?.[1] ?? 0) > 0) return;
+    if (Date.now() > deadline) throw new Error('the api did not load its copy of the read model within 10 minutes (bench-api.log says why)');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: { seconds: number; rate: number; backlog: number; trials: number }): Promise<QueryResult> {
   const port = await freePort();
   const env = { KAFKA_BROKERS: ctx.settings.kafkaBrokers, DATABASE_URL: data.appUrl, PORT: String(port), LOG_LEVEL: 'warn' };
@@ -126,6 +150,8 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   await resetStatements(data.adminUrl);
   await load(baseUrl, 3, options.rate, 99); // warm-up: plans cached, pages in memory
   const stateQueryId = (await stateStatementTime(data.adminUrl))?.queryid;
+  // the api loads its copy of the read model once it sees the projector at rest: measured with it
+  await copyLoaded(baseUrl);
   const floor = await startServer('lib/query-floor-server.ts', data.appUrl);
   await load(floor.baseUrl, 3, options.rate, 99);
   // The send-only server holds, before any load, the api's answer to every question the loads
@@ -148,15 +174,22 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
     const urls = { api: baseUrl, floor: floor.baseUrl, sendOnly: sendOnly.baseUrl };
     const out = { api: [] as Latency[], floor: [] as Latency[], sendOnly: [] as Latency[] };
     const ingested = { api: [] as number[], floor: [] as number[], sendOnly: [] as number[] };
+    const answered = { memory: 0, postgres: 0 };
     const order = ['api', 'floor', 'sendOnly'] as const;
     for (let t = 0; t < options.trials; t++) {
       for (const who of t % 2 === 0 ? order : [...order].reverse()) {
         const before = count ? await count() : 0;
+        const answersBefore = who === 'api' ? await stateAnswers(baseUrl) : undefined;
         out[who].push(await load(urls[who], options.seconds, options.rate, seed + t));
         if (count) ingested[who].push((await count()) - before);
+        if (answersBefore) {
+          const after = await stateAnswers(baseUrl);
+          answered.memory += after.memory - answersBefore.memory;
+          answered.postgres += after.postgres - answersBefore.postgres;
+        }
       }
     }
-    return { ...out, ingested };
+    return { ...out, ingested, fromMemory: answered.memory / Math.max(1, answered.memory + answered.postgres) };
   };
   await resetStatements(data.adminUrl);
   const idleTrials = await takeTurns(1);
@@ -207,6 +240,7 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   const plan = await statePlan(data.adminUrl);
   console.log(
     `  queries at ${data.events}: idle p50 ${idle.p50.toFixed(2)} p99 ${idle.p99.toFixed(2)} ms (floor ${floorIdle.p50.toFixed(2)} / ${floorIdle.p99.toFixed(2)}, send-only ${sendOnlyIdle.p50.toFixed(2)} / ${sendOnlyIdle.p99.toFixed(2)}); ` +
+      `answers from memory ${(idleTrials.fromMemory * 100).toFixed(0)}% idle, ${(ingestTrials.fromMemory * 100).toFixed(0)}% under ingest; ` +
       `under ingest p99 ${underIngest.p99.toFixed(2)} ms (${ingestedDuringLoad} events ingested meanwhile; floor ${floorUnderIngest.p99.toFixed(2)} ms, ${floorIngestedDuringLoad} events; send-only ${sendOnlyUnderIngest.p99.toFixed(2)} ms, ${sendOnlyIngestedDuringLoad} events)`,
   );
   const trialResults = {
@@ -233,6 +267,7 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
     underIngest,
     underIngestSql,
     ingestedDuringLoad,
+    fromMemory: { idle: idleTrials.fromMemory, underIngest: ingestTrials.fromMemory },
     plan,
     trials: trialResults,
   };

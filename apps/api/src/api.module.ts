@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -8,7 +8,9 @@ import { PostgresEventStore } from '@annals/event-store';
 import { KafkaModule, LOOKS_ONCE } from '@annals/kafka';
 import { PlatformModule } from '@annals/platform';
 import { ProjectionsModule } from '@annals/projections';
-import { CoalitionQueries } from '@annals/queries';
+import { APP_CONFIG, type ApiConfig } from '@annals/config';
+import { AnnalsMetrics } from '@annals/observability';
+import { CoalitionQueries, CoalitionStates } from '@annals/queries';
 import { AdminController } from './admin/admin.controller';
 import { AdminTokenGuard } from './admin/admin-token.guard';
 import { CoalitionsController } from './coalitions/coalitions.controller';
@@ -33,6 +35,16 @@ export class ApiModule {
       controllers: [CoalitionsController, HealthController, AdminController, MetricsController],
       providers: [
         { provide: CoalitionQueries, inject: [PG_POOL, PostgresEventStore], useFactory: (pool: Pool, store: PostgresEventStore) => new CoalitionQueries(pool, store) },
+        {
+          provide: CoalitionStates,
+          inject: [PG_POOL, CoalitionQueries, APP_CONFIG, AnnalsMetrics],
+          useFactory: (pool: Pool, queries: CoalitionQueries, config: ApiConfig, metrics: AnnalsMetrics) =>
+            new CoalitionStates(pool, queries, {
+              maxFacts: config.API_STATE_COPY_MAX_FACTS,
+              logger: new Logger('state-copy'),
+              metrics: { answered: (from) => metrics.stateAnswers.inc({ from }), held: (facts) => metrics.stateCopyFacts.set(facts) },
+            }),
+        },
         AdminTokenGuard,
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
       ],

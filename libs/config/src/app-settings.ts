@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkKafka, consumerSettings, databaseSettings, httpSettings, kafkaSettings, loggingSettings, metricsSettings, projectorSettingsOnly } from './settings';
+import { apiSettingsOnly, checkKafka, consumerSettings, databaseSettings, httpSettings, kafkaSettings, loggingSettings, metricsSettings, projectorSettingsOnly } from './settings';
 
 /** The settings each deployable reads. docker-compose.yml is checked against these (tests/unit/compose). */
 export const ingestorSettings = loggingSettings
@@ -17,6 +17,7 @@ export const apiSettings = loggingSettings
   // the ingestors' group, whose lag /metrics reports
   .extend(consumerSettings.pick({ KAFKA_GROUP_ID: true }).shape)
   .extend(httpSettings.shape)
+  .extend(apiSettingsOnly.shape)
   .superRefine(checkKafka);
 
 /** For tools that talk to Kafka or PostgreSQL only (the CLI). */

@@ -91,6 +91,15 @@ export const httpSettings = z.object({
   ANNALS_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (admin endpoints are disabled when it is unset)').optional(),
 });
 
+export const apiSettingsOnly = z.object({
+  /**
+   * The most membership facts of the active read model the api keeps a copy of in memory, to
+   * answer coalition states from (CoalitionStates, libs/queries); 0 keeps none, and every state
+   * comes from PostgreSQL. About 200 MB of memory per million (docs/operations.md).
+   */
+  API_STATE_COPY_MAX_FACTS: integer().min(0, 'must be at least 0 (0 keeps no copy)').max(50_000_000, 'must be at most 50000000').default(2_000_000),
+});
+
 export const projectorSettingsOnly = z.object({
   /**
    * Facts and membership rows the projector keeps in memory per live read-model version, so that

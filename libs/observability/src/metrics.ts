@@ -101,6 +101,17 @@ export class AnnalsMetrics {
     labelNames: ['projection', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly stateAnswers = new Counter({
+    name: 'annals_state_answers_total',
+    help: 'Coalition states (GET /coalitions/{id}) the api answered, by where from: memory (its copy of the read model, current) or postgres',
+    labelNames: ['from'] as const,
+    registers: [this.registry],
+  });
+  readonly stateCopyFacts = new Gauge({
+    name: 'annals_state_copy_facts',
+    help: 'Membership facts in the api\'s copy of the read model (0 while it holds none: states come from PostgreSQL)',
+    registers: [this.registry],
+  });
   // Cluster-wide figures, read from their sources of truth when the api is scraped.
   readonly eventsStored = new Gauge({ name: 'annals_events_stored', help: 'Events in the event store (highest global position)', registers: [this.registry] });
   readonly deadLetters = new Gauge({ name: 'annals_dead_letters', help: 'Messages on the dead-letter topic', registers: [this.registry] });

@@ -9,3 +9,4 @@ export * from './projector-runner';
 export * from './projections.module';
 export * from './projection-version.entity';
 export * from './read-model-busy.error';
+export * from './coalition-membership/epoch-ms';

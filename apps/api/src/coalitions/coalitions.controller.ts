@@ -1,15 +1,21 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
 import { httpApi } from '@annals/contracts';
-import { CoalitionQueries } from '@annals/queries';
+import { CoalitionQueries, CoalitionStates } from '@annals/queries';
 import { ZodPipe } from '../http/zod.pipe';
 import type { z } from 'zod';
 
 type Q<S extends z.ZodType> = z.output<S>;
 
+/** What Express's res.json sends, for the answers rendered before. */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 /** GET /coalitions... : the point-in-time questions. Validation and shapes: libs/contracts/http. */
 @Controller()
 export class CoalitionsController {
-  constructor(private readonly queries: CoalitionQueries) {}
+  constructor(
+    private readonly queries: CoalitionQueries,
+    private readonly states: CoalitionStates,
+  ) {}
 
   @Get('coalitions')
   list(@Query(new ZodPipe(httpApi.stateQuery, 'query')) query: Q<typeof httpApi.stateQuery>) {
@@ -18,9 +24,11 @@ export class CoalitionsController {
   }
 
   @Get('coalitions/:id')
-  state(@Param(new ZodPipe(httpApi.coalitionPath, 'path')) path: Q<typeof httpApi.coalitionPath>, @Query(new ZodPipe(httpApi.coalitionStateQuery, 'query')) query: Q<typeof httpApi.coalitionStateQuery>) {
+  async state(@Param(new ZodPipe(httpApi.coalitionPath, 'path')) path: Q<typeof httpApi.coalitionPath>, @Query(new ZodPipe(httpApi.coalitionStateQuery, 'query')) query: Q<typeof httpApi.coalitionStateQuery>) {
     const now = new Date();
-    return this.queries.state(path.id, query.at ?? now, query.knownAt ?? now, query.sources);
+    // already JSON (from the copy in memory, or rendered once): sent as it is, not stringified again
+    const json = await this.states.json(path.id, query.at ?? now, query.knownAt ?? now, query.sources);
+    return new StreamableFile(json, { type: JSON_TYPE, length: json.length });
   }
 
   @Get('coalitions/:id/members/:code/sources')

@@ -1,0 +1,32 @@
+import type { Pool, PoolClient } from 'pg';
+import { subscriptionIdOf } from '@annals/projections';
+
+/**
+ * Where the active read model is: its version and that version's checkpoint in the log. Every
+ * change to the active version's rows is made by a batch that moves its checkpoint in the same
+ * transaction (PostgresSubscription.processBatch), or comes with another version made active; so
+ * rows read when the mark was M are the rows now, exactly while the mark is still M.
+ */
+export interface ReadModelMark {
+  /** The active version; null when none is. */
+  version: number | null;
+  /** The whole mark, as one comparable string. */
+  key: string;
+}
+
+const SUBSCRIPTION_PREFIX = subscriptionIdOf(0).slice(0, -1);
+
+/** One primary-key lookup each in two small tables: read before every answer from a copy. */
+export async function readModelMark(db: Pool | PoolClient): Promise<ReadModelMark> {
+  const { rows } = await db.query<{ version: number; transaction_id: string | null; position: number | null }>({
+    name: 'read-model-mark',
+    text: `SELECT v.version, c.transaction_id::text AS transaction_id, c.position
+             FROM read_model.versions v
+             LEFT JOIN event_store.checkpoints c ON c.subscription_id = $1 || v.version
+            WHERE v.state = 'active'`,
+    values: [SUBSCRIPTION_PREFIX],
+  });
+  const row = rows[0];
+  if (!row) return { version: null, key: 'none' };
+  return { version: row.version, key: `v${row.version}@${row.transaction_id ?? '-'}:${row.position ?? '-'}` };
+}
