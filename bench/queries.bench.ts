@@ -69,6 +69,8 @@ export interface QueryResult {
    * around its loads. Absent in results from before the copy was built.
    */
   fromMemory?: { idle: number; underIngest: number };
+  /** The api's copy when it was loaded (absent before it was built). */
+  copy?: CopyHeld;
   plan: string;
   /**
    * Each trial's latencies, api and floor interleaved (A B B A ...); the figures above are their
@@ -123,12 +125,26 @@ async function stateAnswers(baseUrl: string): Promise<{ memory: number; postgres
   return { memory: count('memory'), postgres: count('postgres') };
 }
 
+/** The api's memory once it holds its copy of the read model, and how long it waited for it. */
+export interface CopyHeld {
+  facts: number;
+  /** From the warm-up's end: the projector's rest (1 s), then the load. */
+  waitedSeconds: number;
+  rssMiB: number;
+  heapUsedMiB: number;
+}
+
 /** Waits until the api holds its copy of the read model (annals_state_copy_facts above 0). */
-async function copyLoaded(baseUrl: string): Promise<void> {
-  const deadline = Date.now() + 600_000;
+async function copyLoaded(baseUrl: string): Promise<CopyHeld> {
+  const started = Date.now();
+  const deadline = started + 600_000;
+  const figure = (text: string, name: string) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm'))?.[1] ?? 0);
   for (;;) {
     const text = await (await fetch(`${baseUrl}/metrics`)).text();
-    if (Number(text.match(/^annals_state_copy_facts\{[^}]*\} (\d+)/m)?.[1] ?? 0) > 0) return;
+    const facts = figure(text, 'annals_state_copy_facts');
+    if (facts > 0) {
+      return { facts, waitedSeconds: (Date.now() - started) / 1000, rssMiB: figure(text, 'process_resident_memory_bytes') / 2 ** 20, heapUsedMiB: figure(text, 'nodejs_heap_size_used_bytes') / 2 ** 20 };
+    }
     if (Date.now() > deadline) throw new Error('the api did not load its copy of the read model within 10 minutes (bench-api.log says why)');
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -151,7 +167,7 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   await load(baseUrl, 3, options.rate, 99); // warm-up: plans cached, pages in memory
   const stateQueryId = (await stateStatementTime(data.adminUrl))?.queryid;
   // the api loads its copy of the read model once it sees the projector at rest: measured with it
-  await copyLoaded(baseUrl);
+  const copy = await copyLoaded(baseUrl);
   const floor = await startServer('lib/query-floor-server.ts', data.appUrl);
   await load(floor.baseUrl, 3, options.rate, 99);
   // The send-only server holds, before any load, the api's answer to every question the loads
@@ -240,7 +256,7 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
   const plan = await statePlan(data.adminUrl);
   console.log(
     `  queries at ${data.events}: idle p50 ${idle.p50.toFixed(2)} p99 ${idle.p99.toFixed(2)} ms (floor ${floorIdle.p50.toFixed(2)} / ${floorIdle.p99.toFixed(2)}, send-only ${sendOnlyIdle.p50.toFixed(2)} / ${sendOnlyIdle.p99.toFixed(2)}); ` +
-      `answers from memory ${(idleTrials.fromMemory * 100).toFixed(0)}% idle, ${(ingestTrials.fromMemory * 100).toFixed(0)}% under ingest; ` +
+      `copy of ${copy.facts} facts held after ${copy.waitedSeconds.toFixed(1)} s (rss ${copy.rssMiB.toFixed(0)} MiB, heap ${copy.heapUsedMiB.toFixed(0)} MiB); answers from memory ${(idleTrials.fromMemory * 100).toFixed(0)}% idle, ${(ingestTrials.fromMemory * 100).toFixed(0)}% under ingest; ` +
       `under ingest p99 ${underIngest.p99.toFixed(2)} ms (${ingestedDuringLoad} events ingested meanwhile; floor ${floorUnderIngest.p99.toFixed(2)} ms, ${floorIngestedDuringLoad} events; send-only ${sendOnlyUnderIngest.p99.toFixed(2)} ms, ${sendOnlyIngestedDuringLoad} events)`,
   );
   const trialResults = {
@@ -268,6 +284,7 @@ export async function queryBenchmark(ctx: BenchContext, data: Dataset, options: 
     underIngestSql,
     ingestedDuringLoad,
     fromMemory: { idle: idleTrials.fromMemory, underIngest: ingestTrials.fromMemory },
+    copy,
     plan,
     trials: trialResults,
   };
