@@ -4,6 +4,7 @@ import { CoalitionQueries, CoalitionStates, NotFoundError } from '@annals/querie
 import { createTestDatabase, eventually, produce, type TestDatabase } from '@annals/testing';
 import { ADMIN_TOKEN, seedReports, TestSystem } from '../../support/system';
 import { deskReport as report, message, randomReport, rng, type Report } from '../../support/news-factory';
+import { sqlAppend } from '../../support/sql-append';
 
 /**
  * The api answers coalition states from a copy of the read model in memory while the copy is
@@ -156,6 +157,41 @@ describe('queries: coalition states from the copy in memory', () => {
       expect(small.heldFacts).toBe(0);
     } finally {
       await small.onModuleDestroy();
+    }
+  });
+
+  it('loads no copy while the projector has stored events to apply, however still its mark', async () => {
+    // a database of its own, with no projector: its one event is stored and not applied
+    const idle = await createTestDatabase();
+    const idlePool = new Pool({ connectionString: idle.appUrl, max: 3 });
+    const counts = { memory: 0, postgres: 0 };
+    const waiting = new CoalitionStates(idlePool, new CoalitionQueries(idlePool, new PostgresEventStore(idlePool)), {
+      maxFacts: 1_000_000,
+      pollMs: 20,
+      quietMs: 0,
+      metrics: { answered: (where) => counts[where]++, held: () => undefined },
+    });
+    const ask = () => waiting.json('coalition-x', new Date('2015-01-01'), new Date('2015-01-01')).catch((error: Error) => error);
+    try {
+      await sqlAppend(idlePool, 'coalition:behind', -1, [{ type: 'test.stored', data: {}, key: 'behind-1' }]);
+      waiting.onModuleInit();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await ask()).toEqual(new NotFoundError('no coalition "coalition-x"'));
+      expect(counts).toEqual({ memory: 0, postgres: 1 });
+      // the version has applied it (its checkpoint at the event): now the projector is at rest
+      await idlePool.query(
+        `INSERT INTO event_store.checkpoints (subscription_id, transaction_id, position)
+         SELECT 'coalition-membership@v1', transaction_id, position FROM event_store.events ORDER BY transaction_id DESC, position DESC LIMIT 1`,
+      );
+      await eventually('a copy once the projector rests', async () => {
+        await ask();
+        return counts.memory > 0 ? true : undefined;
+      }, 10_000, 50);
+      expect(await ask()).toEqual(new NotFoundError('no coalition "coalition-x"'));
+    } finally {
+      await waiting.onModuleDestroy();
+      await idlePool.end();
+      await idle.drop();
     }
   });
 

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { CoalitionQueries } from '../coalition-queries';
-import { loadStateCopy, type LoadedStateCopy } from './load-state-copy';
-import { readModelMark } from './read-model-mark';
+import { LoadAbandonedError, loadStateCopy, type LoadedStateCopy } from './load-state-copy';
+import { activeVersionBehind, readModelMark } from './read-model-mark';
 
 export interface CoalitionStatesOptions {
   /** The most membership facts a copy may hold (API_STATE_COPY_MAX_FACTS); 0 keeps no copy. */
@@ -22,8 +22,9 @@ export interface CoalitionStatesOptions {
  * Before each answer from the copy, the read model's mark (version and checkpoint) is read: the
  * copy answers only while the mark is still the one it was loaded at, so an answer is never older
  * than the read model at the time of the request (read-your-writes holds, as with PostgreSQL).
- * The copy is loaded again once the mark has stayed still for `quietMs`: when the projector is
- * at rest. While it writes, states come from PostgreSQL, and no load competes with it.
+ * The copy is loaded again once the projector is at rest: the mark still for `quietMs`, and no
+ * stored event it has not applied. While it writes, states come from PostgreSQL, and no load
+ * competes with it; a load it overtakes stops at the next slice.
  * Decision 0006 ("The state from a compact copy in memory") has the measurements.
  */
 export class CoalitionStates {
@@ -97,8 +98,11 @@ export class CoalitionStates {
         if (this.quietMs > 0) return;
       }
       if (Date.now() - this.seen.since < this.quietMs) return;
+      // a still mark with events to apply is a projector between two slow batches, not at rest
+      if (await activeVersionBehind(this.pool)) return;
       const started = Date.now();
-      const loaded = await loadStateCopy(this.pool, this.options.maxFacts);
+      const moved = async () => !this.running || (await readModelMark(this.pool)).key !== mark.key;
+      const loaded = await loadStateCopy(this.pool, this.options.maxFacts, moved);
       if (!this.running) return;
       this.held = loaded;
       this.options.metrics?.held(loaded.copy?.facts ?? 0);
@@ -111,6 +115,8 @@ export class CoalitionStates {
       }
       this.failing = false;
     } catch (error) {
+      // the projector started again: the next rest loads it
+      if (error instanceof LoadAbandonedError) return;
       // PostgreSQL away: states come from it anyway (and fail there, with the api's own errors); said once per spell
       if (!this.failing) this.options.logger?.warn(`coalition states: the copy could not be kept (${error instanceof Error ? error.message : String(error)}); states come from PostgreSQL until it can`);
       this.failing = true;

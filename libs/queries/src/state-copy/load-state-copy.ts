@@ -24,8 +24,10 @@ const MEMBERSHIP = [...MEMBERSHIP_TYPES];
  * snapshot takes no transaction id, so it holds back no catch-up reader of the log. Rows come
  * through cursors in the orders StateCopyBuilder takes; empty ranges (none is written, but
  * `@>` would never hold them) are left out, as the statement would never match them.
+ * `moved` is asked after each slice: when it says the read model has moved on, the load stops
+ * (LoadAbandonedError), as its copy could never answer.
  */
-export function loadStateCopy(pool: Pool, maxFacts: number): Promise<LoadedStateCopy> {
+export function loadStateCopy(pool: Pool, maxFacts: number, moved: () => Promise<boolean> = async () => false): Promise<LoadedStateCopy> {
   return inTransaction(
     pool,
     async (db) => {
@@ -52,6 +54,7 @@ export function loadStateCopy(pool: Pool, maxFacts: number): Promise<LoadedState
           const source: SourceFields = { reportId: r[5], publisher: r[6], url: r[7], publishedAt: r[8] };
           builder.addFact(r[0], r[1], r[2], r[3], r[4], source);
         },
+        moved,
       );
       await eachRow<[string, string, number | null, number | null, number | null, number | null, number, StoredRole[]]>(
         db,
@@ -61,6 +64,7 @@ export function loadStateCopy(pool: Pool, maxFacts: number): Promise<LoadedState
           ORDER BY m.coalition_id, m.country`,
         [version],
         (r) => builder.addMembershipRow(r[0], r[1], [r[2], r[3]], [r[4], r[5]], r[6], r[7]),
+        moved,
       );
       // the same facts, in the same order, as CoalitionQueries' formedLateral reads
       await eachRow<[string, number, number, number | null, string | null]>(
@@ -70,24 +74,33 @@ export function loadStateCopy(pool: Pool, maxFacts: number): Promise<LoadedState
           ORDER BY f.coalition_id, f.occurred_at, f.known_at, f.position`,
         [version],
         (r) => builder.addFormed(r[0], r[1], r[2], r[3], r[4]),
+        moved,
       );
-      await eachRow<[string]>(db, 'SELECT c.coalition_id FROM read_model.coalitions c WHERE c.version = $1', [version], (r) => builder.addCoalition(r[0]));
+      await eachRow<[string]>(db, 'SELECT c.coalition_id FROM read_model.coalitions c WHERE c.version = $1', [version], (r) => builder.addCoalition(r[0]), moved);
       return { mark, copy: builder.build(), facts };
     },
     READ_ONLY_SNAPSHOT,
   );
 }
 
+/** A load stopped because the read model moved on while it read. */
+export class LoadAbandonedError extends Error {
+  constructor() {
+    super('the read model moved on while its copy was being loaded');
+  }
+}
+
 let cursors = 0;
 
 /** Every row of a statement through a cursor, a slice at a time, each given to `take` as an array. */
-async function eachRow<R extends unknown[]>(db: PoolClient, sql: string, values: unknown[], take: (row: R) => void): Promise<void> {
+async function eachRow<R extends unknown[]>(db: PoolClient, sql: string, values: unknown[], take: (row: R) => void, moved: () => Promise<boolean>): Promise<void> {
   const cursor = `state_copy_${++cursors}`;
   await db.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, values);
   for (;;) {
     const { rows } = await db.query<R>({ text: `FETCH ${SLICE} FROM ${cursor}`, rowMode: 'array' });
     for (const r of rows) take(r);
     if (rows.length < SLICE) break;
+    if (await moved()) throw new LoadAbandonedError();
   }
   await db.query(`CLOSE ${cursor}`);
 }

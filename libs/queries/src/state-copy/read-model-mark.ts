@@ -30,3 +30,22 @@ export async function readModelMark(db: Pool | PoolClient): Promise<ReadModelMar
   if (!row) return { version: null, key: 'none' };
   return { version: row.version, key: `v${row.version}@${row.transaction_id ?? '-'}:${row.position ?? '-'}` };
 }
+
+/**
+ * Whether the log holds an event the active version has not applied yet (after its checkpoint in
+ * the log's order: one probe of the order index). While it does, the projector is not at rest,
+ * however long its mark stays still between two slow batches, and a copy loaded then would be
+ * stale before it answered.
+ */
+export async function activeVersionBehind(db: Pool | PoolClient): Promise<boolean> {
+  const { rows } = await db.query<{ behind: boolean }>({
+    name: 'active-version-behind',
+    text: `SELECT EXISTS (SELECT 1 FROM event_store.events e
+                           WHERE (e.transaction_id, e.position) > (coalesce(c.transaction_id, '0'::xid8), coalesce(c.position, 0))) AS behind
+             FROM read_model.versions v
+             LEFT JOIN event_store.checkpoints c ON c.subscription_id = $1 || v.version
+            WHERE v.state = 'active'`,
+    values: [SUBSCRIPTION_PREFIX],
+  });
+  return rows[0]?.behind ?? false;
+}
