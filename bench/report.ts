@@ -382,7 +382,7 @@ export function writeReport(r: BenchResults, file: string): string[] {
       }));
     if (md[md.length - 1]!.startsWith('- FAIL') && largest.fromMemory) {
       md[md.length - 1] +=
-        `  \n  The api's answers under ingest came ${fmt(largest.fromMemory.underIngest * 100, 0)}% from its copy in memory (idle: ${fmt(largest.fromMemory.idle * 100, 0)}%): the backlog's reports fall on all 200 coalitions, so each projector batch moves the read model's mark, and no copy is current while the backlog is taken in; ` +
+        `  \n  The api's answers under ingest came ${fmt(largest.fromMemory.underIngest * 100, 0)}% from its copy in memory (idle: ${fmt(largest.fromMemory.idle * 100, 0)}%): the backlog's reports fall on all 200 coalitions, so each projector batch moves the read model's mark, and a copy is current only where the projector rests (between the backlog's start and its first batches); ` +
         'the rest came from PostgreSQL per request, which the floor server bounds. Answering from memory under ingest would take the api applying each batch to its copy itself (decision 0006).';
     }
     // Flat is judged at the median and at p99: at 10k events the answer is small and p99 is mostly
