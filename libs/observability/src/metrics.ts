@@ -19,6 +19,8 @@ const OWNER: Record<string, 'ingestor' | 'projector' | 'api'> = {
   annals_ingest_lag_messages: 'api',
   annals_source_up: 'api',
   annals_http_request_seconds: 'api',
+  annals_state_answers_total: 'api',
+  annals_state_copy_facts: 'api',
 };
 
 /**
