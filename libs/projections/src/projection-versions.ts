@@ -44,7 +44,20 @@ interface CheckpointRow {
 
 const checkpointOfRow = (r: CheckpointRow): Checkpoint | null => (r.transaction_id === null ? null : { transactionId: r.transaction_id, position: r.position ?? 0 });
 
-export const subscriptionIdOf = (version: number) => `${COALITION_MEMBERSHIP}@v${version}`;
+/** The subscription (checkpoint) ids of the read model's versions: this, then the version. */
+export const SUBSCRIPTION_PREFIX = `${COALITION_MEMBERSHIP}@v`;
+
+export const subscriptionIdOf = (version: number) => `${SUBSCRIPTION_PREFIX}${version}`;
+
+/**
+ * The active version `v` and its checkpoint `c` (c's columns null before its first batch), as the
+ * FROM and WHERE of a statement: one primary-key lookup each in two small tables. The one place
+ * that says which checkpoint is the active read model's, for the lag here and the api's mark
+ * (@annals/queries readModelMark). The prefix is this module's constant, not input.
+ */
+export const FROM_ACTIVE_CHECKPOINT = `FROM read_model.versions v
+  LEFT JOIN event_store.checkpoints c ON c.subscription_id = '${SUBSCRIPTION_PREFIX}' || v.version
+ WHERE v.state = 'active'`;
 
 /**
  * The versions of the read model (blue/green): one active, answering queries; at most one
@@ -67,9 +80,9 @@ export class ProjectionVersions {
       `SELECT v.version, v.state, v.created_at, v.activated_at, c.transaction_id::text AS transaction_id, c.position,
               (SELECT count(*)::int FROM read_model.skipped_events s WHERE s.version = v.version) AS skipped
          FROM read_model.versions v
-         LEFT JOIN event_store.checkpoints c ON c.subscription_id = $1 || '@v' || v.version
+         LEFT JOIN event_store.checkpoints c ON c.subscription_id = $1 || v.version
         ORDER BY v.version`,
-      [COALITION_MEMBERSHIP],
+      [SUBSCRIPTION_PREFIX],
     );
     const versions: ProjectionVersion[] = [];
     for (const r of rows) {
@@ -233,11 +246,7 @@ export class ProjectionVersions {
    */
   static async activeLag(client: Pool | PoolClient): Promise<number> {
     const { rows } = await client.query<CheckpointRow>(
-      `SELECT c.transaction_id::text AS transaction_id, c.position
-         FROM read_model.versions v
-         LEFT JOIN event_store.checkpoints c ON c.subscription_id = $1 || '@v' || v.version
-        WHERE v.state = 'active'`,
-      [COALITION_MEMBERSHIP],
+      `SELECT c.transaction_id::text AS transaction_id, c.position ${FROM_ACTIVE_CHECKPOINT}`,
     );
     const active = rows[0];
     if (!active) return 0;

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { subscriptionIdOf } from '@annals/projections';
+import { FROM_ACTIVE_CHECKPOINT } from '@annals/projections';
 
 /**
  * Where the active read model is: its version and that version's checkpoint in the log. Every
@@ -14,17 +14,11 @@ export interface ReadModelMark {
   key: string;
 }
 
-const SUBSCRIPTION_PREFIX = subscriptionIdOf(0).slice(0, -1);
-
 /** One primary-key lookup each in two small tables: read before every answer from a copy. */
 export async function readModelMark(db: Pool | PoolClient): Promise<ReadModelMark> {
   const { rows } = await db.query<{ version: number; transaction_id: string | null; position: number | null }>({
     name: 'read-model-mark',
-    text: `SELECT v.version, c.transaction_id::text AS transaction_id, c.position
-             FROM read_model.versions v
-             LEFT JOIN event_store.checkpoints c ON c.subscription_id = $1 || v.version
-            WHERE v.state = 'active'`,
-    values: [SUBSCRIPTION_PREFIX],
+    text: `SELECT v.version, c.transaction_id::text AS transaction_id, c.position ${FROM_ACTIVE_CHECKPOINT}`,
   });
   const row = rows[0];
   if (!row) return { version: null, key: 'none' };
@@ -42,10 +36,7 @@ export async function activeVersionBehind(db: Pool | PoolClient): Promise<boolea
     name: 'active-version-behind',
     text: `SELECT EXISTS (SELECT 1 FROM event_store.events e
                            WHERE (e.transaction_id, e.position) > (coalesce(c.transaction_id, '0'::xid8), coalesce(c.position, 0))) AS behind
-             FROM read_model.versions v
-             LEFT JOIN event_store.checkpoints c ON c.subscription_id = $1 || v.version
-            WHERE v.state = 'active'`,
-    values: [SUBSCRIPTION_PREFIX],
+             ${FROM_ACTIVE_CHECKPOINT}`,
   });
   return rows[0]?.behind ?? false;
 }
