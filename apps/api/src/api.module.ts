@@ -42,7 +42,7 @@ export class ApiModule {
             new CoalitionStates(pool, queries, {
               maxFacts: config.API_STATE_COPY_MAX_FACTS,
               logger: new Logger('state-copy'),
-              metrics: { answered: (from) => metrics.stateAnswers.inc({ from }), held: (facts) => metrics.stateCopyFacts.set(facts) },
+              metrics: { answered: (from) => metrics.stateAnswers.inc({ from }), held: (facts, bytes) => (metrics.stateCopyFacts.set(facts), metrics.stateCopyBytes.set(bytes)) },
             }),
         },
         AdminTokenGuard,

@@ -21,6 +21,7 @@ const OWNER: Record<string, 'ingestor' | 'projector' | 'api'> = {
   annals_http_request_seconds: 'api',
   annals_state_answers_total: 'api',
   annals_state_copy_facts: 'api',
+  annals_state_copy_bytes: 'api',
 };
 
 /**
@@ -112,6 +113,11 @@ export class AnnalsMetrics {
   readonly stateCopyFacts = new Gauge({
     name: 'annals_state_copy_facts',
     help: 'Membership facts in the api\'s copy of the read model (0 while it holds none: states come from PostgreSQL)',
+    registers: [this.registry],
+  });
+  readonly stateCopyBytes = new Gauge({
+    name: 'annals_state_copy_bytes',
+    help: 'Bytes of the buffers and arrays of the api\'s copy of the read model (0 while it holds none)',
     registers: [this.registry],
   });
   // Cluster-wide figures, read from their sources of truth when the api is scraped.

@@ -207,7 +207,10 @@ describe('queries: coalition states from the copy in memory', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(await response.text()).toBe(await fromStatement('coalition-against-isis', new Date('2014-10-08T23:59:59.999Z'), new Date('2016-01-01T23:59:59.999Z')));
-    const copyFacts = Number(((await system.get<string>('/metrics')).body.match(/^annals_state_copy_facts\{[^}]*\} (\d+)/m) ?? [])[1]);
+    const metrics = (await system.get<string>('/metrics')).body;
+    const copyFacts = Number((metrics.match(/^annals_state_copy_facts\{[^}]*\} (\d+)/m) ?? [])[1]);
     expect(copyFacts).toBeGreaterThan(1000);
+    // at least each fact's times (three 8-byte numbers) and its source reference
+    expect(Number((metrics.match(/^annals_state_copy_bytes\{[^}]*\} (\d+)/m) ?? [])[1])).toBeGreaterThan(copyFacts * 40);
   });
 });

@@ -91,6 +91,30 @@ describe('StateCopy: the coalition state from memory', () => {
     expect(() => copy().answer('c3', new Date(), new Date())).toThrow(new NotFoundError('no coalition "c3"'));
   });
 
+  it("keeps a member once for a pair's rows that repeat it, each row answering with its own ranges", () => {
+    // FR in a coalition with five roles: known from 20 September 2014 to be a member until 1
+    // November; from 1 January 2015 (a later report) until 1 December. Same member, two rows.
+    const roles = ['IQ', 'SY', 'LY', 'YE', 'ML'].map((theater) => ({ kind: 'air-strikes', theater, since: '2014-09-19T00:00:00.000Z' }));
+    const build = (rows: Array<[[number, number], [number, number | null]]>) => {
+      const b = new StateCopyBuilder(1, rows.length);
+      b.addFact('c1', 'FR', ms('2014-09-19'), ms('2014-09-20'), null, src('fr-joins'));
+      for (const [valid, known] of rows) b.addMembershipRow('c1', 'FR', valid, known, ms('2014-09-19'), roles);
+      return b.build();
+    };
+    const first: [[number, number], [number, number | null]] = [[ms('2014-09-19'), ms('2014-11-01')], [ms('2014-09-20'), ms('2015-01-01')]];
+    const second: [[number, number], [number, number | null]] = [[ms('2014-09-19'), ms('2014-12-01')], [ms('2015-01-01'), null]];
+    const both = build([first, second]);
+    const members = (at: string, knownAt: string) => JSON.parse(both.answer('c1', new Date(at), new Date(knownAt)).toString('utf8')).members;
+    const fr = { country: 'FR', since: '2014-09-19T00:00:00.000Z', roles, sources: [ref('fr-joins')], sourceCount: 1 };
+    expect(members('2014-11-15T00:00:00.000Z', '2014-12-01T00:00:00.000Z')).toEqual([]);
+    expect(members('2014-11-15T00:00:00.000Z', '2015-02-01T00:00:00.000Z')).toEqual([fr]);
+    expect(members('2014-10-15T00:00:00.000Z', '2014-12-01T00:00:00.000Z')).toEqual([fr]);
+    // the second row costs its ranges, not the member's bytes again
+    const opening = Buffer.byteLength(JSON.stringify({ country: 'FR', since: fr.since, roles }));
+    expect(opening).toBeGreaterThan(400);
+    expect(both.bytes - build([first]).bytes).toBeLessThan(100);
+  });
+
   it('refuses rows out of the order it takes, naming what is wrong', () => {
     const scattered = new StateCopyBuilder(3, 0);
     scattered.addFact('c1', 'FR', 1, 1, null, src('a'));

@@ -12,7 +12,7 @@ export interface CoalitionStatesOptions {
   quietMs?: number;
   logger?: { log(message: string): void; warn(message: string): void };
   /** Told where each answer came from, and what a load holds. */
-  metrics?: { answered(from: 'memory' | 'postgres'): void; held(facts: number): void };
+  metrics?: { answered(from: 'memory' | 'postgres'): void; held(facts: number, bytes: number): void };
 }
 
 /**
@@ -92,7 +92,7 @@ export class CoalitionStates {
       if (this.held?.mark.key === mark.key) return;
       // the copy can never answer again (marks only move on): its memory goes now, not at the next load
       this.held = undefined;
-      this.options.metrics?.held(0);
+      this.options.metrics?.held(0, 0);
       if (this.seen?.key !== mark.key) {
         this.seen = { key: mark.key, since: Date.now() };
         if (this.quietMs > 0) return;
@@ -105,9 +105,11 @@ export class CoalitionStates {
       const loaded = await loadStateCopy(this.pool, this.options.maxFacts, moved);
       if (!this.running) return;
       this.held = loaded;
-      this.options.metrics?.held(loaded.copy?.facts ?? 0);
+      this.options.metrics?.held(loaded.copy?.facts ?? 0, loaded.copy?.bytes ?? 0);
       if (loaded.copy) {
-        this.options.logger?.log(`coalition states from memory: ${loaded.facts} membership facts of read model ${loaded.mark.key} loaded in ${Date.now() - started} ms`);
+        this.options.logger?.log(
+          `coalition states from memory: ${loaded.facts} membership facts of read model ${loaded.mark.key} (${Math.round(loaded.copy.bytes / 2 ** 20)} MiB) loaded in ${Date.now() - started} ms`,
+        );
       } else {
         this.options.logger?.warn(
           `coalition states from PostgreSQL: read model ${loaded.mark.key} has ${loaded.facts} membership facts, more than API_STATE_COPY_MAX_FACTS (${this.options.maxFacts})`,

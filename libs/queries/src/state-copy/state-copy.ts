@@ -1,4 +1,5 @@
 import { NotFoundError } from '../not-found.error';
+import type { Fragments } from './fragments';
 
 /**
  * The coalition state question (GET /coalitions/{id}), answered from a copy of one read-model
@@ -15,7 +16,7 @@ import { NotFoundError } from '../not-found.error';
  * Why compact: a copy of 1,000,000 events as JavaScript objects took 1.8 GB of heap, and the
  * garbage collector's pauses over it cost more than PostgreSQL (decision 0006). Here every
  * number is in a typed array and every string the answer holds is already rendered, once, into
- * one buffer of JSON fragments; an answer is copies of byte ranges. Built by StateCopyBuilder.
+ * buffers of JSON fragments (Fragments); an answer is copies of byte ranges. Built by StateCopyBuilder.
  */
 export class StateCopy {
   constructor(private readonly parts: StateCopyParts) {}
@@ -23,6 +24,11 @@ export class StateCopy {
   /** Membership facts held (what the copy's size grows with). */
   get facts(): number {
     return this.parts.factOccurred.length;
+  }
+
+  /** Bytes of its fragments and arrays (its coalition maps, a few hundred entries, left out). */
+  get bytes(): number {
+    return Object.values(this.parts).reduce((sum: number, part) => sum + (ArrayBuffer.isView(part) ? part.byteLength : 0), this.parts.fragments.bytes);
   }
 
   /** The state of coalition `id` at `at` as known at `knownAt`; NotFoundError for a coalition no report has named. */
@@ -109,8 +115,8 @@ export interface FormedEntry {
  * then in source order; a membership row points at its pair's facts [pairStart, pairEnd).
  */
 export interface StateCopyParts {
-  /** Every JSON fragment: a source reference per fact, a member's opening per membership row. */
-  fragments: Buffer;
+  /** Every JSON fragment: a source reference per fact, a member's opening per membership row (shared by a pair's rows that open alike). */
+  fragments: Fragments;
   factOccurred: Float64Array;
   factKnown: Float64Array;
   factRetracted: Float64Array;
