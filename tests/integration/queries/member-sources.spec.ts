@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@annals/testing';
-import { followPages } from '../../support/pages';
+import { pagesOf } from '../../support/pages';
 import { TestSystem } from '../../support/system';
 
 const C = 'sourced-coalition';
@@ -62,8 +62,7 @@ describe("queries: a member's sources, listed in part and in pages", () => {
   const member = (body: State, country: string) => body.members.find((m) => m.country === country)!;
   const page = (country: string, query: string) => system.get<Page>(`/coalitions/${C}/members/${country}/sources?${query}`);
 
-  const allPages = (country: string, query: string, limit: number) =>
-    followPages((after) => page(country, `${query}&limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`));
+  const allPages = (country: string, query: string, limit: number) => pagesOf((q) => page(country, q), query, limit);
 
   beforeAll(async () => {
     db = await createTestDatabase();

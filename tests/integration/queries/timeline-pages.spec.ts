@@ -1,7 +1,7 @@
 import { PostgresEventStore } from '@annals/event-store';
 import { CoalitionQueries } from '@annals/queries';
 import { createTestDatabase, type TestDatabase } from '@annals/testing';
-import { followPages } from '../../support/pages';
+import { pagesOf } from '../../support/pages';
 import { TestSystem } from '../../support/system';
 
 const C = 'paged-coalition';
@@ -34,8 +34,6 @@ describe('queries: a timeline comes a page at a time', () => {
   let system: TestSystem;
   const page = (query: string) => system.get<Page>(`/coalitions/${C}/timeline?${query}`);
 
-  /** Every page from the first, following `next`. */
-  const allPages = (query: string, limit: number) => followPages((after) => page(`${query}&limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`));
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -57,7 +55,7 @@ describe('queries: a timeline comes a page at a time', () => {
     expect(whole.body.next).toBeNull();
     expect(whole.body.items.length).toBeGreaterThan(7);
     for (const limit of [1, 4, 7]) {
-      const pages = await allPages(query, limit);
+      const pages = await pagesOf(page, query, limit);
       expect({ limit, reports: pages.flatMap((p) => p.items.map((i) => i.reportId)) }).toEqual({ limit, reports: whole.body.items.map((i) => i.reportId) });
       // full pages until the last, each naming its last report as the next page's start
       for (const p of pages.slice(0, -1)) expect({ limit, size: p.items.length, next: p.next }).toEqual({ limit, size: limit, next: p.items[limit - 1]!.reportId });

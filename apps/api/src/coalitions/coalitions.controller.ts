@@ -47,7 +47,7 @@ export class CoalitionsController {
 
   @Get('coalitions/:id/history')
   history(@Param(new ZodPipe(httpApi.coalitionPath, 'path')) path: Q<typeof httpApi.coalitionPath>, @Query(new ZodPipe(httpApi.historyQuery, 'query')) query: Q<typeof httpApi.historyQuery>) {
-    return this.queries.history(path.id, query.knownAt ?? new Date());
+    return this.queries.history(path.id, query.knownAt ?? new Date(), { after: query.after, limit: query.limit });
   }
 
   @Get('coalitions/:id/diff')

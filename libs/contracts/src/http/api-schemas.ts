@@ -78,7 +78,31 @@ export const diffQuery = z.strictObject({
   to: toParam('The later valid time. Default: now.'),
   knownAt: knownAtParam(),
 });
-export const historyQuery = z.strictObject({ knownAt: knownAtParam() });
+/**
+ * A history comes a page at a time too: a coalition's membership intervals grow with the news
+ * about it (some 2,600 per coalition, a megabyte of JSON, at 1,000,000 events). A page ends at
+ * an interval, named by its country and start (`FR@2014-09-19T00:00:00.000Z`): as known at one
+ * `knownAt`, a country's intervals do not overlap, so that names one.
+ */
+export const DEFAULT_HISTORY_PAGE = 1000;
+export const MAX_HISTORY_PAGE = 5000;
+const HISTORY_CURSOR = /^([A-Z]{2})@(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)$/;
+export const historyQuery = z.strictObject({
+  knownAt: knownAtParam(),
+  after: z
+    .string()
+    .regex(HISTORY_CURSOR, { message: "must be a history page's `next`, a country and the start of its interval, like FR@2014-09-19T00:00:00.000Z", abort: true })
+    .refine((cursor) => {
+      const ms = Date.parse(cursor.slice(3));
+      return !Number.isNaN(ms) && new Date(ms).toISOString() === cursor.slice(3);
+    }, 'names no instant (no such date or time)')
+    .transform((cursor) => ({ country: cursor.slice(0, 2), from: new Date(cursor.slice(3)) }))
+    .optional()
+    .meta({ description: "The next page: the previous page's `next` (its last interval's country and start, like FR@2014-09-19T00:00:00.000Z). Give `knownAt` as before." }),
+  limit: pageLimit(MAX_HISTORY_PAGE)
+    .optional()
+    .meta({ description: `Intervals per page at most, 1 to ${MAX_HISTORY_PAGE}. Default: ${DEFAULT_HISTORY_PAGE}.` }),
+});
 export const emptyQuery = z.strictObject({});
 
 // ---- responses --------------------------------------------------------------------------
@@ -172,8 +196,13 @@ export const historyItem = z
   .meta({ id: 'HistoryItem', description: 'The country is a member with these roles for valid times in [from, to)' });
 
 export const history = z
-  .object({ id: z.string(), knownAt: rfc3339, items: z.array(historyItem) })
-  .meta({ id: 'History', description: 'Every membership interval over valid time, as known at knownAt; by country, then time' });
+  .object({
+    id: z.string(),
+    knownAt: rfc3339,
+    items: z.array(historyItem),
+    next: z.string().nullable().meta({ description: 'The `after` of the next page; null on the last' }),
+  })
+  .meta({ id: 'History', description: 'Every membership interval over valid time, as known at knownAt; by country, then time; a page at a time (`limit`, `after`)' });
 
 export const diff = z.object({ joined: z.array(z.string()), left: z.array(z.string()) }).meta({ id: 'Diff' });
 

@@ -51,7 +51,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       },
       '/coalitions/{id}/history': {
         get: {
-          summary: 'Every membership interval over valid time, as known at a knowledge time (the timeline page draws these)',
+          summary: 'Every membership interval over valid time, as known at a knowledge time, a page at a time (the timeline page draws these)',
           requestParams: { path: api.coalitionPath, query: api.historyQuery },
           responses: { '200': json(api.history, 'Membership intervals'), ...errors },
         },
