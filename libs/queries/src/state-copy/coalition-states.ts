@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { CoalitionQueries } from '../coalition-queries';
 import { LoadAbandonedError, loadStateCopy, type LoadedStateCopy } from './load-state-copy';
+import { MarkConnection } from './mark-connection';
 import { activeVersionBehind, readModelMark } from './read-model-mark';
 
 export interface CoalitionStatesOptions {
@@ -19,9 +20,10 @@ export interface CoalitionStatesOptions {
  * GET /coalitions/{id} as the JSON bytes the api sends: from a copy of the active read model in
  * memory (StateCopy) when it is of the rows there now, else from PostgreSQL (CoalitionQueries.state).
  *
- * Before each answer from the copy, the read model's mark (version and checkpoint) is read: the
- * copy answers only while the mark is still the one it was loaded at, so an answer is never older
- * than the read model at the time of the request (read-your-writes holds, as with PostgreSQL).
+ * Before each answer from the copy, the read model's mark (version and checkpoint) is read, on a
+ * connection kept for it (MarkConnection): the copy answers only while the mark is still the one
+ * it was loaded at, so an answer is never older than the read model at the time of the request
+ * (read-your-writes holds, as with PostgreSQL).
  * The copy is loaded again once the projector is at rest: the mark still for `quietMs`, and no
  * stored event it has not applied. While it writes, states come from PostgreSQL, and no load
  * competes with it; a load it overtakes stops at the next slice.
@@ -29,6 +31,8 @@ export interface CoalitionStatesOptions {
  */
 export class CoalitionStates {
   private held: LoadedStateCopy | undefined;
+  /** The mark before each answer from the copy, on a connection of its own. */
+  private readonly marks: MarkConnection;
   /** A mark seen moving, and when: loaded once it has stayed so for quietMs. */
   private seen: { key: string; since: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -43,6 +47,7 @@ export class CoalitionStates {
     private readonly queries: CoalitionQueries,
     private readonly options: CoalitionStatesOptions,
   ) {
+    this.marks = new MarkConnection(pool);
     this.pollMs = options.pollMs ?? 500;
     this.quietMs = options.quietMs ?? 1_000;
   }
@@ -50,7 +55,7 @@ export class CoalitionStates {
   /** The state, as CoalitionQueries.state gives it, rendered as JSON. */
   async json(id: string, at: Date, knownAt: Date, sources?: number): Promise<Buffer> {
     const held = this.held;
-    if (held?.copy && (await readModelMark(this.pool)).key === held.mark.key) {
+    if (held?.copy && (await this.marks.read()).key === held.mark.key) {
       this.options.metrics?.answered('memory');
       return held.copy.answer(id, at, knownAt, sources);
     }
@@ -70,11 +75,12 @@ export class CoalitionStates {
     this.schedule(0);
   }
 
-  /** Stops, after a load under way. */
+  /** Stops, after a load under way, and gives back the mark's connection. */
   async onModuleDestroy(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
     await this.polling;
+    await this.marks.close();
   }
 
   private schedule(ms: number): void {
