@@ -9,7 +9,9 @@ import { type ReadModelMark, readModelMark } from './read-model-mark';
  * Why not a client from the pool per read: at 1,000,000 events, idle, the api's p99 with the mark
  * read through pool.query was about 10 ms, and about 4 ms with this connection, the answer and
  * everything else alike (two apis on one data set, the benchmark's load in turns, 10 rounds
- * each: medians of the rounds' p99 10.2 and 4.3 ms; 2026-12-04).
+ * each: medians of the rounds' p99 10.2 and 4.3 ms; 2026-12-04). In the benchmark's own run
+ * (docs/benchmarks.md, section 4) the gain shows less: idle p99 9.83 ms against 10.64 the run
+ * before, its trials spread from 4.62 to 16.22 ms; what else makes that tail there is not known.
  *
  * A read that fails gives the connection back to the pool to be discarded (a server restart ends
  * it), and the next read takes a new one.
