@@ -25,11 +25,15 @@ export class MarkConnection {
   async read(): Promise<ReadModelMark> {
     // closed (the api stopping): a connection taken now would never be given back
     if (this.closed) return readModelMark(this.pool);
-    const client = (this.client ??= this.pool.connect());
-    // (a connection that could not be had is tried again at the next read)
-    client.catch(() => {
-      if (this.client === client) this.client = undefined;
-    });
+    if (!this.client) {
+      const connecting = this.pool.connect();
+      // (a connection that could not be had is tried again at the next read)
+      connecting.catch(() => {
+        if (this.client === connecting) this.client = undefined;
+      });
+      this.client = connecting;
+    }
+    const client = this.client;
     try {
       return await readModelMark(await client);
     } catch (error) {
