@@ -118,11 +118,13 @@ function load(baseUrl: string, seconds: number, rate: number, seed: number): Pro
   });
 }
 
+/** A sample's value in the api's Prometheus scrape (labels: a part of its label set), 0 when it has none. */
+const sample = (scrape: string, name: string, labels = '') => Number(scrape.match(new RegExp(`^${name}(?:\\{[^}]*${labels}[^}]*\\})? (\\S+)`, 'm'))?.[1] ?? 0);
+
 /** The api's annals_state_answers_total: states answered from its copy in memory, and from PostgreSQL. */
 async function stateAnswers(baseUrl: string): Promise<{ memory: number; postgres: number }> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const count = (from: string) => Number(text.match(new RegExp(`^annals_state_answers_total\\{from="${from}"[^}]*\\} (\\d+)`, 'm'))?.[1] ?? 0);
-  return { memory: count('memory'), postgres: count('postgres') };
+  return { memory: sample(text, 'annals_state_answers_total', 'from="memory"'), postgres: sample(text, 'annals_state_answers_total', 'from="postgres"') };
 }
 
 /** The api's memory once it holds its copy of the read model, and how long it waited for it. */
@@ -138,12 +140,11 @@ export interface CopyHeld {
 async function copyLoaded(baseUrl: string): Promise<CopyHeld> {
   const started = Date.now();
   const deadline = started + 600_000;
-  const figure = (text: string, name: string) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm'))?.[1] ?? 0);
   for (;;) {
     const text = await (await fetch(`${baseUrl}/metrics`)).text();
-    const facts = figure(text, 'annals_state_copy_facts');
+    const facts = sample(text, 'annals_state_copy_facts');
     if (facts > 0) {
-      return { facts, waitedSeconds: (Date.now() - started) / 1000, rssMiB: figure(text, 'process_resident_memory_bytes') / 2 ** 20, heapUsedMiB: figure(text, 'nodejs_heap_size_used_bytes') / 2 ** 20 };
+      return { facts, waitedSeconds: (Date.now() - started) / 1000, rssMiB: sample(text, 'process_resident_memory_bytes') / 2 ** 20, heapUsedMiB: sample(text, 'nodejs_heap_size_used_bytes') / 2 ** 20 };
     }
     if (Date.now() > deadline) throw new Error('the api did not load its copy of the read model within 10 minutes (bench-api.log says why)');
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -6,6 +6,7 @@ import { createTestDatabase, eventually, freePort, ingestorTopics, testServers, 
 import { startApi } from '../../../apps/api/src/bootstrap';
 import { OwnPostgres } from '../../support/own-postgres';
 import { seedReports, TestSystem } from '../../support/system';
+import { sample } from '../../support/metrics-sample';
 
 const C = 'coalition-against-isis';
 
@@ -33,9 +34,6 @@ function runMain(app: 'ingestor' | 'projector' | 'api', env: Record<string, stri
     });
   });
 }
-
-/** A sample's value in a Prometheus scrape, or undefined when the scrape has no such sample. */
-const sample = (metrics: string, name: string, labels = '') => metrics.match(new RegExp(`^${name}\\{[^}]*${labels}[^}]*\\} (\\S+)$`, 'm'))?.[1];
 
 interface HealthBody {
   status: string;

@@ -5,6 +5,7 @@ import { createTestDatabase, eventually, produce, type TestDatabase } from '@ann
 import { ADMIN_TOKEN, seedReports, TestSystem } from '../../support/system';
 import { deskReport as report, message, randomReport, rng, type Report } from '../../support/news-factory';
 import { sqlAppend } from '../../support/sql-append';
+import { sample } from '../../support/metrics-sample';
 
 /**
  * The api answers coalition states from a copy of the read model in memory while the copy is
@@ -196,7 +197,7 @@ describe('queries: coalition states from the copy in memory', () => {
   });
 
   it('the api serves states from its copy, as JSON', async () => {
-    const memoryAnswers = async () => Number(((await system.get<string>('/metrics')).body.match(/^annals_state_answers_total\{from="memory"[^}]*\} (\d+)/m) ?? [])[1] ?? 0);
+    const memoryAnswers = async () => Number(sample((await system.get<string>('/metrics')).body, 'annals_state_answers_total', 'from="memory"') ?? 0);
     const path = '/coalitions/coalition-against-isis?at=2014-10-08&knownAt=2016-01-01';
     await eventually('the api to answer from its copy', async () => {
       const before = await memoryAnswers();
@@ -208,9 +209,9 @@ describe('queries: coalition states from the copy in memory', () => {
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(await response.text()).toBe(await fromStatement('coalition-against-isis', new Date('2014-10-08T23:59:59.999Z'), new Date('2016-01-01T23:59:59.999Z')));
     const metrics = (await system.get<string>('/metrics')).body;
-    const copyFacts = Number((metrics.match(/^annals_state_copy_facts\{[^}]*\} (\d+)/m) ?? [])[1]);
+    const copyFacts = Number(sample(metrics, 'annals_state_copy_facts'));
     expect(copyFacts).toBeGreaterThan(1000);
     // at least each fact's times (three 8-byte numbers) and its source reference
-    expect(Number((metrics.match(/^annals_state_copy_bytes\{[^}]*\} (\d+)/m) ?? [])[1])).toBeGreaterThan(copyFacts * 40);
+    expect(Number(sample(metrics, 'annals_state_copy_bytes'))).toBeGreaterThan(copyFacts * 40);
   });
 });
