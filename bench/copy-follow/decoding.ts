@@ -12,7 +12,8 @@
  * facts (as their partitions' roots, with REPLICA IDENTITY FULL: the tables have no key, and a
  * follower must know which row a delete removes) and the checkpoints.
  *
- * Each trial publishes a backlog of `reports` bench reports (100,000 unless given) to a topic of its own, then runs the
+ * Each trial publishes a backlog of `reports` bench reports (100,000 unless given; keyed as the
+ * publisher keys them, as the end-to-end section publishes them) to a topic of its own, then runs the
  * ingestor and the projector on it until the read model has applied the last one. In "follow"
  * trials a logical slot is drained meanwhile (pgoutput, every 20 ms while it is empty) and each
  * inserted, deleted or updated row decoded to strings, as a follower would before applying it;
@@ -26,16 +27,15 @@ import { Client, Pool } from 'pg';
 import { createTopicsWithLeaders } from '@annals/kafka';
 import { activeVersionBehind } from '@annals/queries/state-copy/read-model-mark';
 import { AppProcess } from '../../tools/runtime/app-process';
+import { publish, ROOT } from '../e2e.bench';
 import { BenchContext } from '../lib/bench-context';
 import { treeSeconds } from '../lib/cpu';
-import { benchReport, rng } from '../lib/dataset';
 import { percentile } from '../lib/stats';
 
 const SLOT = 'annals_copy_follow';
 const PUBLICATION = 'annals_copy_follow';
 /** pgoutput's commit timestamp counts microseconds from 2000-01-01. */
 const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
-const ROOT = join(__dirname, '../..');
 
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 2);
@@ -75,15 +75,9 @@ async function trial(ctx: BenchContext, kafka: Kafka, su: Client, appUrl: string
   const pool = new Pool({ connectionString: appUrl, max: 2 });
   const stored = async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM event_store.events')).rows[0]!.n;
   const before = await stored();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
   // seeded by the log's size: reports that repeat an earlier trial's would only corroborate
   // (a source more, no membership row changed), and cost the read model far less
-  const random = rng(before);
-  for (let done = 0; done < backlog; done += 2000) {
-    await producer.send({ topic, acks: -1, messages: Array.from({ length: Math.min(2000, backlog - done) }, (_, i) => ({ value: JSON.stringify(benchReport(random, `${topic}-${done + i}`)) })) });
-  }
-  await producer.disconnect();
+  await publish(kafka, topic, backlog, before, topic);
 
   if (follow) await su.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [SLOT]);
   const env = { KAFKA_BROKERS: ctx.settings.kafkaBrokers, DATABASE_URL: appUrl, LOG_LEVEL: 'warn', KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: topic };
